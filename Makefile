@@ -1,0 +1,167 @@
+# dyndistcc — top-level build.
+#
+#   make                 build dyndistcc-server, dcc and dcc-heartbeat into build/
+#   make check           install what is missing, build, run every test
+#   make bench           run the benchmarks (ratios against in-run baselines)
+#   make demo            start a server and a 3-node pool on loopback, build a program
+#   make fuzz            run each libFuzzer target for FUZZ_SECONDS
+#   make install         PREFIX=/usr/local DESTDIR=
+#   make clean
+#   V=1                  show full command lines
+#   SANITIZE=1           build with -fsanitize=address,undefined (into build-san/)
+
+VERSION    := 1.0.0
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+BINDIR      = $(PREFIX)/bin
+SBINDIR     = $(PREFIX)/sbin
+MANDIR      = $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR    ?= /lib/systemd/system
+
+PKGS       := libmicrohttpd sqlite3 libcurl libcjson
+CC         ?= cc
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN   := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
+          -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
+CFLAGS ?= -O2 -g
+ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -DDYNDISTCC_VERSION='"$(VERSION)"' \
+              $(WARN) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS)
+LIBS        = $(PKG_LIBS) -lpthread -lm
+
+ifeq ($(SANITIZE),1)
+BUILD      ?= build-san
+ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+ALL_LDFLAGS += -fsanitize=address,undefined
+else
+BUILD      ?= build
+endif
+
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @printf '  %-7s %s\n' $(1) $(2)
+endif
+
+# Each folder's objects except the one holding main() go into a library, so
+# the unit tests link the same code the programs run.
+SERVER_SRC := $(filter-out server/main.c,$(wildcard server/*.c))
+SHIM_SRC   := $(filter-out shim/dcc.c shim/heartbeat.c,$(wildcard shim/*.c))
+SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o) $(BUILD)/server/assets.o
+SHIM_OBJ   := $(SHIM_SRC:%.c=$(BUILD)/%.o)
+WWW        := $(sort $(wildcard server/www/*))
+
+PROGS      := $(BUILD)/dyndistcc-server $(BUILD)/dcc $(BUILD)/dcc-heartbeat
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all check check-unit check-integration check-browser unit bench demo \
+        fuzz install uninstall clean deps
+.DELETE_ON_ERROR:
+
+all: $(PROGS)
+
+$(BUILD)/%.o: %.c
+	$(call say,CC,$<)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The control panel's files are embedded with .incbin; assets.c is generated
+# from the list of files under server/www/ and rebuilt when any of them changes.
+$(BUILD)/server/assets.c: $(WWW) server/www-embed.sh
+	$(call say,GEN,$@)
+	@mkdir -p $(@D)
+	$(Q)sh server/www-embed.sh $(WWW) > $@
+
+$(BUILD)/server/assets.o: $(BUILD)/server/assets.c
+	$(call say,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) -Iserver -c -o $@ $<
+
+$(BUILD)/libserver.a: $(SERVER_OBJ)
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/libshim.a: $(SHIM_OBJ)
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/dyndistcc-server: $(BUILD)/server/main.o $(BUILD)/libserver.a $(BUILD)/libshim.a
+	$(call say,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/dcc: $(BUILD)/shim/dcc.o $(BUILD)/libshim.a
+	$(call say,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/dcc-heartbeat: $(BUILD)/shim/heartbeat.o $(BUILD)/libshim.a
+	$(call say,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h $(BUILD)/libserver.a $(BUILD)/libshim.a
+	$(call say,CC,$<)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -Iserver -Ishim -o $@ $< \
+		$(BUILD)/libserver.a $(BUILD)/libshim.a $(LIBS)
+
+unit: $(UNIT_BINS)
+
+deps:
+	@sh scripts/deps.sh
+
+# make check: unit tests, the unit tests again under the sanitizers, then the
+# integration and browser tests against the real programs.
+check: deps
+	@$(MAKE) --no-print-directory all unit
+	@$(MAKE) --no-print-directory SANITIZE=1 BUILD=$(if $(filter 1,$(SANITIZE)),$(BUILD),build-san) all unit
+	@bash tests/run.sh --build $(BUILD) --san-build $(if $(filter 1,$(SANITIZE)),$(BUILD),build-san)
+
+check-unit: all unit
+	@bash tests/run.sh --build $(BUILD) --only unit
+
+check-integration: all
+	@bash tests/run.sh --build $(BUILD) --only integration $(if $(T),--filter $(T))
+
+check-browser: all
+	@bash tests/run.sh --build $(BUILD) --only browser
+
+bench: deps all
+	@sh tests/bench/run.sh $(BUILD)
+
+demo: deps all
+	@sh scripts/demo.sh $(BUILD)
+
+# libFuzzer targets: tests/fuzz/fuzz_*.c, linked against clang-built,
+# instrumented copies of the libraries.
+FUZZ_SECONDS ?= 30
+FUZZ_BUILD   := build-fuzz
+FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
+fuzz:
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang \
+		CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" \
+		$(FUZZ_BUILD)/libserver.a $(FUZZ_BUILD)/libshim.a
+	@set -e; for src in $(FUZZ_SRC); do \
+		name=$$(basename $$src .c); \
+		echo "  FUZZ    $$name ($(FUZZ_SECONDS) s)"; \
+		clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+			$(PKG_CFLAGS) -Iserver -Ishim -o $(FUZZ_BUILD)/$$name $$src \
+			$(FUZZ_BUILD)/libserver.a $(FUZZ_BUILD)/libshim.a $(LIBS); \
+		mkdir -p $(FUZZ_BUILD)/corpus-$$name; \
+		$(FUZZ_BUILD)/$$name -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			$(FUZZ_BUILD)/corpus-$$name $$( [ -d tests/fuzz/seeds-$$name ] && echo tests/fuzz/seeds-$$name ) \
+			2>$(FUZZ_BUILD)/$$name.log || { tail -40 $(FUZZ_BUILD)/$$name.log; exit 1; }; \
+		grep -E 'stat::number_of_executed_units' $(FUZZ_BUILD)/$$name.log; \
+	done
+
+install: all
+	$(call say,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)sh scripts/install-files.sh "$(BUILD)" "$(DESTDIR)" "$(PREFIX)" "$(SYSCONFDIR)" "$(UNITDIR)"
+
+clean:
+	rm -rf build build-san build-fuzz tests/browser/node_modules/.cache
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,30 @@
+/*
+ * heartbeat.c — dcc-heartbeat.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "shim.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: dcc-heartbeat [--help] [--version]\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	log_init("dcc-heartbeat", 0);
+	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
+		printf("dcc-heartbeat %s\n", DYNDISTCC_VERSION);
+		return 0;
+	}
+	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,323 @@
+/*
+ * util.c — allocation, errors, logging, small string and file helpers.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+static const char *log_prog = "dyndistcc";
+static int log_verbose;
+static int log_fd = STDERR_FILENO;
+
+/* Prints a message to stderr and exits with status 1. For programming errors
+ * and allocation failure only; everything else reports through err buffers. */
+void
+fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vmsg(LOG_ERROR, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+/* malloc that never returns NULL. */
+void *
+xmalloc(size_t size)
+{
+	void *p = malloc(size ? size : 1);
+
+	if (p == NULL)
+		fatal("out of memory (%zu bytes)", size);
+	return p;
+}
+
+/* calloc that never returns NULL and checks the multiplication. */
+void *
+xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (p == NULL)
+		fatal("out of memory (%zu x %zu bytes)", n, size);
+	return p;
+}
+
+/* realloc that never returns NULL. */
+void *
+xrealloc(void *old, size_t size)
+{
+	void *p = realloc(old, size ? size : 1);
+
+	if (p == NULL)
+		fatal("out of memory (%zu bytes)", size);
+	return p;
+}
+
+/* strdup that never returns NULL; the caller frees. */
+char *
+xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+/* Copies at most n bytes of s into a new NUL-terminated string; the caller frees. */
+char *
+xstrndup(const char *s, size_t n)
+{
+	size_t len = strnlen(s, n);
+	char *p = xmalloc(len + 1);
+
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+/* printf into a new string; the caller frees. */
+char *
+xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		fatal("out of memory (asprintf)");
+	va_end(ap);
+	return s;
+}
+
+/* Writes a message into a caller's ERR_MAX buffer; err may be NULL. */
+void
+seterr(char *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, ERR_MAX, fmt, ap);
+	va_end(ap);
+}
+
+/* strlcpy: copies src into dst of the given size, always terminated;
+ * returns strlen(src) so truncation shows as a result >= size. */
+size_t
+str_copy(char *dst, const char *src, size_t size)
+{
+	size_t len = strlen(src);
+
+	if (size > 0) {
+		size_t n = len < size - 1 ? len : size - 1;
+		memcpy(dst, src, n);
+		dst[n] = '\0';
+	}
+	return len;
+}
+
+/* Parses a whole decimal integer in [min, max]; 0 on success, -1 otherwise. */
+int
+str_to_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Names the program in log lines; verbose enables LOG_DEBUG. */
+void
+log_init(const char *prog, int verbose)
+{
+	log_prog = prog;
+	log_verbose = verbose;
+}
+
+/* Sends log lines to fd instead of stderr. */
+void
+log_set_file(int fd)
+{
+	log_fd = fd;
+}
+
+static const char *const log_tags[] = {
+	[LOG_SYS] = "SYS", [LOG_INFO] = "INFO", [LOG_WARN] = "WARN",
+	[LOG_ERROR] = "ERROR", [LOG_DEBUG] = "DEBUG",
+};
+
+/* Logs one line: "2026-11-26 13:40:01 dcc-heartbeat[123]: [INFO] message".
+ * One write(2) per line, so lines from threads never interleave. */
+void
+log_vmsg(enum log_level level, const char *fmt, va_list ap)
+{
+	char line[2048];
+	struct tm tm;
+	time_t t;
+	size_t n;
+	int r;
+
+	if (level == LOG_DEBUG && !log_verbose)
+		return;
+	t = time(NULL);
+	localtime_r(&t, &tm);
+	n = strftime(line, sizeof(line), "%Y-%m-%d %H:%M:%S ", &tm);
+	r = snprintf(line + n, sizeof(line) - n, "%s[%ld]: [%s] ", log_prog,
+	    (long)getpid(), log_tags[level]);
+	if (r > 0)
+		n += (size_t)r < sizeof(line) - n ? (size_t)r : sizeof(line) - n - 1;
+	r = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	if (r > 0)
+		n += (size_t)r < sizeof(line) - n ? (size_t)r : sizeof(line) - n - 1;
+	if (n >= sizeof(line) - 1)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	if (write(log_fd, line, n) < 0) {
+		/* nowhere left to report it */
+	}
+}
+
+/* Logs one line with the level's tag; see log_vmsg. */
+void
+log_msg(enum log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vmsg(level, fmt, ap);
+	va_end(ap);
+}
+
+/* Replaces path with data atomically: a temp file in the same directory,
+ * fsync-free (the content is soft state), then rename(2). Readers see the old
+ * file or the new one, never a mix. 0 on success, -1 with err set. */
+int
+file_write_atomic(const char *path, const void *data, size_t len, int mode,
+    char *err)
+{
+	char tmp[PATH_MAX];
+	const char *p = data;
+	int fd;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >=
+	    (int)sizeof(tmp)) {
+		seterr(err, "%s: path too long", path);
+		return -1;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd == -1) {
+		seterr(err, "%s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	if (fchmod(fd, mode) == -1)
+		goto fail;
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	if (close(fd) == -1) {
+		fd = -1;
+		goto fail;
+	}
+	if (rename(tmp, path) == -1) {
+		seterr(err, "rename %s: %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+fail:
+	seterr(err, "%s: %s", tmp, strerror(errno));
+	if (fd != -1)
+		close(fd);
+	unlink(tmp);
+	return -1;
+}
+
+/* Reads a whole file of at most max bytes into a new NUL-terminated buffer;
+ * the caller frees. NULL with err set on error or when the file is larger. */
+char *
+file_read(const char *path, size_t max, size_t *lenp, char *err)
+{
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1) {
+		seterr(err, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	for (;;) {
+		ssize_t r;
+
+		if (len + 1 >= cap) {
+			cap = cap ? cap * 2 : 4096;
+			buf = xrealloc(buf, cap);
+		}
+		r = read(fd, buf + len, cap - len - 1);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			seterr(err, "%s: %s", path, strerror(errno));
+			goto fail;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+		if (len > max) {
+			seterr(err, "%s: larger than %zu bytes", path, max);
+			goto fail;
+		}
+	}
+	close(fd);
+	buf[len] = '\0';
+	if (lenp != NULL)
+		*lenp = len;
+	return buf;
+fail:
+	close(fd);
+	free(buf);
+	return NULL;
+}
+
+/* Seconds on the monotonic clock, for intervals. */
+double
+now_monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Seconds since the epoch, for timestamps that cross processes. */
+double
+now_wall(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}

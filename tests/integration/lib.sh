@@ -1,0 +1,119 @@
+# lib.sh — sourced by every tests/integration/*.sh scenario.
+#
+# Each scenario gets its own temp dir ($T), its own server on a free loopback
+# port, and a trap that stops everything it started, even when it fails.
+# Helpers: start_server, api, fail, assert_eq, assert_contains, wait_until,
+# free_port, spawn (background process killed at exit), metric.
+set -euo pipefail
+
+TOP=${DYNDISTCC_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+BIN=${DYNDISTCC_BUILD:-$TOP/build}
+T=$(mktemp -d "${TMPDIR:-/tmp}/dyndistcc-$(basename "$0" .sh).XXXXXX")
+PIDS=()
+
+cleanup() {
+	local rc=$? pid
+	for pid in "${PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	for pid in "${PIDS[@]}"; do
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null || true
+	done
+	if [ $rc -ne 0 ]; then
+		for f in "$T"/*.log; do
+			[ -f "$f" ] || continue
+			echo "---- $(basename "$f") (last 30 lines)"
+			tail -n 30 "$f"
+		done
+	fi
+	rm -rf "$T"
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+say() { printf '== %s\n' "$*"; }
+fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
+
+assert_eq() {	# actual expected [what]
+	[ "$1" = "$2" ] || fail "${3:-value}: got '$1', expected '$2'"
+}
+assert_contains() {	# haystack needle [what]
+	case $1 in *"$2"*) ;; *) fail "${3:-output} does not contain '$2': $1" ;; esac
+}
+assert_not_contains() {	# haystack needle [what]
+	case $1 in *"$2"*) fail "${3:-output} contains '$2': $1" ;; esac
+}
+
+# wait_until SECONDS command...: polls every 0.05 s until command succeeds.
+wait_until() {
+	local limit=$1; shift
+	local deadline=$(( $(date +%s%N) + limit * 1000000000 ))
+	until "$@" >/dev/null 2>&1; do
+		[ "$(date +%s%N)" -lt $deadline ] || return 1
+		sleep 0.05
+	done
+}
+
+# port_busy ADDR PORT: true when something listens there.
+port_busy() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+# free_port [ADDR]: a TCP port nobody listens on at ADDR (default 127.0.0.1).
+free_port() {
+	local addr=${1:-127.0.0.1} p
+	for _ in $(seq 1 100); do
+		p=$(( 20000 + RANDOM % 40000 ))
+		port_busy "$addr" "$p" || { echo "$p"; return 0; }
+	done
+	fail "no free port on $addr"
+}
+
+# spawn NAME command...: runs command in the background, output to $T/NAME.log,
+# and remembers it for cleanup. Sets SPAWNED_PID.
+spawn() {
+	local name=$1; shift
+	"$@" >>"$T/$name.log" 2>&1 &
+	SPAWNED_PID=$!
+	PIDS+=("$SPAWNED_PID")
+}
+
+# start_server [extra args...]: starts dyndistcc-server on a free port on
+# 127.0.0.1 with a database in $T, waits until /healthz answers. Sets
+# SERVER_PORT, SERVER_URL, SERVER_PID, SERVER_DB.
+start_server() {
+	SERVER_PORT=${SERVER_PORT:-$(free_port)}
+	SERVER_DB=${SERVER_DB:-$T/dyndistcc.db}
+	SERVER_URL=http://127.0.0.1:$SERVER_PORT
+	spawn server "$BIN/dyndistcc-server" -d -l 127.0.0.1 -p "$SERVER_PORT" \
+	    --db "$SERVER_DB" "$@"
+	SERVER_PID=$SPAWNED_PID
+	wait_until 10 curl -fsS "$SERVER_URL/healthz" ||
+		fail "server did not come up on $SERVER_URL"
+}
+
+# stop_server: SIGTERM and wait for it to exit.
+stop_server() {
+	kill -TERM "$SERVER_PID" 2>/dev/null || true
+	wait "$SERVER_PID" 2>/dev/null || true
+}
+
+# api METHOD PATH [BODY] [KEY]: calls the server; prints the body and sets
+# STATUS to the HTTP status. Extra curl options may follow in $API_OPTS.
+api() {
+	local method=$1 path=$2 body=${3:-} key=${4:-} out
+	local args=(-sS -o "$T/api.body" -w '%{http_code}' -X "$method" ${API_OPTS:-})
+	[ -n "$body" ] && args+=(-H 'Content-Type: application/json' --data-binary "$body")
+	[ -n "$key" ] && args+=(-H "Authorization: Bearer $key")
+	STATUS=$(curl "${args[@]}" "$SERVER_URL$path") || STATUS=000
+	cat "$T/api.body"
+}
+
+# metric NAME [LABELS]: the value of one Prometheus sample from /metrics.
+metric() {
+	curl -fsS "$SERVER_URL/metrics" |
+	    awk -v m="$1${2:+\{$2\}}" '$1 == m { print $2; found=1 } END { if (!found) print 0 }'
+}
