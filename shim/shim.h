@@ -5,6 +5,82 @@
 #ifndef DYNDISTCC_SHIM_H
 #define DYNDISTCC_SHIM_H
 
+#include <stddef.h>
+
 #include "util.h"
+
+#define CLIENT_CONFIG_PATH "/etc/dyndistcc/client.conf"
+#define DEFAULT_STATE_DIR "/var/lib/dyndistcc"
+#define DEFAULT_MASQUERADE_DIR "/usr/lib/dyndistcc"
+#define DEFAULT_SERVER_PORT 33333
+#define DISTCCD_DEFAULT_PORT 3632
+
+/* Client configuration: /etc/dyndistcc/client.conf, `key value` lines. */
+struct client_config {
+	char	*server;		/* URL, "http://10.0.0.2:33333" */
+	char	*project;
+	char	*key;			/* the project's join key, or NULL */
+	int	 nice;			/* distccd --nice, -20..19 (default 10) */
+	int	 cores;			/* 0: what the machine really has */
+	char	*state_dir;		/* node-id and hosts (DEFAULT_STATE_DIR) */
+	char	*source;		/* local address to check in from, or NULL */
+	char	*advertise;		/* "ADDR[:PORT]" for NAT, or NULL */
+	int	 distccd_port;		/* 3632 */
+	char	*distccd_listen;	/* address distccd binds, or NULL for all */
+	int	 manage_distccd;	/* run and supervise distccd (default 1) */
+	char	*masquerade_dir;	/* DEFAULT_MASQUERADE_DIR */
+	char	*distcc_hosts_file;	/* also keep this distcc hosts file, or NULL */
+	char	*owner;			/* shown on the panel (default: login name) */
+};
+
+/* The server's reply to a check-in or a host-list request (DESIGN.md). */
+struct hostlist {
+	char	*project;
+	int	 heartbeat;		/* seconds between check-ins */
+	int	 refresh_after;		/* seconds a cached list stays fresh */
+	int	 ttl;			/* seconds until a silent node drops out */
+	char	*distcc_hosts;		/* "localhost/4 10.0.0.7/16 …" */
+	int	 pool_threads;
+	char	**members;		/* addresses of the online members */
+	size_t	 nmembers;
+};
+
+struct http_request {
+	const char	*method;	/* "GET", "POST" */
+	const char	*url;
+	const char	*key;		/* sent as Authorization: Bearer, or NULL */
+	const char	*body;		/* JSON body, or NULL */
+	const char	*source;	/* local address to bind, or NULL */
+	const char	*accept;	/* Accept header, or NULL */
+	long		 connect_ms;
+	long		 total_ms;
+};
+
+struct http_response {
+	long	 status;
+	char	*body;			/* NUL-terminated */
+	size_t	 len;
+};
+
+/* config.c */
+void	config_defaults(struct client_config *);
+int	config_load(struct client_config *, const char *, int, char *);
+void	config_apply_env(struct client_config *);
+void	config_free(struct client_config *);
+
+/* http.c */
+int	http_request(const struct http_request *, struct http_response *, char *);
+void	http_response_free(struct http_response *);
+
+/* hostlist.c */
+int	hostlist_parse(const char *, size_t, struct hostlist *, char *);
+void	hostlist_free(struct hostlist *);
+
+/* cache.c — host-list files in distcc's own syntax, with one metadata line:
+ *   # dyndistcc project=fw refresh_after=15 heartbeat=10 ttl=30 pool_threads=28 fetched=1764161000
+ *   localhost/4 10.0.0.7/16 10.0.0.9:3700/8
+ * so plain distcc (DISTCC_DIR) reads them too. */
+int	cache_write(const char *, const struct hostlist *, char *);
+int	cache_read(const char *, struct hostlist *, double *, char *);
 
 #endif
