@@ -54,7 +54,7 @@ fi
 
 # The browser test drives Debian's chromium with playwright-core from npm.
 case " $groups " in *" test "*)
-	dir=$(cd "$(dirname "$0")/../tests/browser" && pwd)
+	dir=$(dirname "$0")/../tests/browser
 	if [ -f "$dir/package.json" ] && [ ! -d "$dir/node_modules/playwright-core" ]; then
 		echo "  NPM     playwright-core"
 		(cd "$dir" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
