@@ -51,14 +51,16 @@ run_one() {	# name timeout command...
 }
 
 if [ -z "$only" ] || [ "$only" = unit ]; then
-	for t in "$build"/tests/test_*; do
-		[ -x "$t" ] && run_one "unit/$(basename "$t")" 120 "$t"
+	# Go by the sources, so a stale binary of a removed test never runs and
+	# a test that failed to build counts as a failure.
+	for src in "$top"/tests/unit/test_*.c; do
+		[ -f "$src" ] || continue
+		name=$(basename "$src" .c)
+		run_one "unit/$name" 120 "$build/tests/$name"
+		if [ -n "$san" ] && [ "$san" != "$build" ]; then
+			run_one "unit-san/$name" 300 "$san/tests/$name"
+		fi
 	done
-	if [ -n "$san" ] && [ "$san" != "$build" ]; then
-		for t in "$san"/tests/test_*; do
-			[ -x "$t" ] && run_one "unit-san/$(basename "$t")" 300 "$t"
-		done
-	fi
 fi
 if [ -z "$only" ] || [ "$only" = integration ]; then
 	for t in "$top"/tests/integration/*.sh; do
