@@ -22,7 +22,7 @@ UNITDIR    ?= /lib/systemd/system
 PKGS       := libmicrohttpd sqlite3 libcurl libcjson
 CC         ?= cc
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lmicrohttpd -lsqlite3 -lcurl -lcjson)
 
 WARN   := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
           -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
@@ -129,11 +129,15 @@ check-integration: all
 check-browser: all
 	@bash tests/run.sh --build $(BUILD) --only browser
 
-bench: deps all
-	@sh tests/bench/run.sh $(BUILD)
+# After deps, build in a fresh make so pkg-config's flags are read once the
+# -dev packages exist (a clean machine has none before deps runs).
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@bash tests/bench/run.sh $(BUILD)
 
-demo: deps all
-	@sh scripts/demo.sh $(BUILD)
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@bash scripts/demo.sh $(BUILD)
 
 # libFuzzer targets: tests/fuzz/fuzz_*.c, linked against clang-built,
 # instrumented copies of the libraries.
