@@ -67,6 +67,10 @@ void	config_defaults(struct client_config *);
 int	config_load(struct client_config *, const char *, int, char *);
 void	config_apply_env(struct client_config *);
 void	config_free(struct client_config *);
+/* Sets one key from its text value (as in the file); 0, or -1 with err. */
+int	config_set(struct client_config *, const char *, const char *, char *);
+/* Does the string match [A-Za-z0-9._-]{1,64}, the shape of project names? */
+int	config_valid_name(const char *);
 
 /* http.c */
 int	http_request(const struct http_request *, struct http_response *, char *);
@@ -75,6 +79,10 @@ void	http_response_free(struct http_response *);
 /* hostlist.c */
 int	hostlist_parse(const char *, size_t, struct hostlist *, char *);
 void	hostlist_free(struct hostlist *);
+/* Is the string a safe distcc hosts line: non-empty, at most HOSTS_MAX
+ * bytes, only [A-Za-z0-9.:/_[]-] and spaces? Nothing else may reach distcc. */
+int	hostlist_hosts_valid(const char *);
+#define HOSTS_MAX	(32 * 1024)
 
 /* cache.c — host-list files in distcc's own syntax, with one metadata line:
  *   # dyndistcc project=fw refresh_after=15 heartbeat=10 ttl=30 pool_threads=28 fetched=1764161000

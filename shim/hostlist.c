@@ -1,0 +1,182 @@
+/*
+ * hostlist.c — parses and validates the server's host-list reply. The server
+ * builds distcc_hosts from validated numbers and addresses; the client checks
+ * again, so even a compromised server cannot hand distcc an option, a
+ * comment, an ssh host or an empty list.
+ */
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "shim.h"
+
+#define SECONDS_MAX	86400
+#define THREADS_MAX	10000000
+#define MEMBERS_MAX	100000
+#define ADDR_MAX	64
+
+/* Is c allowed in a distcc hosts line? [A-Za-z0-9.:/_[]-] and space. */
+static int
+hosts_char(int c)
+{
+	return isalnum(c) || (c != '\0' && strchr(".:/_[]- ", c) != NULL);
+}
+
+/* Is s a distcc hosts line we are willing to hand distcc: 1..HOSTS_MAX bytes
+ * of safe characters with at least one host in it? */
+int
+hostlist_hosts_valid(const char *s)
+{
+	size_t n;
+	int words = 0;
+
+	for (n = 0; s[n] != '\0'; n++) {
+		if (!hosts_char((unsigned char)s[n]))
+			return 0;
+		if (s[n] != ' ' && (n == 0 || s[n - 1] == ' '))
+			words++;
+	}
+	return n <= HOSTS_MAX && words > 0;
+}
+
+/* Is s a member address: 1..ADDR_MAX of [A-Za-z0-9.:[]-] (IPv4, IPv6)? */
+static int
+addr_valid(const char *s)
+{
+	size_t n;
+
+	for (n = 0; s[n] != '\0'; n++)
+		if (!isalnum((unsigned char)s[n]) && strchr(".:[]-", s[n]) == NULL)
+			return 0;
+	return n >= 1 && n <= ADDR_MAX;
+}
+
+static int
+get_int(const cJSON *obj, const char *name, long min, long max, int *out,
+    char *err)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+	double d;
+
+	if (!cJSON_IsNumber(v)) {
+		seterr(err, "host list: '%s' missing or not a number", name);
+		return -1;
+	}
+	d = v->valuedouble;
+	if (!isfinite(d) || d != floor(d) || d < (double)min || d > (double)max) {
+		seterr(err, "host list: '%s' not an integer in %ld..%ld", name,
+		    min, max);
+		return -1;
+	}
+	*out = (int)d;
+	return 0;
+}
+
+static const char *
+get_str(const cJSON *obj, const char *name, char *err)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+
+	if (!cJSON_IsString(v) || v->valuestring == NULL) {
+		seterr(err, "host list: '%s' missing or not a string", name);
+		return NULL;
+	}
+	return v->valuestring;
+}
+
+static int
+get_members(const cJSON *obj, struct hostlist *hl, char *err)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(obj, "members");
+	const cJSON *m;
+	int n;
+
+	if (arr == NULL || cJSON_IsNull(arr))
+		return 0;
+	if (!cJSON_IsArray(arr)) {
+		seterr(err, "host list: 'members' is not an array");
+		return -1;
+	}
+	n = cJSON_GetArraySize(arr);
+	if (n > MEMBERS_MAX) {
+		seterr(err, "host list: more than %d members", MEMBERS_MAX);
+		return -1;
+	}
+	hl->members = xcalloc((size_t)n + 1, sizeof(char *));
+	cJSON_ArrayForEach(m, arr) {
+		if (!cJSON_IsString(m) || !addr_valid(m->valuestring)) {
+			seterr(err, "host list: member %zu is not an address",
+			    hl->nmembers);
+			return -1;
+		}
+		hl->members[hl->nmembers++] = xstrdup(m->valuestring);
+	}
+	return 0;
+}
+
+/* Parses the JSON reply of len bytes into hl, checking every field's type
+ * and range. 0 on success (hl's strings are owned by hl: hostlist_free), -1
+ * with err otherwise (hl is then empty, still safe to free). */
+int
+hostlist_parse(const char *json, size_t len, struct hostlist *hl, char *err)
+{
+	cJSON *root;
+	const char *project, *hosts;
+	int rc = -1;
+
+	memset(hl, 0, sizeof(*hl));
+	if ((root = cJSON_ParseWithLength(json, len)) == NULL) {
+		seterr(err, "host list: not valid JSON");
+		return -1;
+	}
+	if (!cJSON_IsObject(root)) {
+		seterr(err, "host list: not a JSON object");
+		goto done;
+	}
+	if ((project = get_str(root, "project", err)) == NULL)
+		goto done;
+	if (!config_valid_name(project)) {
+		seterr(err, "host list: bad project name");
+		goto done;
+	}
+	if ((hosts = get_str(root, "distcc_hosts", err)) == NULL)
+		goto done;
+	if (!hostlist_hosts_valid(hosts)) {
+		seterr(err, "host list: distcc_hosts is empty or has unsafe characters");
+		goto done;
+	}
+	if (get_int(root, "heartbeat", 1, SECONDS_MAX, &hl->heartbeat, err) == -1 ||
+	    get_int(root, "refresh_after", 1, SECONDS_MAX, &hl->refresh_after, err) == -1 ||
+	    get_int(root, "ttl", 1, SECONDS_MAX, &hl->ttl, err) == -1 ||
+	    get_int(root, "pool_threads", 0, THREADS_MAX, &hl->pool_threads, err) == -1)
+		goto done;
+	hl->project = xstrdup(project);
+	hl->distcc_hosts = xstrdup(hosts);
+	if (get_members(root, hl, err) == -1)
+		goto done;
+	rc = 0;
+done:
+	cJSON_Delete(root);
+	if (rc == -1)
+		hostlist_free(hl);
+	return rc;
+}
+
+/* Frees what hl holds and empties it; hl itself belongs to the caller. */
+void
+hostlist_free(struct hostlist *hl)
+{
+	size_t i;
+
+	if (hl == NULL)
+		return;
+	free(hl->project);
+	free(hl->distcc_hosts);
+	for (i = 0; i < hl->nmembers; i++)
+		free(hl->members[i]);
+	free(hl->members);
+	memset(hl, 0, sizeof(*hl));
+}

@@ -1,0 +1,158 @@
+/*
+ * http.c — one HTTP request with libcurl, for dcc and dcc-heartbeat.
+ *
+ * Every request is bounded: a connect and a total timeout from the caller,
+ * a 1 MiB cap on the body, no redirects, no proxy from the environment (a
+ * build must never depend on the user's proxy settings), and no signals.
+ * libcurl is initialised only when the first request is made, so a dcc whose
+ * list is fresh never pays for it.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "shim.h"
+
+#define HTTP_BODY_MAX	(1024 * 1024)
+
+static pthread_once_t http_once = PTHREAD_ONCE_INIT;
+static CURLcode http_init_rc = CURLE_FAILED_INIT;
+
+static void
+http_global_init(void)
+{
+	http_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+struct http_sink {
+	char	*buf;
+	size_t	 len;
+	size_t	 cap;
+	int	 too_big;
+};
+
+static size_t
+http_write(char *data, size_t size, size_t n, void *arg)
+{
+	struct http_sink *s = arg;
+	size_t bytes = size * n;
+
+	if (s->len + bytes > HTTP_BODY_MAX) {
+		s->too_big = 1;
+		return 0;	/* makes curl stop with CURLE_WRITE_ERROR */
+	}
+	if (s->len + bytes + 1 > s->cap) {
+		s->cap = s->cap ? s->cap : 4096;
+		while (s->cap < s->len + bytes + 1)
+			s->cap *= 2;
+		s->buf = xrealloc(s->buf, s->cap);
+	}
+	memcpy(s->buf + s->len, data, bytes);
+	s->len += bytes;
+	s->buf[s->len] = '\0';
+	return bytes;
+}
+
+/* Sends req and waits for the whole reply. Returns 0 when an HTTP response
+ * arrived, whatever its status (resp->status; resp->body is NUL-terminated
+ * and owned by resp: http_response_free). Returns -1 with err on transport
+ * errors: no connection, timeout, a body over 1 MiB. */
+int
+http_request(const struct http_request *req, struct http_response *resp,
+    char *err)
+{
+	struct curl_slist *headers = NULL;
+	struct http_sink sink = { NULL, 0, 0, 0 };
+	char errbuf[CURL_ERROR_SIZE] = "", *hdr, *iface = NULL;
+	CURL *c;
+	CURLcode rc;
+	int ret = -1;
+
+	memset(resp, 0, sizeof(*resp));
+	pthread_once(&http_once, http_global_init);
+	if (http_init_rc != CURLE_OK) {
+		seterr(err, "curl_global_init: %s", curl_easy_strerror(http_init_rc));
+		return -1;
+	}
+	if ((c = curl_easy_init()) == NULL) {
+		seterr(err, "curl_easy_init failed");
+		return -1;
+	}
+	curl_easy_setopt(c, CURLOPT_URL, req->url);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(c, CURLOPT_PROXY, "");
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+#endif
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, req->connect_ms);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, req->total_ms);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_write);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "dyndistcc/" DYNDISTCC_VERSION);
+	if (req->source != NULL) {
+		/* "host!" makes curl take it as an address, never an interface name */
+		iface = xasprintf("host!%s", req->source);
+		curl_easy_setopt(c, CURLOPT_INTERFACE, iface);
+	}
+	if (req->key != NULL) {
+		hdr = xasprintf("Authorization: Bearer %s", req->key);
+		headers = curl_slist_append(headers, hdr);
+		free(hdr);
+	}
+	if (req->accept != NULL) {
+		hdr = xasprintf("Accept: %s", req->accept);
+		headers = curl_slist_append(headers, hdr);
+		free(hdr);
+	}
+	if (req->body != NULL) {
+		headers = curl_slist_append(headers, "Content-Type: application/json");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(req->body));
+	}
+	/* curl would otherwise wait for "100 Continue" on larger bodies */
+	headers = curl_slist_append(headers, "Expect:");
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+	if (req->method != NULL && strcmp(req->method, "GET") != 0 &&
+	    strcmp(req->method, "POST") != 0)
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
+	else if (req->method != NULL && strcmp(req->method, "POST") == 0 &&
+	    req->body == NULL)
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+
+	rc = curl_easy_perform(c);
+	if (rc != CURLE_OK) {
+		if (sink.too_big)
+			seterr(err, "%s: reply larger than %d bytes", req->url,
+			    HTTP_BODY_MAX);
+		else
+			seterr(err, "%s: %s", req->url,
+			    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
+		free(sink.buf);
+		goto done;
+	}
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
+	resp->body = sink.buf != NULL ? sink.buf : xstrdup("");
+	resp->len = sink.len;
+	ret = 0;
+done:
+	curl_slist_free_all(headers);
+	curl_easy_cleanup(c);
+	free(iface);
+	return ret;
+}
+
+/* Frees the body of resp (not resp itself); NULL is fine. */
+void
+http_response_free(struct http_response *resp)
+{
+	if (resp == NULL)
+		return;
+	free(resp->body);
+	resp->body = NULL;
+	resp->len = 0;
+}
