@@ -165,6 +165,10 @@ install: all
 	$(call say,INSTALL,$(DESTDIR)$(PREFIX))
 	$(Q)sh scripts/install-files.sh "$(BUILD)" "$(DESTDIR)" "$(PREFIX)" "$(SYSCONFDIR)" "$(UNITDIR)"
 
+uninstall:
+	$(call say,RM,$(DESTDIR)$(PREFIX))
+	$(Q)sh scripts/install-files.sh -u "$(BUILD)" "$(DESTDIR)" "$(PREFIX)" "$(SYSCONFDIR)" "$(UNITDIR)"
+
 clean:
 	rm -rf build build-san build-fuzz tests/browser/node_modules/.cache
 
