@@ -4,26 +4,76 @@
  * Every request is bounded: a connect and a total timeout from the caller,
  * a 1 MiB cap on the body, no redirects, no proxy from the environment (a
  * build must never depend on the user's proxy settings), and no signals.
- * libcurl is initialised only when the first request is made, so a dcc whose
- * list is fresh never pays for it.
+ *
+ * libcurl is loaded with dlopen(3) when the first request is made. Linked
+ * normally it drags some 30 shared libraries into every process, which costs
+ * about 4 ms at each start; dcc starts once per compile and almost never
+ * makes a request, so it must not pay that. Without libcurl a request fails
+ * like any other transport error.
  */
+#include <dlfcn.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#define CURL_DISABLE_TYPECHECK	/* we call through pointers, not macros */
 #include <curl/curl.h>
 
 #include "shim.h"
 
 #define HTTP_BODY_MAX	(1024 * 1024)
+#define LIBCURL_SONAME	"libcurl.so.4"
+
+/* The libcurl functions we use, resolved once. */
+static struct {
+	CURLcode	 (*global_init)(long);
+	CURL		*(*easy_init)(void);
+	CURLcode	 (*easy_setopt)(CURL *, CURLoption, ...);
+	CURLcode	 (*easy_perform)(CURL *);
+	CURLcode	 (*easy_getinfo)(CURL *, CURLINFO, ...);
+	void		 (*easy_cleanup)(CURL *);
+	const char	*(*easy_strerror)(CURLcode);
+	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+	void		 (*slist_free_all)(struct curl_slist *);
+} curl;
+
+static const struct {
+	const char	*name;
+	void		**fn;
+} curl_syms[] = {
+	{ "curl_global_init", (void **)&curl.global_init },
+	{ "curl_easy_init", (void **)&curl.easy_init },
+	{ "curl_easy_setopt", (void **)&curl.easy_setopt },
+	{ "curl_easy_perform", (void **)&curl.easy_perform },
+	{ "curl_easy_getinfo", (void **)&curl.easy_getinfo },
+	{ "curl_easy_cleanup", (void **)&curl.easy_cleanup },
+	{ "curl_easy_strerror", (void **)&curl.easy_strerror },
+	{ "curl_slist_append", (void **)&curl.slist_append },
+	{ "curl_slist_free_all", (void **)&curl.slist_free_all },
+};
 
 static pthread_once_t http_once = PTHREAD_ONCE_INIT;
-static CURLcode http_init_rc = CURLE_FAILED_INIT;
+static char http_init_err[ERR_MAX];	/* empty when libcurl is ready */
 
 static void
 http_global_init(void)
 {
-	http_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+	void *lib;
+	size_t i;
+	CURLcode rc;
+
+	if ((lib = dlopen(LIBCURL_SONAME, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		seterr(http_init_err, "cannot load %s: %s", LIBCURL_SONAME, dlerror());
+		return;
+	}
+	for (i = 0; i < NELEM(curl_syms); i++)
+		if ((*curl_syms[i].fn = dlsym(lib, curl_syms[i].name)) == NULL) {
+			seterr(http_init_err, "%s: no symbol %s", LIBCURL_SONAME,
+			    curl_syms[i].name);
+			return;
+		}
+	if ((rc = curl.global_init(CURL_GLOBAL_DEFAULT)) != CURLE_OK)
+		seterr(http_init_err, "curl_global_init: %s", curl.easy_strerror(rc));
 }
 
 struct http_sink {
@@ -72,76 +122,76 @@ http_request(const struct http_request *req, struct http_response *resp,
 
 	memset(resp, 0, sizeof(*resp));
 	pthread_once(&http_once, http_global_init);
-	if (http_init_rc != CURLE_OK) {
-		seterr(err, "curl_global_init: %s", curl_easy_strerror(http_init_rc));
+	if (http_init_err[0] != '\0') {
+		seterr(err, "%s", http_init_err);
 		return -1;
 	}
-	if ((c = curl_easy_init()) == NULL) {
+	if ((c = curl.easy_init()) == NULL) {
 		seterr(err, "curl_easy_init failed");
 		return -1;
 	}
-	curl_easy_setopt(c, CURLOPT_URL, req->url);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-	curl_easy_setopt(c, CURLOPT_PROXY, "");
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl.easy_setopt(c, CURLOPT_URL, req->url);
+	curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl.easy_setopt(c, CURLOPT_NOPROXY, "*");
+	curl.easy_setopt(c, CURLOPT_PROXY, "");
+	curl.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 #if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 #endif
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, req->connect_ms);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, req->total_ms);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_write);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "dyndistcc/" DYNDISTCC_VERSION);
+	curl.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, req->connect_ms);
+	curl.easy_setopt(c, CURLOPT_TIMEOUT_MS, req->total_ms);
+	curl.easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, http_write);
+	curl.easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+	curl.easy_setopt(c, CURLOPT_USERAGENT, "dyndistcc/" DYNDISTCC_VERSION);
 	if (req->source != NULL) {
 		/* "host!" makes curl take it as an address, never an interface name */
 		iface = xasprintf("host!%s", req->source);
-		curl_easy_setopt(c, CURLOPT_INTERFACE, iface);
+		curl.easy_setopt(c, CURLOPT_INTERFACE, iface);
 	}
 	if (req->key != NULL) {
 		hdr = xasprintf("Authorization: Bearer %s", req->key);
-		headers = curl_slist_append(headers, hdr);
+		headers = curl.slist_append(headers, hdr);
 		free(hdr);
 	}
 	if (req->accept != NULL) {
 		hdr = xasprintf("Accept: %s", req->accept);
-		headers = curl_slist_append(headers, hdr);
+		headers = curl.slist_append(headers, hdr);
 		free(hdr);
 	}
 	if (req->body != NULL) {
-		headers = curl_slist_append(headers, "Content-Type: application/json");
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(req->body));
+		headers = curl.slist_append(headers, "Content-Type: application/json");
+		curl.easy_setopt(c, CURLOPT_POSTFIELDS, req->body);
+		curl.easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(req->body));
 	}
 	/* curl would otherwise wait for "100 Continue" on larger bodies */
-	headers = curl_slist_append(headers, "Expect:");
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+	headers = curl.slist_append(headers, "Expect:");
+	curl.easy_setopt(c, CURLOPT_HTTPHEADER, headers);
 	if (req->method != NULL && strcmp(req->method, "GET") != 0 &&
 	    strcmp(req->method, "POST") != 0)
-		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
+		curl.easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
 	else if (req->method != NULL && strcmp(req->method, "POST") == 0 &&
 	    req->body == NULL)
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+		curl.easy_setopt(c, CURLOPT_POSTFIELDS, "");
 
-	rc = curl_easy_perform(c);
+	rc = curl.easy_perform(c);
 	if (rc != CURLE_OK) {
 		if (sink.too_big)
 			seterr(err, "%s: reply larger than %d bytes", req->url,
 			    HTTP_BODY_MAX);
 		else
 			seterr(err, "%s: %s", req->url,
-			    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
+			    errbuf[0] != '\0' ? errbuf : curl.easy_strerror(rc));
 		free(sink.buf);
 		goto done;
 	}
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
+	curl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
 	resp->body = sink.buf != NULL ? sink.buf : xstrdup("");
 	resp->len = sink.len;
 	ret = 0;
 done:
-	curl_slist_free_all(headers);
-	curl_easy_cleanup(c);
+	curl.slist_free_all(headers);
+	curl.easy_cleanup(c);
 	free(iface);
 	return ret;
 }
