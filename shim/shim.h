@@ -5,6 +5,8 @@
 #ifndef DYNDISTCC_SHIM_H
 #define DYNDISTCC_SHIM_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 
 #include "util.h"
@@ -79,9 +81,12 @@ void	http_response_free(struct http_response *);
 /* hostlist.c */
 int	hostlist_parse(const char *, size_t, struct hostlist *, char *);
 void	hostlist_free(struct hostlist *);
-/* Is the string a safe distcc hosts line: non-empty, at most HOSTS_MAX
- * bytes, only [A-Za-z0-9.:/_[]-] and spaces? Nothing else may reach distcc. */
+/* Is the string a safe distcc hosts line: at most HOSTS_MAX bytes of
+ * [A-Za-z0-9.:/_[]-] and spaces, at least one host, each word localhost[/N],
+ * HOST[:PORT][/N] or [IPv6][:PORT][/N]? Nothing else may reach distcc. */
 int	hostlist_hosts_valid(const char *);
+/* The pool size of a hosts line, as `distcc -j` counts it; -1 if invalid. */
+long	hostlist_threads(const char *);
 #define HOSTS_MAX	(32 * 1024)
 
 /* cache.c — host-list files in distcc's own syntax, with one metadata line:
@@ -90,5 +95,81 @@ int	hostlist_hosts_valid(const char *);
  * so plain distcc (DISTCC_DIR) reads them too. */
 int	cache_write(const char *, const struct hostlist *, char *);
 int	cache_read(const char *, struct hostlist *, double *, char *);
+
+/* sysinfo.c — what this machine can lend */
+int	sysinfo_affinity_cpus(void);
+int	sysinfo_cpu_max_parse(const char *, int *);
+int	sysinfo_cgroup_cpus(const char *, const char *);
+int	sysinfo_cores(void);
+void	sysinfo_load(double[3]);
+char	*sysinfo_hostname(void);
+char	*sysinfo_owner(void);
+
+/* nodeid.c — <state_dir>/node-id, 32 lowercase hex, created once */
+#define NODEID_LEN	32
+int	nodeid_valid(const char *);
+int	nodeid_generate(char[NODEID_LEN + 1], char *);
+int	nodeid_load(const char *, char[NODEID_LEN + 1], char *);
+
+/* compilers.c — the compilers behind the masquerade directory's names */
+struct compiler {
+	char	*name;			/* "gcc", "arm-none-eabi-gcc" */
+	char	*version;		/* "12.2.0" */
+	char	*target;		/* "x86_64-linux-gnu" */
+};
+struct compilers {
+	struct compiler	*v;
+	size_t		 n;
+};
+char	*compilers_search_path(const char *, const char *);
+int	compilers_probe(const char *, const char *, int, struct compilers *,
+	    char *);
+void	compilers_free(struct compilers *);
+
+/* distccd.c — run and supervise distccd */
+#define DISTCCD_IDLE_WAIT	30	/* seconds a restart waits for idle */
+struct distccd {
+	char	*pidfile;		/* <state_dir>/distccd.pid */
+	char	*path;			/* PATH distccd runs with */
+	char	*listen;		/* --listen, or NULL for all */
+	int	 port, jobs, nice;	/* nice is absolute */
+	char	**allow;		/* "ADDR/BITS", sorted, unique */
+	size_t	 nallow;
+	int	 idle_wait;		/* DISTCCD_IDLE_WAIT */
+	pid_t	 pid;			/* running distccd, or 0 */
+	char	*running;		/* its command line */
+	double	 started;		/* monotonic */
+	double	 change_since;		/* a restart has waited since, or 0 */
+	double	 next_start;		/* no start before (crash backoff) */
+	double	 backoff;		/* seconds, doubling up to 60 */
+};
+int	distccd_allow_entry(const char *, char *, size_t);
+void	distccd_init(struct distccd *, const char *, const char *);
+void	distccd_want(struct distccd *, const char *, int, int, int);
+void	distccd_allow(struct distccd *, char *const *, size_t);
+char	**distccd_argv(const struct distccd *);
+void	distccd_argv_free(char **);
+int	distccd_connections(const char *, int);
+void	distccd_stop_stale(const char *);
+double	distccd_step(struct distccd *, double);
+int	distccd_exited(struct distccd *, pid_t, int, double);
+void	distccd_stop(struct distccd *);
+void	distccd_shutdown(struct distccd *, double);
+void	distccd_free(struct distccd *);
+
+/* checkin.c — check-in and check-out */
+struct checkin {
+	const char	*project, *node, *hostname, *owner, *version;
+	const char	*addr;		/* advertised "ADDR[:PORT]", or NULL */
+	int		 cores, nice, port;
+	double		 load[3];
+	const struct compilers *compilers;
+};
+char	*checkin_url(const char *, const char *);
+char	*checkin_body(const struct checkin *);
+int	checkin_post(const struct client_config *, const char *, long,
+	    struct hostlist *, long *, char *);
+int	checkin_checkout(const struct client_config *, const char *, long,
+	    char *);
 
 #endif

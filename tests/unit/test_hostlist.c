@@ -99,6 +99,17 @@ TEST(hosts_valid)
 	CHECK(!hostlist_hosts_valid(" "));
 	CHECK(!hostlist_hosts_valid("a\tb"));
 	CHECK(!hostlist_hosts_valid("a,lzo"));
+	CHECK(!hostlist_hosts_valid("a/0"));
+	CHECK(!hostlist_hosts_valid("a/x"));
+	CHECK(!hostlist_hosts_valid("a:0"));
+	CHECK(!hostlist_hosts_valid("a:65536"));
+	CHECK(!hostlist_hosts_valid("a/2/3"));
+	CHECK(!hostlist_hosts_valid("a:1:2"));
+	CHECK(!hostlist_hosts_valid("::1/2"));
+	CHECK(!hostlist_hosts_valid("[]/2"));
+	CHECK(!hostlist_hosts_valid("[x]/2"));
+	CHECK(!hostlist_hosts_valid("/4"));
+	CHECK(!hostlist_hosts_valid("a/100001"));
 	big = xmalloc(HOSTS_MAX + 2);
 	memset(big, 'a', HOSTS_MAX + 1);
 	big[HOSTS_MAX + 1] = '\0';
@@ -108,6 +119,21 @@ TEST(hosts_valid)
 	free(big);
 }
 
+/* The same lines were given to distcc 3.4 -j (see distcc-facts.md §2). */
+TEST(threads_like_distcc)
+{
+	CHECK_INT(hostlist_threads("localhost/4 127.0.0.2/8 127.0.0.3/16"), 28);
+	CHECK_INT(hostlist_threads("localhost"), 2);
+	CHECK_INT(hostlist_threads("127.0.0.2"), 4);
+	CHECK_INT(hostlist_threads("localhost 127.0.0.2 127.0.0.3:4000 host.example"), 14);
+	CHECK_INT(hostlist_threads("127.0.0.2:3700/6 127.0.0.3/7:3701"), 13);
+	CHECK_INT(hostlist_threads("localhost:3632"), 4);
+	CHECK_INT(hostlist_threads("[::1]:3632/3 [fe80::1]"), 7);
+	CHECK_INT(hostlist_threads("  localhost/1  "), 1);
+	CHECK_INT(hostlist_threads(""), 0);
+	CHECK_INT(hostlist_threads("a/0"), -1);
+}
+
 int
 main(void)
 {
@@ -115,5 +141,6 @@ main(void)
 	RUN(members_optional);
 	RUN(rejects_junk);
 	RUN(hosts_valid);
+	RUN(threads_like_distcc);
 	return test_summary();
 }
