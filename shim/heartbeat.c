@@ -1,30 +1,110 @@
 /*
- * heartbeat.c — dcc-heartbeat.
+ * heartbeat.c — dcc-heartbeat: keeps this machine registered in its
+ * dyndistcc project and runs its distccd. See dcc-heartbeat(8); the loop is
+ * in beat.c.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "shim.h"
+
+static const struct option options[] = {
+	{ "foreground",	no_argument,		NULL, 'd' },
+	{ "check",	no_argument,		NULL, 'n' },
+	{ "config",	required_argument,	NULL, 'f' },
+	{ "once",	no_argument,		NULL, 'o' },
+	{ "verbose",	no_argument,		NULL, 'v' },
+	{ "help",	no_argument,		NULL, 'h' },
+	{ "version",	no_argument,		NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
 
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: dcc-heartbeat [--help] [--version]\n");
+	fprintf(f, "usage: dcc-heartbeat [-dnv] [-f config] [--once] "
+	    "[--help] [--version]\n");
+}
+
+/* Detaches from the terminal: stdin and stdout go to /dev/null; stderr, where
+ * the log goes, stays as it is (redirect it, or run with -d under systemd). */
+static int
+daemonize(char *err)
+{
+	int fd;
+
+	if (daemon(0, 1) == -1) {
+		seterr(err, "daemon: %s", strerror(errno));
+		return -1;
+	}
+	if ((fd = open("/dev/null", O_RDWR)) != -1) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
-	log_init("dcc-heartbeat", 0);
-	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-		printf("dcc-heartbeat %s\n", DYNDISTCC_VERSION);
+	const char *path = CLIENT_CONFIG_PATH;
+	int foreground = 0, check = 0, once = 0, verbose = 0, c, rc;
+	struct client_config cfg;
+	char err[ERR_MAX];
+	struct beat b;
+
+	while ((c = getopt_long(argc, argv, "dnf:vhV", options, NULL)) != -1) {
+		switch (c) {
+		case 'd': foreground = 1; break;
+		case 'n': check = 1; break;
+		case 'f': path = optarg; break;
+		case 'o': once = 1; break;
+		case 'v': verbose = 1; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("dcc-heartbeat %s\n", DYNDISTCC_VERSION); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	log_init("dcc-heartbeat", verbose);
+	if (beat_config(&cfg, path, err) == -1) {
+		log_error("%s", err);
+		config_free(&cfg);
+		return 1;
+	}
+	if (check) {
+		printf("%s: configuration OK (project %s on %s)\n", path,
+		    cfg.project, cfg.server);
+		config_free(&cfg);
 		return 0;
 	}
-	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
-		usage(stdout);
-		return 0;
+	if (!once && !foreground && daemonize(err) == -1) {
+		log_error("%s", err);
+		config_free(&cfg);
+		return 1;
 	}
-	usage(stderr);
-	return 2;
+	if (beat_init(&b, &cfg, path, err) == -1 ||
+	    (!once && beat_signals(&b, err) == -1)) {
+		log_error("%s", err);
+		beat_free(&b);
+		return 1;
+	}
+	if (once) {
+		rc = beat_once(&b, err) == 0 ? 0 : 1;
+		if (rc != 0)
+			log_error("%s", err);
+	} else
+		rc = beat_run(&b);
+	beat_free(&b);
+	return rc;
 }

@@ -1,0 +1,523 @@
+/*
+ * distccd.c — runs and supervises this machine's distccd for dcc-heartbeat.
+ *
+ * distccd cannot reload its --allow list: SIGHUP kills it and SIGTERM drops
+ * the jobs it is running (distcc-facts.md §6). So the daemon is restarted
+ * only when its command line must change (the project's members, cores,
+ * nice, port), and only once it is idle — no TCP connection open on its
+ * port — or after a bounded wait. It is never started without --allow, and
+ * restarted with backoff when it dies.
+ *
+ * The heartbeat loop calls distccd_step() whenever it wakes and
+ * distccd_exited() for every child it reaps; nothing here blocks for long
+ * except distccd_stop(), which waits for the old daemon to be gone so the
+ * new one can bind the port.
+ */
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+#define BACKOFF_MAX	60.0	/* seconds between restarts of a crashing distccd */
+#define STABLE_AFTER	60.0	/* a run this long resets the backoff */
+#define STOP_WAIT	5.0	/* seconds for distccd to exit after SIGTERM */
+#define BUSY_POLL	0.25	/* seconds between idleness probes */
+
+/* Sleeps for ms milliseconds. */
+static void
+nap(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/* Turns a member address ("10.0.0.7", "::1", "[::1]:3632", "10.0.0.7:3700")
+ * into distccd's --allow form ("10.0.0.7/32", "::1/128") in out. 0, or -1
+ * when it is not an IP address (distccd would exit on it). */
+int
+distccd_allow_entry(const char *member, char *out, size_t size)
+{
+	char addr[INET6_ADDRSTRLEN + 8];
+	unsigned char buf[sizeof(struct in6_addr)];
+	const char *colon;
+	size_t len = strlen(member);
+
+	if (len == 0 || len >= sizeof(addr))
+		return -1;
+	if (member[0] == '[') {
+		const char *close = strchr(member, ']');
+		if (close == NULL)
+			return -1;
+		len = (size_t)(close - member - 1);
+		memcpy(addr, member + 1, len);
+		addr[len] = '\0';
+	} else if ((colon = strchr(member, ':')) != NULL &&
+	    strchr(colon + 1, ':') == NULL) {
+		len = (size_t)(colon - member);	/* one colon: ADDR:PORT */
+		memcpy(addr, member, len);
+		addr[len] = '\0';
+	} else
+		memcpy(addr, member, len + 1);
+	if (inet_pton(AF_INET, addr, buf) == 1)
+		return snprintf(out, size, "%s/32", addr) < (int)size ? 0 : -1;
+	if (inet_pton(AF_INET6, addr, buf) == 1)
+		return snprintf(out, size, "%s/128", addr) < (int)size ? 0 : -1;
+	return -1;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+strv_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Prepares d; nothing runs until distccd_step. pidfile records the running
+ * distccd so a successor can stop one left behind; path is the PATH distccd
+ * gets (without the masquerade directory, or jobs would loop through dcc). */
+void
+distccd_init(struct distccd *d, const char *pidfile, const char *path)
+{
+	static const char *const loopback = "127.0.0.1";
+
+	memset(d, 0, sizeof(*d));
+	d->pidfile = xstrdup(pidfile);
+	d->path = xstrdup(path);
+	d->port = DISTCCD_DEFAULT_PORT;
+	d->jobs = 1;
+	d->idle_wait = DISTCCD_IDLE_WAIT;
+	d->backoff = 1;
+	distccd_allow(d, (char *const *)&loopback, 1);
+}
+
+/* Sets what distccd should run with. A change takes effect at the next
+ * idle moment (see distccd_step). */
+void
+distccd_want(struct distccd *d, const char *listen, int port, int jobs,
+    int nice)
+{
+	free(d->listen);
+	d->listen = listen != NULL ? xstrdup(listen) : NULL;
+	d->port = port;
+	d->jobs = jobs < 1 ? 1 : jobs > 200 ? 200 : jobs;
+	d->nice = nice;
+}
+
+/* Sets the allow list from the project's members; loopback is always
+ * allowed. Addresses that are not IPs are logged and left out, so a bad
+ * entry can never make distccd refuse to start. */
+void
+distccd_allow(struct distccd *d, char *const *members, size_t n)
+{
+	char entry[INET6_ADDRSTRLEN + 8];
+	char **v = xcalloc(n + 1, sizeof(*v));
+	size_t nv = 0, i, j;
+
+	v[nv++] = xstrdup("127.0.0.1/32");
+	for (i = 0; i < n; i++) {
+		if (distccd_allow_entry(members[i], entry, sizeof(entry)) == -1) {
+			log_warn("ignoring member \"%s\": not an IP address",
+			    members[i]);
+			continue;
+		}
+		v[nv++] = xstrdup(entry);
+	}
+	qsort(v, nv, sizeof(*v), cmp_str);
+	for (i = j = 0; i < nv; i++) {	/* the same list in any order is the same list */
+		if (j > 0 && strcmp(v[j - 1], v[i]) == 0)
+			free(v[i]);
+		else
+			v[j++] = v[i];
+	}
+	strv_free(d->allow, d->nallow);
+	d->allow = v;
+	d->nallow = j;
+}
+
+/* The niceness increment that gives distccd an absolute nice of `nice`:
+ * --nice adds to our own. Raising priority needs root; otherwise 0. */
+static int
+nice_increment(int nice)
+{
+	int ours, inc;
+
+	errno = 0;
+	ours = getpriority(PRIO_PROCESS, 0);
+	if (errno != 0)
+		ours = 0;
+	inc = nice - ours;
+	if (inc < 0 && geteuid() != 0)
+		inc = 0;
+	return inc;
+}
+
+/* The command line distccd runs with for the current settings, NULL
+ * terminated; the caller frees with distccd_argv_free. */
+char **
+distccd_argv(const struct distccd *d)
+{
+	size_t n = 0, i, max = 16 + 2 * d->nallow;
+	char **av = xcalloc(max, sizeof(*av));
+
+	av[n++] = xstrdup("distccd");
+	av[n++] = xstrdup("--no-detach");
+	av[n++] = xstrdup("--daemon");
+	if (d->listen != NULL) {
+		av[n++] = xstrdup("--listen");
+		av[n++] = xstrdup(d->listen);
+	}
+	av[n++] = xstrdup("--port");
+	av[n++] = xasprintf("%d", d->port);
+	av[n++] = xstrdup("--jobs");
+	av[n++] = xasprintf("%d", d->jobs);
+	av[n++] = xstrdup("--nice");
+	av[n++] = xasprintf("%d", nice_increment(d->nice));
+	av[n++] = xstrdup("--log-stderr");
+	av[n++] = xstrdup("--log-level");
+	av[n++] = xstrdup("notice");
+	for (i = 0; i < d->nallow; i++) {
+		av[n++] = xstrdup("--allow");
+		av[n++] = xstrdup(d->allow[i]);
+	}
+	av[n] = NULL;
+	return av;
+}
+
+/* Frees what distccd_argv returned. */
+void
+distccd_argv_free(char **av)
+{
+	size_t i;
+
+	for (i = 0; av != NULL && av[i] != NULL; i++)
+		free(av[i]);
+	free(av);
+}
+
+static char *
+argv_join(char **av)
+{
+	size_t len = 1, i;
+	char *s;
+
+	for (i = 0; av[i] != NULL; i++)
+		len += strlen(av[i]) + 1;
+	s = xmalloc(len);
+	s[0] = '\0';
+	for (i = 0; av[i] != NULL; i++) {
+		if (i > 0)
+			strcat(s, " ");
+		strcat(s, av[i]);
+	}
+	return s;
+}
+
+/* Parses one address field of /proc/net/tcp{,6} (hex words of the address
+ * in host order) into buf; returns its length in bytes, or 0. */
+static size_t
+proc_addr(const char *hex, unsigned char *buf)
+{
+	size_t len = strlen(hex), i;
+
+	if (len != 8 && len != 32)
+		return 0;
+	for (i = 0; i < len / 8; i++) {
+		char word[9];
+		uint32_t w;
+
+		memcpy(word, hex + 8 * i, 8);
+		word[8] = '\0';
+		w = (uint32_t)strtoul(word, NULL, 16);
+		memcpy(buf + 4 * i, &w, 4);
+	}
+	return len / 2;
+}
+
+/* Number of connections open to a local TCP listen:port (any address when
+ * listen is NULL): jobs being received, compiled or answered, and those
+ * queued for a free distccd child. -1 when /proc cannot be read. */
+int
+distccd_connections(const char *listen, int port)
+{
+	static const char *const files[] = { "/proc/net/tcp", "/proc/net/tcp6" };
+	unsigned char want[16], have[16];
+	size_t wantlen = 0, i;
+	int count = 0, readable = 0;
+
+	if (listen != NULL) {
+		if (inet_pton(AF_INET, listen, want) == 1)
+			wantlen = 4;
+		else if (inet_pton(AF_INET6, listen, want) == 1)
+			wantlen = 16;
+	}
+	for (i = 0; i < NELEM(files); i++) {
+		char line[512];
+		FILE *f = fopen(files[i], "re");
+
+		if (f == NULL)
+			continue;
+		readable = 1;
+		while (fgets(line, sizeof(line), f) != NULL) {
+			char laddr[40];
+			unsigned lport, state;
+
+			if (sscanf(line, " %*u: %39[0-9A-Fa-f]:%x %*39[0-9A-Fa-f]:%*x %x",
+			    laddr, &lport, &state) != 3)
+				continue;	/* the header */
+			if ((int)lport != port)
+				continue;
+			/* ESTABLISHED, SYN_RECV, CLOSE_WAIT: a client is there;
+			 * LISTEN and the closing states are not jobs. */
+			if (state != 0x01 && state != 0x03 && state != 0x08)
+				continue;
+			if (wantlen != 0 && (proc_addr(laddr, have) != wantlen ||
+			    memcmp(have, want, wantlen) != 0))
+				continue;
+			count++;
+		}
+		fclose(f);
+	}
+	return readable ? count : -1;
+}
+
+/* Waits until no process of group pgid is left, up to secs; then kills
+ * what remains. */
+static void
+wait_group_gone(pid_t pgid, double secs)
+{
+	double deadline = now_monotonic() + secs;
+
+	while (kill(-pgid, 0) == 0 && now_monotonic() < deadline)
+		nap(10);
+	if (kill(-pgid, 0) == 0) {
+		kill(-pgid, SIGKILL);
+		while (kill(-pgid, 0) == 0 && now_monotonic() < deadline + 2)
+			nap(10);
+	}
+}
+
+/* Stops a distccd that an earlier dcc-heartbeat left running (it was killed
+ * with SIGKILL): it still holds the port and an outdated allow list. Only a
+ * process that is still distccd and leads its own group is touched. */
+void
+distccd_stop_stale(const char *pidfile)
+{
+	char err[ERR_MAX], path[64];
+	char *text, *cmd;
+	size_t len;
+	long pid;
+
+	if ((text = file_read(pidfile, 64, NULL, err)) == NULL)
+		return;
+	text[strcspn(text, "\n")] = '\0';
+	if (str_to_long(text, 2, INT_MAX, &pid) == 0) {
+		snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
+		cmd = file_read(path, 65536, &len, err);
+		if (cmd != NULL && len > 0 && getpgid((pid_t)pid) == pid) {
+			const char *base = strrchr(cmd, '/');
+			base = base ? base + 1 : cmd;
+			if (strcmp(base, "distccd") == 0) {
+				log_warn("stopping distccd %ld left running by an "
+				    "earlier dcc-heartbeat", pid);
+				kill((pid_t)-pid, SIGTERM);
+				wait_group_gone((pid_t)pid, STOP_WAIT);
+			}
+		}
+		free(cmd);
+	}
+	free(text);
+	unlink(pidfile);
+}
+
+/* Starts distccd with the current settings. */
+static void
+start(struct distccd *d, double now)
+{
+	char **av = distccd_argv(d);
+	char pidtext[32], err[ERR_MAX];
+	sigset_t none;
+	pid_t pid;
+
+	pid = fork();
+	if (pid == -1) {
+		log_error("cannot start distccd: fork: %s", strerror(errno));
+		d->next_start = now + d->backoff;
+		distccd_argv_free(av);
+		return;
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+
+		/* Signals are blocked in the daemon (signalfd); distccd must
+		 * see its own SIGTERM. */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (null != -1)
+			dup2(null, STDIN_FILENO);
+		setenv("PATH", d->path, 1);
+		execvp(av[0], av);
+		fprintf(stderr, "cannot run distccd: %s\n", strerror(errno));
+		_exit(127);
+	}
+	free(d->running);
+	d->running = argv_join(av);
+	d->pid = pid;
+	d->started = now;
+	d->change_since = 0;
+	snprintf(pidtext, sizeof(pidtext), "%ld\n", (long)pid);
+	if (file_write_atomic(d->pidfile, pidtext, strlen(pidtext), 0644,
+	    err) == -1)
+		log_warn("%s", err);
+	log_info("distccd started: pid %ld, %s:%d, %d jobs, nice %d, %zu "
+	    "allowed address%s", (long)pid, d->listen ? d->listen : "*",
+	    d->port, d->jobs, d->nice, d->nallow, d->nallow == 1 ? "" : "es");
+	distccd_argv_free(av);
+}
+
+/* Stops distccd now: SIGTERM (it takes its process group down, dropping any
+ * job: clients recompile those locally), then waits until every process of
+ * its group is gone so the port is free again. */
+void
+distccd_stop(struct distccd *d)
+{
+	double deadline;
+	int status;
+	pid_t pid = d->pid;
+
+	if (pid <= 0)
+		return;
+	kill(pid, SIGTERM);
+	deadline = now_monotonic() + STOP_WAIT;
+	while (waitpid(pid, &status, WNOHANG) == 0) {
+		if (now_monotonic() > deadline) {
+			kill(-pid, SIGKILL);
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			break;
+		}
+		nap(10);
+	}
+	wait_group_gone(pid, STOP_WAIT);
+	unlink(d->pidfile);
+	d->pid = 0;
+	free(d->running);
+	d->running = NULL;
+	log_info("distccd stopped (pid %ld)", (long)pid);
+}
+
+/* Does what is due: starts distccd when it is not running (respecting the
+ * crash backoff), or restarts it when its command line must change and it
+ * is idle, or has been busy for idle_wait seconds. Returns the seconds until
+ * it wants to be called again, or -1 when nothing is pending. */
+double
+distccd_step(struct distccd *d, double now)
+{
+	if (d->pid > 0) {
+		char **av = distccd_argv(d);
+		char *want = argv_join(av);
+		int same = strcmp(want, d->running) == 0, busy;
+
+		distccd_argv_free(av);
+		free(want);
+		if (same) {
+			d->change_since = 0;
+			return -1;
+		}
+		if (d->change_since == 0) {
+			d->change_since = now;
+			log_info("distccd must restart (allow list or settings "
+			    "changed); waiting until it is idle, at most %d s",
+			    d->idle_wait);
+		}
+		busy = distccd_connections(d->listen, d->port);
+		if (busy > 0 && now - d->change_since < d->idle_wait)
+			return BUSY_POLL;
+		if (busy > 0)
+			log_warn("distccd still has %d connection%s after %d s; "
+			    "restarting anyway (those jobs recompile locally)",
+			    busy, busy == 1 ? "" : "s", d->idle_wait);
+		distccd_stop(d);
+		d->next_start = now;
+	}
+	if (now < d->next_start)
+		return d->next_start - now;
+	start(d, now);
+	return -1;
+}
+
+/* Tells d that child pid exited with status; returns 1 when it was
+ * distccd (which is then restarted by distccd_step after a backoff). */
+int
+distccd_exited(struct distccd *d, pid_t pid, int status, double now)
+{
+	if (pid <= 0 || pid != d->pid)
+		return 0;
+	if (now - d->started >= STABLE_AFTER)
+		d->backoff = 1;
+	if (WIFEXITED(status))
+		log_warn("distccd exited with status %d; restarting in %.0f s",
+		    WEXITSTATUS(status), d->backoff);
+	else
+		log_warn("distccd killed by signal %d; restarting in %.0f s",
+		    WIFSIGNALED(status) ? WTERMSIG(status) : 0, d->backoff);
+	/* Its preforked children may still hold the port for a moment. */
+	wait_group_gone(pid, 1);
+	unlink(d->pidfile);
+	d->pid = 0;
+	free(d->running);
+	d->running = NULL;
+	d->next_start = now + d->backoff;
+	d->backoff = d->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : d->backoff * 2;
+	return 1;
+}
+
+/* Waits up to secs for distccd to be idle, so running jobs finish, then
+ * stops it. For shutdown. */
+void
+distccd_shutdown(struct distccd *d, double secs)
+{
+	double deadline = now_monotonic() + secs;
+
+	if (d->pid <= 0)
+		return;
+	while (distccd_connections(d->listen, d->port) > 0 &&
+	    now_monotonic() < deadline)
+		nap(50);
+	distccd_stop(d);
+}
+
+/* Frees d's memory; distccd_stop first if it runs. */
+void
+distccd_free(struct distccd *d)
+{
+	free(d->pidfile);
+	free(d->path);
+	free(d->listen);
+	free(d->running);
+	strv_free(d->allow, d->nallow);
+	memset(d, 0, sizeof(*d));
+}

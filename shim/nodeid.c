@@ -1,0 +1,129 @@
+/*
+ * nodeid.c — this machine's node id: 32 lowercase hex characters from
+ * getrandom(2), created once in <state_dir>/node-id and kept for the life of
+ * the machine, so a node keeps its identity across address changes and
+ * reboots.
+ */
+#include <sys/random.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+/* 1 when s is exactly NODEID_LEN lowercase hex characters. */
+int
+nodeid_valid(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < NODEID_LEN; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[i] == '\0';
+}
+
+/* Fills id with a fresh random id. 0, or -1 with err set. */
+int
+nodeid_generate(char id[NODEID_LEN + 1], char *err)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char raw[NODEID_LEN / 2];
+	size_t got = 0, i;
+
+	while (got < sizeof(raw)) {
+		ssize_t r = getrandom(raw + got, sizeof(raw) - got, 0);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			seterr(err, "getrandom: %s", strerror(errno));
+			return -1;
+		}
+		got += (size_t)r;
+	}
+	for (i = 0; i < sizeof(raw); i++) {
+		id[2 * i] = hex[raw[i] >> 4];
+		id[2 * i + 1] = hex[raw[i] & 15];
+	}
+	id[NODEID_LEN] = '\0';
+	return 0;
+}
+
+/* Reads path into id; 0, 1 when the file does not exist, -1 on a bad file. */
+static int
+read_id(const char *path, char id[NODEID_LEN + 1], char *err)
+{
+	size_t len;
+	char *text;
+
+	if (access(path, F_OK) == -1 && errno == ENOENT)
+		return 1;
+	if ((text = file_read(path, 256, &len, err)) == NULL)
+		return -1;
+	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == ' '))
+		text[--len] = '\0';
+	if (!nodeid_valid(text)) {
+		seterr(err, "%s: not a node id (32 lowercase hex characters)",
+		    path);
+		free(text);
+		return -1;
+	}
+	memcpy(id, text, NODEID_LEN + 1);
+	free(text);
+	return 0;
+}
+
+/* Loads this machine's node id from <state_dir>/node-id, creating the
+ * directory (0755) and the file (0644) the first time. Concurrent first
+ * starts agree on one id: the file appears with link(2), which never
+ * replaces an existing one. 0, or -1 with err set. */
+int
+nodeid_load(const char *state_dir, char id[NODEID_LEN + 1], char *err)
+{
+	char path[PATH_MAX], tmp[PATH_MAX], line[NODEID_LEN + 2];
+	int fd, r;
+
+	if (snprintf(path, sizeof(path), "%s/node-id", state_dir) >=
+	    (int)sizeof(path) ||
+	    snprintf(tmp, sizeof(tmp), "%s/.node-id.%ld", state_dir,
+	    (long)getpid()) >= (int)sizeof(tmp)) {
+		seterr(err, "%s: path too long", state_dir);
+		return -1;
+	}
+	if ((r = read_id(path, id, err)) <= 0)
+		return r;
+	if (mkdir(state_dir, 0755) == -1 && errno != EEXIST) {
+		seterr(err, "mkdir %s: %s", state_dir, strerror(errno));
+		return -1;
+	}
+	if (nodeid_generate(id, err) == -1)
+		return -1;
+	snprintf(line, sizeof(line), "%s\n", id);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd == -1) {
+		seterr(err, "%s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	if (write(fd, line, NODEID_LEN + 1) != NODEID_LEN + 1 ||
+	    fsync(fd) == -1) {
+		seterr(err, "%s: %s", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	close(fd);
+	r = link(tmp, path);
+	unlink(tmp);
+	if (r == -1 && errno != EEXIST) {
+		seterr(err, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	/* Whoever linked first won; everyone uses the id on disk. */
+	return read_id(path, id, err) == 0 ? 0 : -1;
+}
