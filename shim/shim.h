@@ -172,4 +172,33 @@ int	checkin_post(const struct client_config *, const char *, long,
 int	checkin_checkout(const struct client_config *, const char *, long,
 	    char *);
 
+/* beat.c — dcc-heartbeat's loop */
+struct beat {
+	struct client_config cfg;
+	const char	*cfgpath;
+	char		 node[NODEID_LEN + 1];
+	char		*hostname, *owner;
+	char		*search;	/* PATH without the masquerade dir */
+	char		*hosts_path;	/* <state_dir>/hosts */
+	char		*last_hosts;	/* last distcc_hosts line, for logging */
+	int		 cores;
+	struct compilers compilers;
+	struct distccd	 distccd;
+	int		 heartbeat;	/* seconds, from the last reply */
+	double		 next_checkin;	/* monotonic */
+	double		 outage_since;	/* first failed check-in, or 0 */
+	double		 retry;		/* current retry delay */
+	long		 last_status;	/* HTTP status of the last failure */
+	unsigned long	 checkins;	/* successful ones */
+	int		 sfd;		/* signalfd */
+};
+double	beat_jitter(int, double);
+double	beat_backoff(double, int);
+int	beat_config(struct client_config *, const char *, char *);
+int	beat_init(struct beat *, struct client_config *, const char *, char *);
+int	beat_signals(struct beat *, char *);
+int	beat_once(struct beat *, char *);
+int	beat_run(struct beat *);
+void	beat_free(struct beat *);
+
 #endif
