@@ -1,0 +1,190 @@
+# install-lib.sh — sourced by install-client.sh and install-server.sh: the
+# install manifest (what to take away again), prompts, and systemd calls.
+#
+# Every change an installer makes goes through this file, so `uninstall` can
+# undo exactly that: a file it created is removed, a file it replaced is put
+# back from its backup, a directory it created is removed when empty.
+# The manifest is $ROOT/var/lib/dyndistcc/install/<part>.manifest, one
+# "KIND PATH" a line, in the order things were done:
+#   file PATH      created by the installer
+#   changed PATH   existed before; original kept in <part>-backup/PATH
+#   dir PATH       directory created by (or belonging to) dyndistcc
+#   user NAME      system user created by the installer
+#   unit NAME      systemd unit enabled by the installer
+#   masq DIR       masquerade directory (purged with dyndistcc-masquerade)
+#   state DIR      dcc-heartbeat's state directory (its files are removed)
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+ROOT=/
+PREFIX=/usr/local
+BUILD=
+YES=0
+DEPS=1
+START=1
+
+say() { printf '%s\n' "$*"; }
+warn() { printf '%s: warning: %s\n' "$PROG" "$*" >&2; }
+die() { printf '%s: %s\n' "$PROG" "$*" >&2; exit 1; }
+
+# setup_paths: derives every path from ROOT and PREFIX. A ROOT other than /
+# is a relocated installation (for tests, or to try it without touching the
+# system): every path, also those written into configs and units, is under
+# ROOT, and systemd and user accounts are left alone.
+setup_paths() {
+	case $ROOT in /*) ;; *) ROOT=$(pwd)/$ROOT ;; esac
+	ROOT=${ROOT%/}
+	case $PREFIX in /*) ;; *) die "--prefix must be an absolute path" ;; esac
+	PREFIX=${PREFIX%/}
+	R=$ROOT			# prefix for every path ("" for the real system)
+	P=$R$PREFIX
+	ETC=$R/etc/dyndistcc
+	STATE=$R/var/lib/dyndistcc
+	INSTALL_DIR=$STATE/install
+	UNITDIR=$R/etc/systemd/system
+	MASQ=$R/usr/lib/dyndistcc
+	DISTCC_DIR=$R/usr/lib/distcc
+	if [ -z "$BUILD" ] && [ -x "$TOP/build/dcc" ]; then
+		BUILD=$TOP/build
+	fi
+}
+
+# system: true when installing into the running system (ROOT is /).
+system() { [ -z "$R" ]; }
+
+# systemd_up: true when systemd runs this machine and we install into it.
+systemd_up() { system && [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; }
+
+need_root() {
+	[ "$(id -u)" -eq 0 ] || die "run me as root (sudo $0 $*)"
+}
+
+# ask VAR QUESTION DEFAULT: reads an answer (DEFAULT when empty) into VAR.
+# With --yes nothing is asked and VAR keeps its value or gets DEFAULT.
+ask() {
+	_v=$(eval "printf '%s' \"\${$1:-}\"")
+	[ -n "$_v" ] || _v=$3
+	if [ "$YES" = 0 ]; then
+		if [ -n "$_v" ]; then printf '%s [%s]: ' "$2" "$_v"; else printf '%s: ' "$2"; fi
+		IFS= read -r _a || _a=
+		[ -z "$_a" ] || _v=$_a
+	fi
+	eval "$1=\$_v"
+}
+
+# confirm QUESTION: true on yes; --yes answers yes.
+confirm() {
+	[ "$YES" = 1 ] && return 0
+	printf '%s [Y/n]: ' "$1"
+	IFS= read -r _a || _a=
+	case $_a in ''|[yY]*) return 0 ;; *) return 1 ;; esac
+}
+
+# m_init PART: opens (creates) the manifest of PART (client or server).
+m_init() {
+	MANIFEST=$INSTALL_DIR/$1.manifest
+	BACKUP=$INSTALL_DIR/$1-backup
+	# The manifest's own directories are recorded once it can be written.
+	_new= _d=$INSTALL_DIR
+	while [ ! -d "$_d" ]; do _new="$_d $_new"; _d=$(dirname "$_d"); done
+	mkdir -p "$INSTALL_DIR"
+	chmod 0700 "$INSTALL_DIR"
+	[ -f "$MANIFEST" ] || : >"$MANIFEST"
+	for _d in $_new; do m_add dir "$_d"; done
+	m_dir "$STATE"
+	m_dir "$INSTALL_DIR"
+}
+
+m_has() { grep -Fxq -- "$1 $2" "$MANIFEST" 2>/dev/null; }
+m_add() { m_has "$1" "$2" || printf '%s %s\n' "$1" "$2" >>"$MANIFEST"; }
+
+# m_dir DIR: creates DIR and its missing parents, recording each one created.
+# dyndistcc's own directories are recorded even when they exist, so the last
+# of the two installers to go takes them away.
+m_dir() {
+	[ -d "$1" ] || m_dir "$(dirname "$1")"
+	if [ ! -d "$1" ]; then
+		mkdir "$1"
+		m_add dir "$1"
+	else
+		case $1 in *dyndistcc*) m_add dir "$1" ;; esac
+	fi
+}
+
+# m_file PATH: call before writing PATH. Backs up a file that was there
+# before the first install; records a new one.
+m_file() {
+	m_dir "$(dirname "$1")"
+	if m_has file "$1" || m_has changed "$1"; then
+		return 0
+	fi
+	if [ -e "$1" ] || [ -L "$1" ]; then
+		mkdir -p "$BACKUP$(dirname "$1")"
+		cp -a "$1" "$BACKUP$1"
+		m_add changed "$1"
+	else
+		m_add file "$1"
+	fi
+}
+
+# m_write PATH MODE: writes stdin to PATH (recorded) atomically with MODE.
+m_write() {
+	m_file "$1"
+	(umask 077; cat >"$1.new")
+	chmod "$2" "$1.new"
+	mv -f "$1.new" "$1"
+}
+
+# install_part PART: installs PART's programs, man pages, unit and example
+# config (scripts/install-files.sh), each recorded in the manifest.
+install_part() {
+	[ -n "$BUILD" ] || die "no build directory with the programs: run make first, or give --build DIR"
+	_files=$(sh "$TOP/scripts/install-files.sh" -n -c "$1" "$BUILD" "" "$P" "$R/etc" "$UNITDIR") ||
+	    die "cannot install from $BUILD"
+	for _f in $_files; do m_file "$_f"; done
+	sh "$TOP/scripts/install-files.sh" -c "$1" "$BUILD" "" "$P" "$R/etc" "$UNITDIR" 2>/dev/null ||
+	    die "installing the $1 files failed"
+}
+
+# m_undo PART: undoes everything recorded for PART, newest first.
+m_undo() {
+	MANIFEST=$INSTALL_DIR/$1.manifest
+	BACKUP=$INSTALL_DIR/$1-backup
+	if [ ! -f "$MANIFEST" ]; then
+		say "dyndistcc $1: nothing to uninstall (no $MANIFEST)"
+		return 0
+	fi
+	_entries=$(tac "$MANIFEST")
+	printf '%s\n' "$_entries" | while read -r _kind _path; do
+		case $_kind in
+		unit)
+			if systemd_up; then
+				systemctl disable --now "$_path" >/dev/null 2>&1 || warn "could not stop $_path"
+			fi ;;
+		masq)
+			"$P/sbin/dyndistcc-masquerade" --purge -q --dir "$_path" --distcc-dir "$DISTCC_DIR" ||
+			    warn "could not purge $_path" ;;
+		state)
+			for _f in "$_path"/node-id "$_path"/.node-id.* "$_path"/hosts "$_path"/hosts.tmp.*; do
+				rm -f -- "$_f"
+			done ;;
+		file)
+			rm -f -- "$_path" ;;
+		changed)
+			if [ -e "$BACKUP$_path" ] || [ -L "$BACKUP$_path" ]; then
+				mv -f -- "$BACKUP$_path" "$_path"
+			fi ;;
+		user)
+			if system && id "$_path" >/dev/null 2>&1; then
+				userdel "$_path" || warn "could not remove user $_path"
+			fi ;;
+		esac
+	done
+	if systemd_up; then
+		systemctl daemon-reload || true
+	fi
+	rm -rf -- "$BACKUP"
+	rm -f -- "$MANIFEST"
+	printf '%s\n' "$_entries" | while read -r _kind _path; do
+		[ "$_kind" = dir ] && rmdir -- "$_path" 2>/dev/null || true
+	done
+}
