@@ -182,7 +182,7 @@ sysinfo_cgroup_cpus(const char *proc_cgroup, const char *root)
 			path = ctl ? strchr(ctl + 1, ':') : NULL;
 			if (path != NULL) {
 				*path++ = '\0';
-				ctl++;
+				*ctl++ = '\0';
 				if (strcmp(buf, "0") == 0 && *ctl == '\0') {
 					snprintf(dir, sizeof(dir), "%s", root);
 					n = walk_up(dir, path, limit_v2);

@@ -1,0 +1,132 @@
+/* Unit tests for shim/compilers.c: names in a masquerade directory resolve
+ * to the real compilers behind them; non-compilers and hanging programs are
+ * skipped, quickly. */
+#include <sys/stat.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "test.h"
+#include "shim.h"
+
+static char dir[64];
+
+static void
+script(const char *rel, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	if ((f = fopen(path, "w")) != NULL) {
+		fputs(text, f);
+		fclose(f);
+	}
+	chmod(path, 0755);
+}
+
+/* The first line gcc prints for opt. */
+static void
+gcc_says(const char *opt, char *out, size_t size)
+{
+	char cmd[64];
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "gcc %s", opt);
+	out[0] = '\0';
+	if ((p = popen(cmd, "r")) != NULL) {
+		if (fgets(out, (int)size, p) == NULL)
+			out[0] = '\0';
+		pclose(p);
+	}
+	out[strcspn(out, "\n")] = '\0';
+}
+
+TEST(search_path)
+{
+	char *p = compilers_search_path(
+	    "/usr/lib/dyndistcc:/usr/local/bin:/usr/lib/distcc:/usr/bin::/bin",
+	    "/usr/lib/dyndistcc/");
+
+	CHECK_STR(p, "/usr/local/bin:/usr/bin:/bin");
+	free(p);
+	p = compilers_search_path("/a/:/b", "/a");
+	CHECK_STR(p, "/b");
+	free(p);
+	p = compilers_search_path("", "/a");
+	CHECK_STR(p, "");
+	free(p);
+}
+
+TEST(probe)
+{
+	char masq[128], bin[128], search[512], err[ERR_MAX] = "";
+	char version[64], target[64];
+	struct compilers c;
+	double t0;
+
+	snprintf(masq, sizeof(masq), "%s/masq", dir);
+	snprintf(bin, sizeof(bin), "%s/bin", dir);
+	mkdir(masq, 0755);
+	mkdir(bin, 0755);
+	/* masquerade entries: what they are does not matter, only their names */
+	script("masq/gcc", "#!/bin/sh\nexit 99\n");
+	script("masq/fakecc", "#!/bin/sh\nexit 99\n");
+	script("masq/hangcc", "#!/bin/sh\nexit 99\n");
+	script("masq/notcc", "#!/bin/sh\nexit 99\n");
+	script("masq/nowhere-gcc", "#!/bin/sh\nexit 99\n");
+	/* the real programs behind the names */
+	script("bin/fakecc", "#!/bin/sh\ncase $1 in\n"
+	    "-dumpmachine) echo arm-none-eabi ;;\n"
+	    "-dumpfullversion) exit 1 ;;\n"	/* like clang */
+	    "-dumpversion) echo 14.0.6 ;;\nesac\n");
+	script("bin/hangcc", "#!/bin/sh\nexec sleep 30\n");
+	script("bin/notcc", "#!/bin/sh\necho 'hello world; rm -rf /'\n");
+	snprintf(search, sizeof(search), "%s:/usr/bin:/bin", bin);
+
+	t0 = now_monotonic();
+	CHECK_INT(compilers_probe(masq, search, 300, &c, err), 0);
+	CHECK(now_monotonic() - t0 < 5);	/* the hanging one was cut off */
+	CHECK_INT(c.n, 2);
+	if (c.n == 2) {
+		gcc_says("-dumpfullversion", version, sizeof(version));
+		gcc_says("-dumpmachine", target, sizeof(target));
+		CHECK_STR(c.v[0].name, "fakecc");
+		CHECK_STR(c.v[0].version, "14.0.6");
+		CHECK_STR(c.v[0].target, "arm-none-eabi");
+		CHECK_STR(c.v[1].name, "gcc");
+		CHECK_STR(c.v[1].version, version);
+		CHECK_STR(c.v[1].target, target);
+	}
+	compilers_free(&c);
+	CHECK_INT(c.n, 0);
+}
+
+TEST(missing_directory)
+{
+	struct compilers c;
+	char err[ERR_MAX];
+
+	CHECK_INT(compilers_probe("/nonexistent/masq", "/usr/bin", 300, &c, err), 0);
+	CHECK_INT(c.n, 0);
+	compilers_free(&c);
+}
+
+int
+main(void)
+{
+	char cmd[128];
+
+	snprintf(dir, sizeof(dir), "/tmp/test_compilers.XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	RUN(search_path);
+	RUN(probe);
+	RUN(missing_directory);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		return 1;
+	return test_summary();
+}
