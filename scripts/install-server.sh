@@ -1,0 +1,189 @@
+#!/bin/sh
+# install-server.sh — installs dyndistcc-server as a hardened systemd service:
+# the program and its man page, /etc/dyndistcc/server.conf with a fresh admin
+# token, the system user `dyndistcc`, and the unit; then it prints the panel
+# URL and the admin token. Running it again keeps the token;
+# `install-server.sh uninstall` takes everything away again (the database
+# in /var/lib/dyndistcc/server is kept unless --purge-db is given).
+#
+#   install-server.sh [--listen ADDR] [--port N] [--admin-token T] [--yes]
+#   install-server.sh uninstall [--purge-db] [--yes]
+#
+# Options: --prefix DIR (default /usr/local), --build DIR (the programs;
+# default ../build), --root DIR (relocated installation under DIR, see
+# install-lib.sh), --no-start. See README.md, "Installation".
+set -eu
+PROG=install-server.sh
+. "$(dirname "$0")/install-lib.sh"
+
+usage() {
+	sed -n '9,14s/^# \{0,1\}//p' "$0"
+}
+
+MODE=install
+LISTEN= PORT= TOKEN= PURGE_DB=0
+SERVICE_USER=dyndistcc
+if [ "${1:-}" = uninstall ]; then MODE=uninstall; shift; fi
+while [ $# -gt 0 ]; do
+	case $1 in
+	--listen|--port|--admin-token|--prefix|--root|--build)
+		[ $# -ge 2 ] || die "$1 needs a value" ;;
+	esac
+	case $1 in
+	--listen) LISTEN=$2; shift ;;
+	--port) PORT=$2; shift ;;
+	--admin-token) TOKEN=$2; shift ;;
+	--prefix) PREFIX=$2; shift ;;
+	--root) ROOT=$2; shift ;;
+	--build) BUILD=$2; shift ;;
+	--purge-db) PURGE_DB=1 ;;
+	-y|--yes) YES=1 ;;
+	--no-deps) DEPS=0 ;;	# accepted for symmetry; the server needs nothing beyond its build
+	--no-start) START=0 ;;
+	-h|--help) usage; exit 0 ;;
+	*) usage >&2; die "unknown option $1" ;;
+	esac
+	shift
+done
+setup_paths
+system && need_root
+CONF=$ETC/server.conf
+DBDIR=$STATE/server
+
+if [ "$MODE" = uninstall ]; then
+	confirm "Remove dyndistcc's server from ${R:-this machine}?" || exit 1
+	m_undo server
+	if [ "$PURGE_DB" = 1 ]; then
+		rm -rf -- "$DBDIR"
+		rmdir -- "$STATE" 2>/dev/null || true
+		say "dyndistcc server removed, database deleted."
+	elif [ -d "$DBDIR" ]; then
+		say "dyndistcc server removed. The database is kept in $DBDIR (uninstall --purge-db deletes it)."
+	else
+		say "dyndistcc server removed."
+	fi
+	exit 0
+fi
+
+conf_get() {
+	[ -r "$CONF" ] || return 0
+	awk -v k="$1" '$1 == k { v = $2 } END { if (v != "") print v }' "$CONF"
+}
+
+[ -n "$LISTEN" ] || LISTEN=$(conf_get listen)
+[ -n "$PORT" ] || PORT=$(conf_get port)
+[ -n "$TOKEN" ] || TOKEN=$(conf_get admin_token)
+
+[ "$YES" = 1 ] || say "dyndistcc server setup (Enter keeps the value in brackets)."
+ask LISTEN "Listen address (0.0.0.0 for every IPv4 address)" 0.0.0.0
+ask PORT "Port" 33333
+case $PORT in ''|*[!0-9]*) die "port: '$PORT' is not 1..65535" ;; esac
+[ "$PORT" -ge 1 ] && [ "$PORT" -le 65535 ] || die "port: '$PORT' is not 1..65535"
+printf '%s' "$LISTEN" | grep -Eq '^[0-9A-Fa-f.:]+$' || die "listen: '$LISTEN' is not an IP address"
+if [ -n "$TOKEN" ]; then
+	printf '%s' "$TOKEN" | grep -Eq '^[A-Za-z0-9._-]{32,256}$' ||
+	    die "admin token: needs 32-256 of [A-Za-z0-9._-] (128 bits or more)"
+fi
+
+say ""
+say "  listen          $LISTEN:$PORT"
+say "  admin token     $( [ -n "$TOKEN" ] && echo '(kept)' || echo '(new, 256 random bits)')"
+say "  install into    ${R:-/} (program in $P/sbin)"
+confirm "Install?" || die "nothing changed"
+
+# 256 bits from the kernel's CSPRNG, as 64 hex digits.
+[ -n "$TOKEN" ] || TOKEN=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
+[ ${#TOKEN} -ge 32 ] || die "could not make an admin token"
+
+say "== program, man page, unit"
+m_init server
+install_part server
+"$P/sbin/dyndistcc-server" --version >/dev/null 2>&1 || die "$P/sbin/dyndistcc-server does not run"
+
+if system; then
+	if ! id "$SERVICE_USER" >/dev/null 2>&1; then
+		say "== system user $SERVICE_USER"
+		useradd --system --user-group --no-create-home --home-dir "$DBDIR" \
+		    --shell /usr/sbin/nologin --comment "dyndistcc server" "$SERVICE_USER" ||
+		    die "could not create the user $SERVICE_USER"
+		m_add user "$SERVICE_USER"
+	fi
+	GROUP=$SERVICE_USER
+else
+	GROUP=$(id -gn)
+fi
+
+say "== $CONF"
+{
+	echo "# dyndistcc server configuration, written by install-server.sh."
+	echo "# Every key is described in server.conf.example (share/doc/dyndistcc)."
+	echo "listen $LISTEN"
+	echo "port $PORT"
+	echo "db $DBDIR/dyndistcc.db"
+	echo "admin_token $TOKEN"
+	if [ -r "$CONF" ]; then
+		awk '$1 !~ /^#/ && NF > 0 && $1 !~ /^(listen|port|db|admin_token)$/' "$CONF"
+	fi
+} | m_write "$CONF" 0640
+chgrp "$GROUP" "$CONF"
+
+# systemd creates the database directory (StateDirectory=); without it, we do.
+if ! systemd_up; then
+	m_dir "$DBDIR"
+	system && chown "$SERVICE_USER:$SERVICE_USER" "$DBDIR"
+	chmod 0750 "$DBDIR"
+fi
+
+"$P/sbin/dyndistcc-server" -n -f "$CONF" >/dev/null 2>&1 || {
+	"$P/sbin/dyndistcc-server" -n -f "$CONF" || true
+	die "the server refuses $CONF (see above)"
+}
+
+HOSTADDR=$LISTEN
+case $HOSTADDR in 0.0.0.0|::|'') HOSTADDR=$(hostname -I 2>/dev/null | awk '{ print $1 }') ;; esac
+[ -n "$HOSTADDR" ] || HOSTADDR=$(hostname)
+case $HOSTADDR in *:*) HOSTADDR="[$HOSTADDR]" ;; esac
+URL=http://$HOSTADDR:$PORT
+
+say "== dyndistcc-server service"
+if systemd_up && [ "$START" = 1 ]; then
+	systemctl daemon-reload
+	systemctl enable dyndistcc-server.service >/dev/null 2>&1
+	m_add unit dyndistcc-server.service
+	systemctl restart dyndistcc-server.service || warn "the service did not start: journalctl -u dyndistcc-server"
+	up=0
+	for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+		if curl -fsS --max-time 1 "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1; then up=1; break; fi
+		sleep 0.5
+	done
+	[ "$up" = 1 ] && say "dyndistcc-server is enabled and running." ||
+	    warn "the server does not answer on port $PORT yet: journalctl -u dyndistcc-server"
+else
+	if ! system; then
+		say "not started (relocated installation); to run it:"
+	elif [ "$START" = 0 ]; then
+		say "not started (--no-start); to run it:"
+	else
+		say "systemd is not running here; start the server yourself:"
+	fi
+	say "    $P/sbin/dyndistcc-server -d -f $CONF"
+fi
+
+cat <<EOF
+
+dyndistcc-server is installed.
+
+    Control panel:  $URL/
+    Admin token:    $TOKEN
+
+The token is also in $CONF (readable by root and the $GROUP group only).
+Create a project on the panel, or:
+
+    curl -H "Authorization: Bearer $TOKEN" -d '{"name":"fw"}' $URL/api/v1/projects
+
+then run on each member machine (with the key from that reply):
+
+    sudo scripts/install-client.sh --server $URL --project fw --key KEY --yes
+
+Logs: journalctl -u dyndistcc-server    Remove: $0 uninstall
+EOF
