@@ -1,0 +1,425 @@
+/*
+ * dcc_list.c — where dcc's host list comes from.
+ *
+ * Two caches hold a list: the heartbeat's system one (<state_dir>/hosts,
+ * rewritten at every check-in) and the user's own (~/.cache/dyndistcc/hosts).
+ * dcc takes the fresher. A list is fresh while younger than the server's
+ * refresh_after; a compile with a fresh list costs a stat-and-read or two.
+ *
+ * A stale list is refreshed by exactly one process: the one that wins a
+ * non-blocking flock on <cache_dir>/lock fetches (connect 250 ms, total 1 s)
+ * while every other dcc goes on at once with the list it has. The winner
+ * checks again under the lock, so a process that lost the race to a refresh
+ * that just ended does not fetch a second time. A failed fetch leaves
+ * <cache_dir>/failed behind (its text is the error, its mtime the time), and
+ * for DCC_FAILURE_HOLD seconds nobody tries again: a build against a dead
+ * or hanging server pays the timeout once, not once per file.
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "dcc.h"
+
+#define NODE_ID_LEN	32
+#define LOCK_WAIT_S	3.0	/* dcc --refresh waits this long for the lock */
+
+/* Fills p from cfg and the environment: $XDG_CACHE_HOME/dyndistcc, else
+ * $HOME/.cache/dyndistcc, else the passwd entry's home. Strings are owned by
+ * p (dcc_paths_free); cache_dir and its files are NULL with no home at all. */
+void
+dcc_paths_init(struct dcc_paths *p, const struct client_config *cfg)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	struct passwd *pw;
+
+	memset(p, 0, sizeof(*p));
+	p->system_hosts = xasprintf("%s/hosts", cfg->state_dir);
+	p->node_id = xasprintf("%s/node-id", cfg->state_dir);
+	if (xdg != NULL && xdg[0] == '/')
+		p->cache_dir = xasprintf("%s/dyndistcc", xdg);
+	else if (home != NULL && home[0] == '/')
+		p->cache_dir = xasprintf("%s/.cache/dyndistcc", home);
+	else if ((pw = getpwuid(getuid())) != NULL && pw->pw_dir[0] == '/')
+		p->cache_dir = xasprintf("%s/.cache/dyndistcc", pw->pw_dir);
+	if (p->cache_dir != NULL) {
+		p->user_hosts = xasprintf("%s/hosts", p->cache_dir);
+		p->lock = xasprintf("%s/lock", p->cache_dir);
+		p->failed = xasprintf("%s/failed", p->cache_dir);
+	}
+}
+
+/* Frees p's strings; p itself belongs to the caller. */
+void
+dcc_paths_free(struct dcc_paths *p)
+{
+	free(p->system_hosts);
+	free(p->node_id);
+	free(p->cache_dir);
+	free(p->user_hosts);
+	free(p->lock);
+	free(p->failed);
+	memset(p, 0, sizeof(*p));
+}
+
+/* A word for where a list came from, for --status and the debug log. */
+const char *
+dcc_source_name(enum dcc_source s)
+{
+	static const char *const names[] = {
+		[SOURCE_NONE] = "none", [SOURCE_SYSTEM] = "system cache",
+		[SOURCE_USER] = "user cache", [SOURCE_SERVER] = "server",
+	};
+
+	return names[s];
+}
+
+/* Frees what list holds and empties it. */
+void
+dcc_list_free(struct dcc_list *list)
+{
+	hostlist_free(&list->hl);
+	list->source = SOURCE_NONE;
+	list->fetched = 0;
+}
+
+/* Is the list younger than its refresh_after at time now? A list stamped in
+ * the future (clocks step) counts as stale, so it cannot stay "fresh" forever. */
+int
+dcc_list_fresh(const struct dcc_list *list, double now)
+{
+	double age = now - list->fetched;
+
+	return list->source != SOURCE_NONE && age > -1.0 &&
+	    age < (double)list->hl.refresh_after;
+}
+
+/* Reads one cache file into list if it is a valid list for our project and
+ * fresher than what list holds. Returns 1 when it took it. */
+static int
+take_cache(struct dcc_list *list, const char *path, enum dcc_source source,
+    const struct client_config *cfg)
+{
+	struct hostlist hl;
+	double fetched;
+	char err[ERR_MAX];
+
+	if (path == NULL)
+		return 0;
+	if (cache_read(path, &hl, &fetched, err) == -1) {
+		dcc_debug("no list from %s", err);
+		return 0;
+	}
+	if (cfg->project != NULL && strcmp(hl.project, cfg->project) != 0) {
+		dcc_debug("ignoring %s: it is for project %s, not %s", path,
+		    hl.project, cfg->project);
+		hostlist_free(&hl);
+		return 0;
+	}
+	if (list->source != SOURCE_NONE && fetched <= list->fetched) {
+		hostlist_free(&hl);
+		return 0;
+	}
+	dcc_list_free(list);
+	list->hl = hl;
+	list->source = source;
+	list->fetched = fetched;
+	return 1;
+}
+
+/* Fills list with the best cached list at time now: the system cache when it
+ * is fresh (the common case: one read), else the fresher of the two. list is
+ * SOURCE_NONE when neither holds a usable list. */
+void
+dcc_list_load(struct dcc_list *list, const struct dcc_paths *paths,
+    const struct client_config *cfg, double now)
+{
+	memset(list, 0, sizeof(*list));
+	take_cache(list, paths->system_hosts, SOURCE_SYSTEM, cfg);
+	if (dcc_list_fresh(list, now))
+		return;
+	take_cache(list, paths->user_hosts, SOURCE_USER, cfg);
+}
+
+/* How many seconds ago the last fetch failed, or -1 when none is on record
+ * (or it is older than anyone cares about). The failure's text goes into
+ * text when text is not NULL. */
+double
+dcc_failure_age(const struct dcc_paths *paths, double now, char *text,
+    size_t size)
+{
+	struct stat st;
+	char *buf;
+	size_t len;
+
+	if (paths->failed == NULL || stat(paths->failed, &st) == -1)
+		return -1;
+	if (text != NULL && size > 0) {
+		text[0] = '\0';
+		if ((buf = file_read(paths->failed, 4096, &len, NULL)) != NULL) {
+			while (len > 0 && buf[len - 1] == '\n')
+				buf[--len] = '\0';
+			str_copy(text, buf, size);
+			free(buf);
+		}
+	}
+	return now - ((double)st.st_mtim.tv_sec + st.st_mtim.tv_nsec / 1e9);
+}
+
+/* mkdir -p for the cache directory, mode 0700 for what it creates. */
+static int
+make_dirs(const char *dir, char *err)
+{
+	char *p = xstrdup(dir), *s, c;
+	int rc = 0;
+
+	for (s = p + 1; rc == 0; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		c = *s;
+		*s = '\0';
+		if (mkdir(p, 0700) == -1 && errno != EEXIST) {
+			seterr(err, "mkdir %s: %s", p, strerror(errno));
+			rc = -1;
+		}
+		*s = c;
+		if (c == '\0')
+			break;
+	}
+	free(p);
+	return rc;
+}
+
+/* Puts a failure on record (<cache_dir>/failed, the text and the time), so
+ * that for DCC_FAILURE_HOLD s nobody asks the server and nobody repeats the
+ * warning. 0, or -1 when the cache directory is not usable. */
+int
+dcc_failure_record(const struct dcc_paths *paths, const char *text)
+{
+	char e[ERR_MAX], *line;
+	int rc;
+
+	if (paths->cache_dir == NULL || make_dirs(paths->cache_dir, e) == -1)
+		return -1;
+	line = xasprintf("%s\n", text);
+	if ((rc = file_write_atomic(paths->failed, line, strlen(line), 0644, e)) == -1)
+		dcc_debug("cannot record the failure: %s", e);
+	free(line);
+	return rc;
+}
+
+/* The number of cores this machine offers itself: cfg's, else what is online. */
+int
+dcc_local_cores(const struct client_config *cfg)
+{
+	long n;
+
+	if (cfg->cores > 0)
+		return cfg->cores;
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (int)n : 1;
+}
+
+/* Reads <state_dir>/node-id into id when it holds a valid id; 0 or -1. */
+static int
+read_node_id(const char *path, char id[NODE_ID_LEN + 1])
+{
+	char *buf;
+	size_t len, i;
+	int rc = -1;
+
+	if ((buf = file_read(path, 256, &len, NULL)) == NULL)
+		return -1;
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		buf[--len] = '\0';
+	if (len == NODE_ID_LEN) {
+		for (i = 0; i < len; i++)
+			if (!((buf[i] >= '0' && buf[i] <= '9') ||
+			    (buf[i] >= 'a' && buf[i] <= 'f')))
+				break;
+		if (i == len) {
+			memcpy(id, buf, len + 1);
+			rc = 0;
+		}
+	}
+	free(buf);
+	return rc;
+}
+
+/* Turns a non-200 reply into a sentence, with the server's own "error". */
+static void
+reply_error(const struct http_response *resp, const char *project, char *err)
+{
+	cJSON *root = cJSON_ParseWithLength(resp->body, resp->len);
+	const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "error");
+	const char *why = cJSON_IsString(e) ? e->valuestring : "";
+
+	switch (resp->status) {
+	case 401:
+		seterr(err, "the server refused the key for project %s (401)%s%s",
+		    project, *why ? ": " : "", why);
+		break;
+	case 404:
+		seterr(err, "the server has no project %s (404)", project);
+		break;
+	default:
+		seterr(err, "the server answered %ld%s%s", resp->status,
+		    *why ? ": " : "", why);
+		break;
+	}
+	cJSON_Delete(root);
+}
+
+/* Asks the server for this machine's host list: GET
+ * /api/v1/projects/{project}/hosts?cores=N[&node=ID] with the project key,
+ * connect 250 ms, total 1 s. 0 with hl filled (hl owns its strings), or -1
+ * with err. */
+int
+dcc_list_fetch(const struct client_config *cfg, const struct dcc_paths *paths,
+    struct hostlist *hl, char *err)
+{
+	struct http_request req = { 0 };
+	struct http_response resp;
+	char id[NODE_ID_LEN + 1], *url, e[ERR_MAX];
+	size_t slen;
+	int rc = -1;
+
+	memset(hl, 0, sizeof(*hl));
+	if (cfg->server == NULL || cfg->project == NULL) {
+		seterr(err, "no server or project configured");
+		return -1;
+	}
+	slen = strlen(cfg->server);
+	while (slen > 0 && cfg->server[slen - 1] == '/')
+		slen--;
+	if (read_node_id(paths->node_id, id) == 0)
+		url = xasprintf("%.*s/api/v1/projects/%s/hosts?cores=%d&node=%s",
+		    (int)slen, cfg->server, cfg->project, dcc_local_cores(cfg), id);
+	else
+		url = xasprintf("%.*s/api/v1/projects/%s/hosts?cores=%d",
+		    (int)slen, cfg->server, cfg->project, dcc_local_cores(cfg));
+	req.method = "GET";
+	req.url = url;
+	req.key = cfg->key;
+	req.accept = "application/json";
+	req.source = cfg->source;
+	req.connect_ms = DCC_CONNECT_MS;
+	req.total_ms = DCC_TOTAL_MS;
+	dcc_debug("fetching %s", url);
+	if (http_request(&req, &resp, err) == -1)
+		goto done;
+	if (resp.status != 200)
+		reply_error(&resp, cfg->project, err);
+	else if (hostlist_parse(resp.body, resp.len, hl, e) == -1)
+		seterr(err, "%s", e);
+	else if (strcmp(hl->project, cfg->project) != 0) {
+		seterr(err, "the server sent the list of project %s", hl->project);
+		hostlist_free(hl);
+	} else
+		rc = 0;
+	http_response_free(&resp);
+done:
+	free(url);
+	return rc;
+}
+
+/* Takes <cache_dir>/lock: without waiting, or polling for up to LOCK_WAIT_S
+ * when wait is set. The fd, or -1 (err empty when someone else holds it). */
+static int
+take_lock(const struct dcc_paths *paths, int wait, char *err)
+{
+	double deadline = now_monotonic() + LOCK_WAIT_S;
+	int fd;
+
+	err[0] = '\0';
+	if (paths->cache_dir == NULL) {
+		seterr(err, "no home directory for a cache");
+		return -1;
+	}
+	if (make_dirs(paths->cache_dir, err) == -1)
+		return -1;
+	if ((fd = open(paths->lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
+		seterr(err, "%s: %s", paths->lock, strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return fd;
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK) {
+			seterr(err, "flock %s: %s", paths->lock, strerror(errno));
+			break;
+		}
+		if (!wait || now_monotonic() > deadline)
+			break;
+		usleep(20 * 1000);
+	}
+	close(fd);
+	return -1;
+}
+
+/* Refreshes a stale list, at most one process at a time (see the top of
+ * the file). force (dcc --refresh) waits for the lock and ignores a recent
+ * failure. Returns 1 when list now holds a fresh list (fetched here or by a
+ * racing process), 0 when this process did not fetch (another one is
+ * fetching, or a fetch failed less than DCC_FAILURE_HOLD s ago: err says
+ * which), -1 when the fetch failed: err says why, and the failure is on
+ * record for the next DCC_FAILURE_HOLD s. On 0 and -1 list is unchanged. */
+int
+dcc_list_refresh(struct dcc_list *list, const struct dcc_paths *paths,
+    const struct client_config *cfg, int force, char *err)
+{
+	struct hostlist hl;
+	char why[ERR_MAX], e[ERR_MAX];
+	double age;
+	int fd;
+
+	if (!force && (age = dcc_failure_age(paths, now_wall(), why,
+	    sizeof(why))) >= 0 && age < DCC_FAILURE_HOLD) {
+		seterr(err, "not asking the server: it failed %.1f s ago (%s)", age, why);
+		return 0;
+	}
+	if ((fd = take_lock(paths, force, e)) == -1) {
+		if (e[0] != '\0')
+			seterr(err, "cannot refresh: %s", e);
+		else
+			seterr(err, "another dcc is refreshing the list");
+		return 0;
+	}
+	/* Under the lock: did a refresh finish while we were getting here? */
+	if (!force && take_cache(list, paths->user_hosts, SOURCE_USER, cfg) &&
+	    dcc_list_fresh(list, now_wall())) {
+		close(fd);
+		return 1;
+	}
+	if (!force && (age = dcc_failure_age(paths, now_wall(), why,
+	    sizeof(why))) >= 0 && age < DCC_FAILURE_HOLD) {
+		seterr(err, "not asking the server: it failed %.1f s ago (%s)", age, why);
+		close(fd);
+		return 0;
+	}
+	if (dcc_list_fetch(cfg, paths, &hl, err) == -1) {
+		dcc_failure_record(paths, err);
+		close(fd);
+		return -1;
+	}
+	if (cache_write(paths->user_hosts, &hl, e) == -1)
+		dcc_debug("cannot write the cache: %s", e);
+	unlink(paths->failed);
+	dcc_list_free(list);
+	list->hl = hl;
+	list->source = SOURCE_SERVER;
+	list->fetched = now_wall();
+	close(fd);
+	return 1;
+}
