@@ -1,0 +1,273 @@
+/*
+ * lib.mjs — shared helpers of the browser tests: a real dyndistcc-server on a
+ * free loopback port with its own temporary database, Debian's chromium
+ * through playwright-core, background processes that are killed at exit even
+ * when a test fails, and small polling/assert helpers.
+ *
+ * Environment (set by tests/run.sh): DYNDISTCC_BUILD (absolute build dir),
+ * DYNDISTCC_TOP (repository top).
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const TOP = process.env.DYNDISTCC_TOP || path.resolve(here, '../..');
+export const BUILD = process.env.DYNDISTCC_BUILD || path.join(TOP, 'build');
+
+const children = new Set();	/* processes to kill at exit */
+const tempDirs = new Set();	/* directories to remove at exit */
+const closers = [];		/* async cleanups (browsers) */
+
+function killAll() {
+	for (const child of children) {
+		if (child.exitCode === null && child.signalCode === null) {
+			try {
+				process.kill(child.pid, 'SIGCONT');
+				child.kill('SIGKILL');
+			} catch (e) {
+				/* already gone */
+			}
+		}
+	}
+	children.clear();
+	if (!process.env.KEEP_TMP) {
+		for (const dir of tempDirs)
+			fs.rmSync(dir, { recursive: true, force: true });
+	}
+	tempDirs.clear();
+}
+
+process.on('exit', killAll);
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+	process.on(sig, () => {
+		console.error(`# caught ${sig}, cleaning up`);
+		killAll();
+		process.exit(1);
+	});
+}
+
+/** A fresh temporary directory, removed at exit (unless KEEP_TMP is set). */
+export function tempDir(prefix = 'dyndistcc-browser-') {
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+	tempDirs.add(dir);
+	return dir;
+}
+
+/** A TCP port that was free on `host` a moment ago. */
+export function freePort(host = '127.0.0.1') {
+	return new Promise((resolve, reject) => {
+		const srv = net.createServer();
+		srv.unref();
+		srv.on('error', reject);
+		srv.listen(0, host, () => {
+			const { port } = srv.address();
+			srv.close(() => resolve(port));
+		});
+	});
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `fn` until it returns a truthy value; throws `what` after `ms`. */
+export async function waitUntil(fn, what, ms = 10000, every = 100) {
+	const end = Date.now() + ms;
+	let last;
+	for (;;) {
+		try {
+			const v = await fn();
+			if (v)
+				return v;
+		} catch (e) {
+			last = e;
+		}
+		if (Date.now() > end)
+			throw new Error(`timed out after ${ms} ms waiting for ${what}` + (last ? ` (last error: ${last.message})` : ''));
+		await sleep(every);
+	}
+}
+
+export function assert(cond, msg) {
+	if (!cond)
+		throw new Error('assertion failed: ' + msg);
+}
+
+export function assertEq(actual, expected, msg) {
+	if (actual !== expected)
+		throw new Error(`assertion failed: ${msg}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+}
+
+/**
+ * Starts a program in the background with its output in `dir/name.log`;
+ * it is killed when the test exits. Returns the ChildProcess, with .log set.
+ */
+export function spawnLogged(dir, name, cmd, args) {
+	const log = path.join(dir, name + '.log');
+	const fd = fs.openSync(log, 'a');
+	const child = spawn(cmd, args, { stdio: ['ignore', fd, fd], cwd: dir });
+	fs.closeSync(fd);
+	child.log = log;
+	child.name = name;
+	children.add(child);
+	child.on('exit', () => children.delete(child));
+	return child;
+}
+
+/** Stops a process started by spawnLogged: SIGTERM, then SIGKILL after `ms`. */
+export async function stop(child, ms = 5000) {
+	if (child.exitCode !== null || child.signalCode !== null)
+		return;
+	const done = new Promise((r) => child.once('exit', r));
+	child.kill('SIGCONT');	/* in case a test stopped it */
+	child.kill('SIGTERM');
+	const t = setTimeout(() => child.kill('SIGKILL'), ms);
+	await done;
+	clearTimeout(t);
+}
+
+export function tail(file, lines = 30) {
+	try {
+		return fs.readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
+	} catch (e) {
+		return `(no ${file})`;
+	}
+}
+
+/**
+ * Starts dyndistcc-server on a free loopback port with a temporary database
+ * and an admin token, and waits for /healthz. Returns
+ * { url, port, token, dir, proc, api(method, path, body, bearer) }.
+ */
+export async function startServer({ heartbeat = 1, ttl = 3, token = 'tok-' + Math.random().toString(16).slice(2) } = {}) {
+	const dir = tempDir('dyndistcc-srv-');
+	const port = await freePort();
+	const bin = path.join(BUILD, 'dyndistcc-server');
+	assert(fs.existsSync(bin), `${bin} exists (run make first)`);
+	const proc = spawnLogged(dir, 'server', bin, ['-d', '-l', '127.0.0.1', '-p', String(port),
+	    '--db', path.join(dir, 'dyndistcc.db'), '--admin-token', token,
+	    '--heartbeat', String(heartbeat), '--ttl', String(ttl)]);
+	const url = `http://127.0.0.1:${port}`;
+	try {
+		await waitUntil(async () => {
+			if (proc.exitCode !== null)
+				throw new Error(`server exited with ${proc.exitCode}`);
+			const r = await fetch(url + '/healthz');
+			return r.status === 200;
+		}, 'the server to answer /healthz', 15000);
+	} catch (e) {
+		throw new Error(e.message + '\n--- server log ---\n' + tail(proc.log));
+	}
+	/* One API v1 call; resolves to { status, json, text }. */
+	async function api(method, p, body, bearer) {
+		const headers = {};
+		if (body !== undefined)
+			headers['Content-Type'] = 'application/json';
+		if (bearer)
+			headers['Authorization'] = 'Bearer ' + bearer;
+		const r = await fetch(url + p, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+		const text = await r.text();
+		let json = null;
+		try {
+			json = JSON.parse(text);
+		} catch (e) {
+			json = null;
+		}
+		return { status: r.status, json, text };
+	}
+	return { url, port, token, dir, proc, api };
+}
+
+/** A random node id: 32 lowercase hex characters. */
+export function nodeId() {
+	let s = '';
+	for (let i = 0; i < 32; i++)
+		s += '0123456789abcdef'[Math.floor(Math.random() * 16)];
+	return s;
+}
+
+/**
+ * Launches Debian's chromium headless with a fresh profile. Returns
+ * { context, page, problems } where `problems` collects every JS dialog,
+ * uncaught page error, console error and CSP violation; tests assert it
+ * stays empty.
+ */
+export async function launchBrowser(options = {}) {
+	const profile = tempDir('dyndistcc-chromium-');
+	const context = await chromium.launchPersistentContext(profile, {
+		executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+		headless: true,
+		args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
+		    '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+		viewport: { width: 1280, height: 800 },
+		...options,
+	});
+	closers.push(() => context.close().catch(() => {}));
+	const page = context.pages()[0] || await context.newPage();
+	const problems = [];
+	page.on('dialog', (d) => {
+		problems.push(`JS ${d.type()} dialog: ${d.message()}`);
+		d.dismiss().catch(() => {});
+	});
+	page.on('pageerror', (e) => problems.push('page error: ' + e.message));
+	page.on('console', (m) => {
+		/* Refusals the tests provoke on purpose show up as failed loads. */
+		if (m.type() === 'error' && !/^Failed to load resource: .* status of (400|403|409)\b/.test(m.text()))
+			problems.push('console error: ' + m.text());
+	});
+	await page.addInitScript(() => {
+		window.__csp = [];
+		document.addEventListener('securitypolicyviolation',
+		    (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));
+	});
+	return { context, page, problems };
+}
+
+/** Throws if the page raised any dialog, error or CSP violation. */
+export async function assertNoProblems(page, problems) {
+	const csp = await page.evaluate(() => window.__csp || []);
+	for (const v of csp)
+		problems.push('CSP violation: ' + v);
+	assert(problems.length === 0, 'no dialogs, page errors or CSP violations:\n  ' + problems.join('\n  '));
+}
+
+/**
+ * Runs a test body, prints PASS/FAIL with the failure's logs, always closes
+ * the browser and kills every started process, and sets the exit status.
+ */
+export async function run(name, body) {
+	const t0 = Date.now();
+	const ctx = { logs: [], page: null };
+	let failed = null;
+	try {
+		await body(ctx);
+	} catch (e) {
+		failed = e;
+	}
+	if (failed) {
+		console.error(`not ok - ${name}: ${failed.stack || failed}`);
+		if (ctx.page) {
+			const shot = path.join(BUILD, 'test-logs', `browser-${name}-failure.png`);
+			try {
+				fs.mkdirSync(path.dirname(shot), { recursive: true });
+				await ctx.page.screenshot({ path: shot, fullPage: true });
+				console.error(`# screenshot of the failure: ${shot}`);
+			} catch (e) {
+				/* the page may be gone */
+			}
+		}
+		for (const log of ctx.logs)
+			console.error(`--- ${log} ---\n${tail(log)}`);
+	} else {
+		console.log(`ok - ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+	}
+	for (const close of closers.splice(0))
+		await close();
+	/* SIGTERM first, so a heartbeat stops its distccd too. */
+	await Promise.all([...children].map((c) => stop(c, 3000)));
+	killAll();
+	process.exit(failed ? 1 : 0);
+}
