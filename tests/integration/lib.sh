@@ -117,3 +117,21 @@ metric() {
 	curl -fsS "$SERVER_URL/metrics" |
 	    awk -v m="$1${2:+\{$2\}}" '$1 == m { print $2; found=1 } END { if (!found) print 0 }'
 }
+
+# start_distccd ADDR [extra distccd args...]: a real distccd on ADDR and a
+# free port, logging jobs to $T/distccd-ADDR.log, killed at exit; waits until
+# the port answers. Sets DISTCCD_PORT. distccd started as root drops to its
+# own user, so $T becomes traversable (0711) and the log is made its own.
+start_distccd() {
+	local addr=$1 user; shift
+	user=$(id -un distccd 2>/dev/null || id -un distcc)
+	DISTCCD_PORT=$(free_port "$addr")
+	chmod 0711 "$T"
+	: >"$T/distccd-$addr.log"
+	chown "$user" "$T/distccd-$addr.log"
+	spawn "distccd-$addr.out" distccd --no-detach --daemon --listen "$addr" \
+	    --port "$DISTCCD_PORT" --allow 127.0.0.0/8 --jobs 2 \
+	    --log-file "$T/distccd-$addr.log" --log-level info "$@"
+	wait_until 10 port_busy "$addr" "$DISTCCD_PORT" ||
+		fail "distccd did not come up on $addr:$DISTCCD_PORT"
+}
