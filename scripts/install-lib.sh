@@ -90,23 +90,17 @@ m_init() {
 	chmod 0700 "$INSTALL_DIR"
 	[ -f "$MANIFEST" ] || : >"$MANIFEST"
 	for _d in $_new; do m_add dir "$_d"; done
-	m_dir "$STATE"
-	m_dir "$INSTALL_DIR"
 }
 
 m_has() { grep -Fxq -- "$1 $2" "$MANIFEST" 2>/dev/null; }
 m_add() { m_has "$1" "$2" || printf '%s %s\n' "$1" "$2" >>"$MANIFEST"; }
 
 # m_dir DIR: creates DIR and its missing parents, recording each one created.
-# dyndistcc's own directories are recorded even when they exist, so the last
-# of the two installers to go takes them away.
 m_dir() {
 	[ -d "$1" ] || m_dir "$(dirname "$1")"
 	if [ ! -d "$1" ]; then
 		mkdir "$1"
 		m_add dir "$1"
-	else
-		case $1 in *dyndistcc*) m_add dir "$1" ;; esac
 	fi
 }
 
@@ -184,7 +178,16 @@ m_undo() {
 	fi
 	rm -rf -- "$BACKUP"
 	rm -f -- "$MANIFEST"
-	printf '%s\n' "$_entries" | while read -r _kind _path; do
-		[ "$_kind" = dir ] && rmdir -- "$_path" 2>/dev/null || true
+	# Deepest first. A directory still in use by the other installer (both
+	# keep files in /etc/dyndistcc and their manifests here) is handed over
+	# to its manifest, so whichever goes last removes it.
+	printf '%s\n' "$_entries" | awk '$1 == "dir" { print length($2), $2 }' | sort -rn |
+	    cut -d' ' -f2- | while read -r _path; do
+		rmdir -- "$_path" 2>/dev/null && continue
+		[ -d "$_path" ] || continue
+		for _m in "$INSTALL_DIR"/*.manifest; do
+			[ -f "$_m" ] || continue
+			grep -Fxq -- "dir $_path" "$_m" || printf 'dir %s\n' "$_path" >>"$_m"
+		done
 	done
 }
