@@ -29,7 +29,9 @@ WARN   := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
 CFLAGS ?= -O2 -g
 ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -DDYNDISTCC_VERSION='"$(VERSION)"' \
               $(WARN) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP
-ALL_LDFLAGS = $(LDFLAGS)
+# --as-needed: each program links only the libraries it calls, so dcc (run
+# once per compile) does not load libmicrohttpd or SQLite at every start.
+ALL_LDFLAGS = -Wl,--as-needed $(LDFLAGS)
 LIBS        = $(PKG_LIBS) -lpthread -lm
 
 ifeq ($(SANITIZE),1)
