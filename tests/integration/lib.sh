@@ -115,7 +115,7 @@ api() {
 # metric NAME [LABELS]: the value of one Prometheus sample from /metrics.
 metric() {
 	curl -fsS "$SERVER_URL/metrics" |
-	    awk -v m="$1${2:+\{$2\}}" '$1 == m { print $2; found=1 } END { if (!found) print 0 }'
+	    M="$1${2:+"{$2}"}" awk '$1 == ENVIRON["M"] { print $2; found=1 } END { if (!found) print 0 }'
 }
 
 # start_distccd ADDR [extra distccd args...]: a real distccd on ADDR and a
