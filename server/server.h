@@ -116,6 +116,13 @@ struct host_entry {
 	double	spare;			/* cores − load, the sort key */
 	int	loopback;
 	int	addr_first;		/* set by hosts_sort: lists the address */
+	const void *alias;		/* set by hosts_sort on dropped entries */
+	size_t	off[2], len[2];		/* set by hosts_prerender */
+};
+struct host_lines {			/* [0]: remote, [1]: loopback requesters */
+	struct buf line[2];
+	struct buf members[2];
+	int	threads[2];
 };
 struct host_self {
 	const void *who;		/* NULL when the requester is no node */
@@ -125,6 +132,10 @@ struct host_self {
 	int	loopback_ok;		/* requester is on loopback itself */
 };
 size_t	hosts_sort(struct host_entry *, size_t);
+void	hosts_prerender(struct host_entry *, size_t, struct host_lines *);
+int	hosts_splice(const struct host_entry *, const struct host_lines *, long,
+	    int, int, struct buf *, struct buf *);
+void	host_lines_free(struct host_lines *);
 int	hosts_render(const struct host_entry *, size_t, const struct host_self *,
 	    struct buf *, struct buf *);
 

@@ -30,6 +30,7 @@ struct node {
 	int64_t	 first_seen, last_seen;	/* wall clock, seconds */
 	double	 seen;			/* monotonic; < 0: not since start */
 	int	 online;		/* as last reported */
+	long	 cache_idx;		/* its entry in proj->cache, or -1 */
 };
 
 struct project {
@@ -44,6 +45,7 @@ struct project {
 	size_t	 tabsize;
 	struct host_entry *cache;	/* online members, sorted */
 	size_t	 ncache, cachecap;
+	struct host_lines lines;	/* the cache, rendered */
 	double	 cache_built;
 	int	 cache_valid;
 	struct history hist;
@@ -160,6 +162,7 @@ node_add(struct project *p, const char *id)
 	n->proj = p;
 	str_copy(n->id, id, sizeof(n->id));
 	n->seen = -1;
+	n->cache_idx = -1;
 	n->hostname = xstrdup("");
 	n->owner = xstrdup("");
 	n->version = xstrdup("");
@@ -217,6 +220,7 @@ project_free(struct project *p)
 	free(p->nodes);
 	free(p->tab);
 	free(p->cache);
+	host_lines_free(&p->lines);
 	history_free(&p->hist);
 	free(p);
 }
@@ -255,13 +259,20 @@ project_counts(const struct project *p, double now, int *nodes, int *threads)
 		}
 }
 
-/* Rebuilds the sorted list of online members when it is stale. */
+static struct node *
+entry_node(const void *who)
+{
+	return (struct node *)(uintptr_t)who;
+}
+
+/* Rebuilds and renders the sorted list of online members when it is stale
+ * (membership changed, or a second passed and loads moved). */
 static void
 cache_update(struct project *p, double now)
 {
 	struct host_entry *e;
 	struct node *n;
-	size_t i;
+	size_t i, total = 0;
 
 	if (p->cache_valid && now - p->cache_built < CACHE_MAX_AGE)
 		return;
@@ -269,12 +280,13 @@ cache_update(struct project *p, double now)
 		p->cachecap = p->n;
 		p->cache = xrealloc(p->cache, p->cachecap * sizeof(*p->cache));
 	}
-	p->ncache = 0;
 	for (i = 0; i < p->n; i++) {
 		n = p->nodes[i];
+		n->cache_idx = -1;
 		if (!node_online(n, now))
 			continue;
-		e = &p->cache[p->ncache++];
+		e = &p->cache[total++];
+		memset(e, 0, sizeof(*e));
 		e->who = n;
 		memcpy(e->addr, n->addr, sizeof(e->addr));
 		e->port = n->port;
@@ -282,7 +294,14 @@ cache_update(struct project *p, double now)
 		e->spare = n->cores - n->load[0];
 		e->loopback = addr_is_loopback(n->addr);
 	}
-	p->ncache = hosts_sort(p->cache, p->ncache);
+	p->ncache = hosts_sort(p->cache, total);
+	hosts_prerender(p->cache, p->ncache, &p->lines);
+	for (i = 0; i < p->ncache; i++)
+		entry_node(p->cache[i].who)->cache_idx = (long)i;
+	/* a node sharing addr:port with a kept one is that one, for itself */
+	for (i = p->ncache; i < total; i++)
+		entry_node(p->cache[i].who)->cache_idx =
+		    entry_node(p->cache[i].alias)->cache_idx;
 	p->cache_built = now;
 	p->cache_valid = 1;
 }
@@ -308,16 +327,11 @@ static void
 hosts_for(struct project *p, const struct node *self, int cores,
     int loopback_ok, double now, struct hosts_reply *r)
 {
-	struct host_self s;
-
 	cache_update(p, now);
-	s.who = self;
-	s.addr = self ? self->addr : NULL;
-	s.port = self ? self->port : 0;
-	s.cores = cores;
-	s.loopback_ok = loopback_ok;
 	str_copy(r->project, p->name, sizeof(r->project));
-	r->threads = hosts_render(p->cache, p->ncache, &s, &r->line, &r->members);
+	r->threads = hosts_splice(p->cache, &p->lines,
+	    self ? self->cache_idx : -1, cores, loopback_ok, &r->line,
+	    &r->members);
 }
 
 static int
