@@ -52,9 +52,9 @@ DBDIR=$STATE/server
 
 if [ "$MODE" = uninstall ]; then
 	confirm "Remove dyndistcc's server from ${R:-this machine}?" || exit 1
+	[ "$PURGE_DB" = 1 ] && rm -rf -- "$DBDIR"
 	m_undo server
 	if [ "$PURGE_DB" = 1 ]; then
-		rm -rf -- "$DBDIR"
 		rmdir -- "$STATE" 2>/dev/null || true
 		say "dyndistcc server removed, database deleted."
 	elif [ -d "$DBDIR" ]; then
