@@ -54,16 +54,17 @@ db_sane() {
 # server_alive: the server process still runs.
 server_alive() { kill -0 "$SERVER_PID" 2>/dev/null; }
 
-# netns_setup: a private network namespace with lo and 10.77.0.1/24 on a
-# dummy interface, so a client there has a non-loopback address. Sets NS.
+# netns_setup: a private network namespace with lo and 10.77.0.1/24 on one
+# end of a veth pair, so a client there has a non-loopback address. Sets NS.
 netns_setup() {
 	NS=dyndistcc-$$-$RANDOM
 	ip netns add "$NS" || fail "cannot create a network namespace"
 	trap 'rc=$?; ip netns del "$NS" 2>/dev/null; (exit $rc); cleanup' EXIT
 	ip netns exec "$NS" ip link set lo up
-	ip netns exec "$NS" ip link add d0 type dummy
-	ip netns exec "$NS" ip addr add 10.77.0.1/24 dev d0
-	ip netns exec "$NS" ip link set d0 up
+	ip netns exec "$NS" ip link add v0 type veth peer name v1
+	ip netns exec "$NS" ip addr add 10.77.0.1/24 dev v0
+	ip netns exec "$NS" ip link set v0 up
+	ip netns exec "$NS" ip link set v1 up
 }
 
 # ns_curl ARGS...: curl from inside the namespace.
