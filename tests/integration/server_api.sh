@@ -58,7 +58,7 @@ say "nodes: every field"
 call GET "/api/v1/nodes?project=fw"
 n=$(jq ".nodes[] | select(.id==\"$B\")" <<<"$out")
 assert_eq "$(jq -c '[.project,.hostname,.owner,.addr,.port,.cores,.nice,.version,.state]' <<<"$n")" \
-    "[\"fw\",\"h-$(cut -c1-6 <<<"$B")\",\"t\",\"127.0.0.8\",3700,8,0,\"1.0.0\",\"online\"]" "node fields"
+    "[\"fw\",\"h-${B: -6}\",\"t\",\"127.0.0.8\",3700,8,0,\"1.0.0\",\"online\"]" "node fields"
 jq -e '(.load | length) == 3 and (.compilers | type) == "array" and .age >= 0 and .last_seen > 1600000000' <<<"$n" >/dev/null ||
     fail "node load/compilers/age: $n"
 checkin fw "$A" 16 "$FW" '"addr":"127.0.0.7","compilers":[{"name":"gcc","version":"12.2.0","target":"x86_64-linux-gnu"}]' >/dev/null

@@ -25,8 +25,8 @@ create_project() {
 # checkin_json PROJECT NODE CORES [EXTRA]: a check-in body; EXTRA is more
 # JSON members (e.g. '"port":3700,"load":[1,1,1]').
 checkin_json() {
-	printf '{"project":"%s","node":"%s","cores":%s,"hostname":"h-%s","owner":"t","version":"1.0.0"%s}' \
-	    "$1" "$2" "$3" "${2:0:6}" "${4:+,$4}"
+	printf '{"project":"%s","node":"%s","cores":%s,"hostname":"h-%s","owner":"t","version":"1.0.0"}' \
+	    "$1" "$2" "$3" "${2: -6}" | jq -c --argjson e "{${4:-}}" '. + $e'
 }
 
 # checkin PROJECT NODE CORES KEY [EXTRA]: posts a check-in; sets out, STATUS.
