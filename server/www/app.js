@@ -84,10 +84,11 @@ function dateTime(epoch) {
 	return new Date(t * 1000).toLocaleString();
 }
 
-function clock(epoch) {
+/* Local time of day, "14:05" or with seconds "14:05:30". */
+function clock(epoch, seconds) {
 	const d = new Date(epoch * 1000);
-	return String(d.getHours()).padStart(2, '0') + ':' +
-	    String(d.getMinutes()).padStart(2, '0');
+	const two = (n) => String(n).padStart(2, '0');
+	return two(d.getHours()) + ':' + two(d.getMinutes()) + (seconds ? ':' + two(d.getSeconds()) : '');
 }
 
 function plural(n, one, many) {
@@ -665,17 +666,22 @@ function renderChart() {
 		makeChart();
 	const now = num(h.now) || Date.now() / 1000;
 	const win = num(h.window) || 3600;
-	const t0 = now - win;
+	let t0 = now - win;
 	const series = chartSeries(h, t0);
+	/* A project younger than the window: span the samples there are (a minute at least). */
+	if (series.length && series[0][0] > t0)
+		t0 = Math.min(series[0][0], now - 60);
+	const span = now - t0;
+	setText($('chart-title'), span >= win - 1 ? 'Pool size, last hour' : 'Pool size since ' + clock(t0, span < 600));
 	const width = Math.max(Math.round(chart.root.getBoundingClientRect().width), 280);
 	setAttr(chart.root, 'viewBox', '0 0 ' + width + ' ' + CHART_H);
 	const x0 = PAD.left, x1 = width - PAD.right, y0 = CHART_H - PAD.bottom, y1 = PAD.top;
 	const maxV = series.reduce((m, s) => Math.max(m, s[1]), 0);
 	const step = niceStep(Math.max(maxV, 4), 4);
 	const top = Math.max(step * Math.ceil((maxV || 1) / step), step);
-	const X = (t) => x0 + (Math.min(Math.max(t, t0), now) - t0) / win * (x1 - x0);
+	const X = (t) => x0 + (Math.min(Math.max(t, t0), now) - t0) / span * (x1 - x0);
 	const Y = (v) => y0 - v / top * (y0 - y1);
-	chart.geom = { X, t0, now, win, x0, x1, series };
+	chart.geom = { t0, span, x0, x1, series };
 
 	/* Grid and axis labels. */
 	const grid = [], axis = [];
@@ -693,8 +699,8 @@ function renderChart() {
 		label.textContent = String(v);
 		axis.push(label);
 	}
-	const quarter = 900;
-	for (let t = Math.ceil(t0 / quarter) * quarter; t <= now; t += quarter) {
+	const tick = [10, 15, 30, 60, 120, 300, 600, 900].find((st) => span / st <= 6) || 1800;
+	for (let t = Math.ceil(t0 / tick) * tick; t <= now; t += tick) {
 		const x = X(t).toFixed(1);
 		const gl = svg('line', 'chart-vgrid');
 		gl.setAttribute('x1', x);
@@ -702,11 +708,11 @@ function renderChart() {
 		gl.setAttribute('y1', y1);
 		gl.setAttribute('y2', y0);
 		grid.push(gl);
-		if (X(t) - x0 > 18 && x1 - X(t) > 40) {
+		if (X(t) - x0 > 24 && x1 - X(t) > (tick < 60 ? 64 : 44)) {
 			const label = svg('text', 'chart-xlabel');
 			label.setAttribute('x', x);
 			label.setAttribute('y', CHART_H - 8);
-			label.textContent = clock(t);
+			label.textContent = clock(t, tick < 60);
 			axis.push(label);
 		}
 	}
@@ -766,7 +772,7 @@ function chartHover(ev) {
 		chart.hover.setAttribute('visibility', 'hidden');
 		return;
 	}
-	const t = g.t0 + (x - g.x0) / (g.x1 - g.x0) * g.win;
+	const t = g.t0 + (x - g.x0) / (g.x1 - g.x0) * g.span;
 	let s = null;
 	for (const cand of g.series)
 		if (cand[0] <= t)
@@ -779,7 +785,7 @@ function chartHover(ev) {
 	chart.hoverLine.setAttribute('x2', x);
 	chart.hoverLine.setAttribute('y1', PAD.top);
 	chart.hoverLine.setAttribute('y2', CHART_H - PAD.bottom);
-	chart.hoverText.textContent = clock(t) + '  ' + plural(s[1], 'thread', 'threads');
+	chart.hoverText.textContent = clock(t, g.span < 600) + '  ' + plural(s[1], 'thread', 'threads');
 	const tx = x + 110 > g.x1 ? x - 8 : x + 8;
 	chart.hoverText.setAttribute('x', tx);
 	chart.hoverText.setAttribute('y', PAD.top + 14);

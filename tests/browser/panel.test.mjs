@@ -75,9 +75,9 @@ run('panel', async (ctx) => {
 	await page.waitForSelector('.project.selected button[data-project="firmware"]');
 	assertEq(await page.textContent('#detail-name'), 'firmware', 'the new project is selected');
 	assert(await page.isVisible('#nodes-empty'), 'the new project has no nodes yet');
-	await page.waitForSelector('#chart-line', { state: 'attached', timeout: 10000 });
+	await waitUntil(async () => (await page.getAttribute('#chart-now', 'data-threads')) === '0',
+	    'the chart to start at 0 threads', 10000);
 	const pathEmpty = await page.getAttribute('#chart-line', 'd');
-	assertEq(await page.getAttribute('#chart-now', 'data-threads'), '0', 'the chart starts at 0 threads');
 
 	/* A real heartbeat joins with the key from the page. */
 	const hbDir = tempDir('dyndistcc-hb-');

@@ -74,6 +74,7 @@ run('screenshot', async (ctx) => {
 	assertEq((await page.$$('#node-rows tr.node')).length, FIRMWARE.length, 'every firmware machine has a row');
 	await waitUntil(async () => (await page.getAttribute('#chart-now', 'data-threads')) === '36',
 	    'the chart to show the 36 online threads', 10000);
+	await page.waitForTimeout(4000);	/* so the chart shows the step down */
 	await page.mouse.move(0, 0);
 	const shot = path.join(TOP, 'tests/browser/panel.png');
 	await page.screenshot({ path: shot });
