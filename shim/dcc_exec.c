@@ -104,6 +104,16 @@ dcc_clean_path(const char *path, const char *compiler, const char *masq_dir)
 	return out;
 }
 
+/* Is file a regular file we may execute? */
+static int
+runnable(const char *file)
+{
+	struct stat st;
+
+	return stat(file, &st) == 0 && S_ISREG(st.st_mode) &&
+	    access(file, X_OK) == 0;
+}
+
 /* Finds name on path the way execvp(3) would: the first regular executable
  * file. A name with a slash is taken as it is. The caller frees the result;
  * NULL when there is none. */
@@ -111,19 +121,17 @@ char *
 dcc_find_program(const char *name, const char *path)
 {
 	const char *p, *end;
-	struct stat st;
 	char *file;
 	size_t len;
 
 	if (strchr(name, '/') != NULL)
-		return access(name, X_OK) == 0 ? xstrdup(name) : NULL;
+		return runnable(name) ? xstrdup(name) : NULL;
 	for (p = path;; p = end + 1) {
 		end = strchr(p, ':');
 		len = end != NULL ? (size_t)(end - p) : strlen(p);
 		file = len == 0 ? xasprintf("./%s", name) :
 		    xasprintf("%.*s/%s", (int)len, p, name);
-		if (stat(file, &st) == 0 && S_ISREG(st.st_mode) &&
-		    access(file, X_OK) == 0)
+		if (runnable(file))
 			return file;
 		free(file);
 		if (end == NULL)
