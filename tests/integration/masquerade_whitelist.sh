@@ -29,9 +29,9 @@ if [ "${DYNDISTCC_IN_NS:-}" != 1 ]; then
 		done
 		cp -a "$T/wl-saved/." "$WL/"
 	}
-	trap 'rc=$?; restore_wl; (exit $rc); cleanup' EXIT
+	trap 'rc=$?; set +e; restore_wl; (exit $rc); cleanup' EXIT
 fi
-[ -z "${DYNDISTCC_OUTER_T:-}" ] || trap 'rc=$?; rm -rf "$DYNDISTCC_OUTER_T"; (exit $rc); cleanup' EXIT
+[ -z "${DYNDISTCC_OUTER_T:-}" ] || trap 'rc=$?; rm -rf "$DYNDISTCC_OUTER_T"; set +e; (exit $rc); cleanup' EXIT
 
 TOOL=$TOP/masquerade/dyndistcc-masquerade
 mkdir -p "$T/cross" "$T/home" "$T/distcc"
