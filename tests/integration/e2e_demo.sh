@@ -1,0 +1,61 @@
+# make demo's script: it builds the calculator across a 3-node pool, reports
+# the pool and each node's jobs, serves the panel while it waits, and stops
+# cleanly on SIGTERM (nodes check out, distccds stop, temp files removed).
+# With DEMO_EXIT=1 it does the same and exits right after the report.
+. "$(dirname "$0")/lib.sh"
+
+# report_check LOG: the report in LOG is complete; sets DEMO_PANEL, DEMO_TMP.
+report_check() {
+	local log=$1 n jobs
+	grep -q 'self-test passed' "$log" || fail "no passing build in the report"
+	grep -Eq 'pool size \(dcc -j\): +7 threads \(6 offered by the 3 nodes' "$log" ||
+		fail "pool size is not 7 (3 nodes x 2 + 1): $(grep 'pool size' "$log")"
+	for n in node1 node2 node3; do
+		jobs=$(sed -n "s/^  $n: *\([0-9]*\) jobs.*/\1/p" "$log")
+		[ -n "$jobs" ] && [ "$jobs" -gt 0 ] ||
+			fail "$n ran no jobs: $(grep "$n:" "$log")"
+	done
+	DEMO_PANEL=$(sed -n 's/^  control panel: *\(http[^ ]*\)$/\1/p' "$log")
+	DEMO_TMP=$(sed -n 's/^== server: temporary database in //p' "$log")
+	[ -n "$DEMO_PANEL" ] || fail "no panel URL in the report"
+	[ -n "$DEMO_TMP" ] || fail "no temp dir in the report"
+}
+
+# stopped_check LOG: the nodes checked out and nothing is left behind.
+stopped_check() {
+	local log=$1
+	grep -q 'nodes online after check-out: 0' "$log" ||
+		fail "nodes did not check out: $(grep 'after check-out' "$log")"
+	assert_not_contains "$(cat "$log")" "still listening" "demo output"
+	[ ! -e "$DEMO_TMP" ] || fail "$DEMO_TMP was not removed"
+	! curl -fsS -m 2 "$DEMO_PANEL" >/dev/null 2>&1 || fail "the server still answers"
+	! pgrep -f -- "$DEMO_TMP/" >/dev/null || fail "processes left running in $DEMO_TMP"
+}
+
+say "demo, waiting for SIGTERM"
+TMPDIR=$T bash "$TOP/scripts/demo.sh" "$BIN" >"$T/demo.log" 2>&1 &
+demo=$!
+PIDS+=("$demo")
+wait_until 120 grep -q 'keeps running' "$T/demo.log" ||
+	{ cat "$T/demo.log"; fail "the demo did not report within 120 s"; }
+report_check "$T/demo.log"
+page=$(curl -fsS "$DEMO_PANEL") || fail "the panel at $DEMO_PANEL does not answer"
+assert_contains "$page" "<html" "panel page"
+online=$(curl -fsS "${DEMO_PANEL}api/v1/nodes?project=demo" |
+    jq '[.nodes[] | select(.state == "online")] | length')
+assert_eq "$online" 3 "nodes online while the demo waits"
+t0=$(date +%s%N)
+kill -TERM "$demo"
+rc=0; wait "$demo" || rc=$?
+assert_eq "$rc" 0 "demo exit status after SIGTERM"
+echo "stopped in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+stopped_check "$T/demo.log"
+sed -n '/^dyndistcc demo/,/^  API/p' "$T/demo.log"
+
+say "demo with DEMO_EXIT=1"
+rc=0
+DEMO_EXIT=1 TMPDIR=$T timeout 120 bash "$TOP/scripts/demo.sh" "$BIN" >"$T/demo-exit.log" 2>&1 || rc=$?
+[ $rc -eq 0 ] || { cat "$T/demo-exit.log"; fail "DEMO_EXIT=1 demo exited $rc"; }
+report_check "$T/demo-exit.log"
+stopped_check "$T/demo-exit.log"
+echo "ok"

@@ -1,0 +1,115 @@
+# pool.bash — a pool of dyndistcc nodes on one machine, for the end-to-end
+# scenarios, the demo and the benchmark. Source it after lib.sh.
+#
+# A node is dcc-heartbeat with its own config and state dir in $T/NAME/,
+# checking in from its own address and running its own distccd there on a
+# free port; distccd logs into the heartbeat's log, $T/NAME.log.
+#
+#   pool_node NAME ADDR PROJECT KEY CORES [config lines...]
+#   pool_wait_settled SECONDS NAME...   every node lists every other, distccds up
+#   pool_hosts NAME                     the distcc hosts line NAME's heartbeat wrote
+#   pool_threads NAME                   pool_threads from that file's metadata
+#   pool_jobs NAME                      jobs NAME's distccd completed
+#   pool_stop_nodes [NAME...]           SIGTERM (check out), wait for the exit
+
+declare -A POOL_ADDR=() POOL_PORT=() POOL_PID=()
+POOL_NAMES=()
+
+pool_node() {
+	local name=$1 addr=$2 project=$3 key=$4 cores=$5
+	shift 5
+	local dir=$T/$name port
+	port=$(free_port "$addr")
+	mkdir -p "$dir/state"
+	{
+		echo "server $SERVER_URL"
+		echo "project $project"
+		[ -n "$key" ] && [ "$key" != null ] && echo "key $key"
+		echo "cores $cores"
+		echo "nice 0"
+		echo "state_dir $dir/state"
+		echo "source $addr"
+		echo "distccd_listen $addr"
+		echo "distccd_port $port"
+		echo "owner $name"
+		printf '%s\n' "$@"
+	} >"$dir/client.conf"
+	# distccd, once it has dropped root for user distccd, chdirs to
+	# $TMPDIR and exits (107) when that is a private directory.
+	spawn "$name" env -u TMPDIR "$BIN/dcc-heartbeat" -d -f "$dir/client.conf"
+	POOL_ADDR[$name]=$addr
+	POOL_PORT[$name]=$port
+	POOL_PID[$name]=$SPAWNED_PID
+	POOL_NAMES+=("$name")
+}
+
+# pool_hosts NAME: the hosts line (without the metadata comment), or nothing.
+pool_hosts() {
+	grep -v '^#' "$T/$1/state/hosts" 2>/dev/null || true
+}
+
+pool_threads() {
+	sed -n '1s/.* pool_threads=\([0-9]*\).*/\1/p' "$T/$1/state/hosts" 2>/dev/null
+}
+
+# pool_jobs NAME: how many jobs NAME's distccd finished with COMPILE_OK.
+pool_jobs() {
+	grep -c 'COMPILE_OK' "$T/$1.log" 2>/dev/null || true
+}
+
+# pool_distccd_allows NAME: the number of --allow entries on the command
+# line of NAME's running distccd (from its pid file), or nothing.
+pool_distccd_allows() {
+	local pid
+	pid=$(cat "$T/$1/state/distccd.pid" 2>/dev/null) || return 0
+	tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -cx -- --allow || true
+}
+
+# pool_lists_all NAME OTHER...: NAME's list has every OTHER at its address.
+pool_lists_all() {
+	local me=$1 line m
+	shift
+	line=" $(pool_hosts "$me") "
+	case $line in *" localhost/"*) ;; *) return 1 ;; esac
+	for m; do
+		[ "$m" = "$me" ] && continue
+		case $line in *" ${POOL_ADDR[$m]}:${POOL_PORT[$m]}/"*) ;; *) return 1 ;; esac
+	done
+}
+
+# pool_settled NAME...: every node lists all others and its distccd runs
+# with the final allow list (loopback and every member), so no restart
+# will interrupt a build.
+pool_settled() {
+	local n
+	for n; do
+		pool_lists_all "$n" "$@" || return 1
+		[ "$(pool_distccd_allows "$n")" = $(($# + 1)) ] ||
+			return 1
+		port_busy "${POOL_ADDR[$n]}" "${POOL_PORT[$n]}" || return 1
+	done
+}
+
+pool_wait_settled() {
+	local limit=$1
+	shift
+	wait_until "$limit" pool_settled "$@"
+}
+
+# pool_stop_nodes [NAME...]: SIGTERM to each heartbeat (it checks out and
+# stops its distccd), then waits up to 10 s for each to exit.
+pool_stop_nodes() {
+	local n pid
+	[ $# -gt 0 ] || set -- "${POOL_NAMES[@]}"
+	for n; do
+		kill -TERM "${POOL_PID[$n]}" 2>/dev/null || true
+	done
+	for n; do
+		pid=${POOL_PID[$n]}
+		for _ in $(seq 100); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		wait "$pid" 2>/dev/null || true
+	done
+}
