@@ -11,19 +11,20 @@
 #   install-client.sh uninstall [--yes]
 #
 # Options: --port N (when --server has none; default 33333), --prefix DIR
-# (default /usr/local), --build DIR (the programs; default ../build),
-# --root DIR (relocated installation under DIR, see install-lib.sh),
-# --no-deps, --no-start. See README.md, "Installation".
+# (default /usr/local), --build DIR (the programs; default ../build; "-":
+# those that make install put into the prefix), --root DIR (relocated
+# installation under DIR, see install-lib.sh), --no-deps, --no-start.
+# See README.md, "Installation".
 set -eu
 PROG=install-client.sh
 . "$(dirname "$0")/install-lib.sh"
 
 usage() {
-	sed -n '8,16s/^# \{0,1\}//p' "$0"
+	sed -n '8,/^[^#]/s/^# \{0,1\}//p' "$0"
 }
 
 MODE=install
-SERVER= PORT= PROJECT= KEY= NICE= CROSS= CROSS_SET=0
+SERVER='' PORT='' PROJECT='' KEY='' NICE='' CROSS='' CROSS_SET=0
 if [ "${1:-}" = uninstall ]; then MODE=uninstall; shift; fi
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -112,10 +113,10 @@ ask CROSS "Cross compilers to offer, e.g. arm-none-eabi-gcc (space-separated, or
 [ "$CROSS" = none ] && CROSS=
 
 # Validation, before anything is changed.
-is_int "$PORT" && [ "$PORT" -ge 1 ] && [ "$PORT" -le 65535 ] || die "port: '$PORT' is not 1..65535"
+{ is_int "$PORT" && [ "$PORT" -ge 1 ] && [ "$PORT" -le 65535 ]; } || die "port: '$PORT' is not 1..65535"
 printf '%s' "$PROJECT" | grep -Eq '^[A-Za-z0-9._-]{1,64}$' || die "project: '$PROJECT' is not 1-64 of [A-Za-z0-9._-]"
 [ -z "$KEY" ] || printf '%s' "$KEY" | grep -Eq '^[A-Za-z0-9._-]{1,256}$' || die "key: not a key (letters, digits, . _ -)"
-is_int "$NICE" && [ "$NICE" -ge -20 ] && [ "$NICE" -le 19 ] || die "nice: '$NICE' is not -20..19"
+{ is_int "$NICE" && [ "$NICE" -ge -20 ] && [ "$NICE" -le 19 ]; } || die "nice: '$NICE' is not -20..19"
 printf '%s' "$HOST" | grep -Eq '^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)$' || die "server: '$HOST' is not a host name or address"
 for c in $CROSS; do
 	printf '%s' "$c" | grep -Eq '^[A-Za-z0-9_+][A-Za-z0-9_.+-]{0,63}$' || die "cross compiler: bad name '$c'"

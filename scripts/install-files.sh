@@ -8,6 +8,7 @@
 #   -u   remove the files instead of installing them
 #   -c   which part: the client (dcc, dcc-heartbeat, dyndistcc-masquerade),
 #        the server (dyndistcc-server), or all (the default)
+#   BUILD "-" installs everything but the built programs (they are in place)
 #
 # Programs: dcc in PREFIX/bin (users run it); dcc-heartbeat, dyndistcc-server
 # and dyndistcc-masquerade in PREFIX/sbin (run by root or by systemd). Units
@@ -33,7 +34,7 @@ case $part in all|client|server) ;; *) echo "install-files.sh: bad part '$part'"
 
 build=$1 destdir=$2 prefix=${3%/} sysconfdir=${4%/} unitdir=${5%/}
 top=$(cd "$(dirname "$0")/.." && pwd)
-case $build in /*) ;; *) build=$top/$build ;; esac
+case $build in -|/*) ;; *) build=$top/$build ;; esac
 bindir=$prefix/bin
 sbindir=$prefix/sbin
 mandir=$prefix/share/man
@@ -81,6 +82,8 @@ put() {
 rc=0
 files | while read -r p kind src dir mode; do
 	[ "$part" = all ] || [ "$part" = "$p" ] || continue
+	# BUILD "-": the built programs are in place already (make install).
+	case $src in -/*) continue ;; esac
 	dest=$destdir$dir/$(basename "$src")
 	if [ $remove = 1 ]; then
 		rm -f "$dest"

@@ -55,7 +55,7 @@ system() { [ -z "$R" ]; }
 systemd_up() { system && [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; }
 
 need_root() {
-	[ "$(id -u)" -eq 0 ] || die "run me as root (sudo $0 $*)"
+	[ "$(id -u)" -eq 0 ] || die "run me as root (sudo $0 ...), or try it under --root DIR"
 }
 
 # ask VAR QUESTION DEFAULT: reads an answer (DEFAULT when empty) into VAR.
@@ -71,11 +71,12 @@ ask() {
 	eval "$1=\$_v"
 }
 
-# confirm QUESTION: true on yes; --yes answers yes.
+# confirm QUESTION: true on yes; --yes answers yes. No answer at all (end
+# of input) is no, so a run with nothing to read from changes nothing.
 confirm() {
 	[ "$YES" = 1 ] && return 0
 	printf '%s [Y/n]: ' "$1"
-	IFS= read -r _a || _a=
+	IFS= read -r _a || { echo; return 1; }
 	case $_a in ''|[yY]*) return 0 ;; *) return 1 ;; esac
 }
 
@@ -131,7 +132,18 @@ m_write() {
 # install_part PART: installs PART's programs, man pages, unit and example
 # config (scripts/install-files.sh), each recorded in the manifest.
 install_part() {
-	[ -n "$BUILD" ] || die "no build directory with the programs: run make first, or give --build DIR"
+	if [ -z "$BUILD" ] || [ "$BUILD" = - ]; then
+		# No build (or --build -): use what `make install` put into the prefix.
+		case $1 in
+		client) _progs="$P/bin/dcc $P/sbin/dcc-heartbeat" ;;
+		server) _progs="$P/sbin/dyndistcc-server" ;;
+		esac
+		for _f in $_progs; do
+			[ -x "$_f" ] || die "no $_f and no build: run make (or make install PREFIX=...) first, or give --build DIR"
+		done
+		say "using the programs already installed in $P"
+		BUILD=-
+	fi
 	_files=$(sh "$TOP/scripts/install-files.sh" -n -c "$1" "$BUILD" "" "$P" "$R/etc" "$UNITDIR") ||
 	    die "cannot install from $BUILD"
 	for _f in $_files; do m_file "$_f"; done

@@ -10,18 +10,19 @@
 #   install-server.sh uninstall [--purge-db] [--yes]
 #
 # Options: --prefix DIR (default /usr/local), --build DIR (the programs;
-# default ../build), --root DIR (relocated installation under DIR, see
-# install-lib.sh), --no-start. See README.md, "Installation".
+# default ../build; "-": those that make install put into the prefix),
+# --root DIR (relocated installation under DIR, see install-lib.sh),
+# --no-start. See README.md, "Installation".
 set -eu
 PROG=install-server.sh
 . "$(dirname "$0")/install-lib.sh"
 
 usage() {
-	sed -n '9,14s/^# \{0,1\}//p' "$0"
+	sed -n '9,/^[^#]/s/^# \{0,1\}//p' "$0"
 }
 
 MODE=install
-LISTEN= PORT= TOKEN= PURGE_DB=0
+LISTEN='' PORT='' TOKEN='' PURGE_DB=0
 SERVICE_USER=dyndistcc
 if [ "${1:-}" = uninstall ]; then MODE=uninstall; shift; fi
 while [ $# -gt 0 ]; do
@@ -38,7 +39,7 @@ while [ $# -gt 0 ]; do
 	--build) BUILD=$2; shift ;;
 	--purge-db) PURGE_DB=1 ;;
 	-y|--yes) YES=1 ;;
-	--no-deps) DEPS=0 ;;	# accepted for symmetry; the server needs nothing beyond its build
+	--no-deps) ;;	# accepted for symmetry: the server needs nothing beyond its build
 	--no-start) START=0 ;;
 	-h|--help) usage; exit 0 ;;
 	*) usage >&2; die "unknown option $1" ;;
@@ -78,7 +79,7 @@ conf_get() {
 ask LISTEN "Listen address (0.0.0.0 for every IPv4 address)" 0.0.0.0
 ask PORT "Port" 33333
 case $PORT in ''|*[!0-9]*) die "port: '$PORT' is not 1..65535" ;; esac
-[ "$PORT" -ge 1 ] && [ "$PORT" -le 65535 ] || die "port: '$PORT' is not 1..65535"
+{ [ "$PORT" -ge 1 ] && [ "$PORT" -le 65535 ]; } || die "port: '$PORT' is not 1..65535"
 printf '%s' "$LISTEN" | grep -Eq '^[0-9A-Fa-f.:]+$' || die "listen: '$LISTEN' is not an IP address"
 if [ -n "$TOKEN" ]; then
 	printf '%s' "$TOKEN" | grep -Eq '^[A-Za-z0-9._-]{32,256}$' ||
@@ -156,8 +157,11 @@ if systemd_up && [ "$START" = 1 ]; then
 		if curl -fsS --max-time 1 "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1; then up=1; break; fi
 		sleep 0.5
 	done
-	[ "$up" = 1 ] && say "dyndistcc-server is enabled and running." ||
-	    warn "the server does not answer on port $PORT yet: journalctl -u dyndistcc-server"
+	if [ "$up" = 1 ]; then
+		say "dyndistcc-server is enabled and running."
+	else
+		warn "the server does not answer on port $PORT yet: journalctl -u dyndistcc-server"
+	fi
 else
 	if ! system; then
 		say "not started (relocated installation); to run it:"

@@ -156,6 +156,28 @@ for args in "--project fw" "--server $SERVER_URL --project bad/name" \
 	assert_eq "$(ls -A "$R3")" "" "root after refused $args"
 done
 
+say "without answers (end of input) nothing is installed"
+rc=0
+"$INSTALL" --root "$R3" --build "$BIN" --no-deps --server "$SERVER_URL" --project fw </dev/null \
+    >"$T/eof.log" 2>&1 || rc=$?
+[ $rc -ne 0 ] || fail "installed with no answer to the confirmation"
+assert_eq "$(ls -A "$R3")" "" "root after a run without answers"
+
+say "--build -: the programs make install put into the prefix"
+R5=$T/root5
+mkdir "$R5"
+make -s -C "$TOP" --no-print-directory -o all install BUILD="$BIN" PREFIX="$R5/usr/local" \
+    SYSCONFDIR="$R5/etc" UNITDIR="$R5/lib/systemd/system" >"$T/make.log" 2>&1 ||
+    { cat "$T/make.log"; fail "make install"; }
+snapshot "$R5" >"$T/before5"
+"$INSTALL" --root "$R5" --build - --no-deps --server "$SERVER_URL" --project fw --key "$KEY" --yes \
+    >"$T/prefix.log" 2>&1 || { cat "$T/prefix.log"; fail "install with --build -"; }
+assert_contains "$(cat "$T/prefix.log")" "using the programs already installed in $R5/usr/local" "output"
+assert_eq "$(realpath "$R5/usr/lib/dyndistcc/gcc")" "$R5/usr/local/bin/dcc" "gcc link with --build -"
+"$INSTALL" uninstall --root "$R5" --yes >/dev/null 2>&1 || fail "uninstall root5"
+snapshot "$R5" >"$T/after5"
+diff -u "$T/before5" "$T/after5" || fail "uninstall did not restore the make install tree"
+
 say "a wrong key: installed, but the installer says the check-in failed"
 R4=$T/root4
 mkdir "$R4"
