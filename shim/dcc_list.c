@@ -26,8 +26,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
-
 #include "dcc.h"
 
 #define NODE_ID_LEN	32
@@ -259,10 +257,9 @@ read_node_id(const char *path, char id[NODE_ID_LEN + 1])
 static void
 reply_error(const struct http_response *resp, const char *project, char *err)
 {
-	cJSON *root = cJSON_ParseWithLength(resp->body, resp->len);
-	const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "error");
-	const char *why = cJSON_IsString(e) ? e->valuestring : "";
+	char why[ERR_MAX / 2];
 
+	hostlist_error(resp->body, resp->len, why, sizeof(why));
 	switch (resp->status) {
 	case 401:
 		seterr(err, "the server refused the key for project %s (401)%s%s",
@@ -276,7 +273,6 @@ reply_error(const struct http_response *resp, const char *project, char *err)
 		    *why ? ": " : "", why);
 		break;
 	}
-	cJSON_Delete(root);
 }
 
 /* Asks the server for this machine's host list: GET

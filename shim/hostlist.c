@@ -3,15 +3,77 @@
  * builds distcc_hosts from validated numbers and addresses; the client checks
  * again, so even a compromised server cannot hand distcc an option, a
  * comment, an ssh host or an empty list.
+ *
+ * libcjson is loaded on first use (lazylib.c): dcc parses JSON only when it
+ * refreshes its list, and must not map the library at every compile. Only
+ * the parser and the destructor come from the library; walking the tree
+ * uses cJSON's public struct.
  */
 #include <ctype.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 
 #include "shim.h"
+
+#define LIBCJSON_SONAME	"libcjson.so.1"
+
+static struct {
+	cJSON	*(*parse)(const char *, size_t);
+	void	 (*delete)(cJSON *);
+} json;
+
+static const struct lazylib_sym json_syms[] = {
+	{ "cJSON_ParseWithLength", (void **)&json.parse },
+	{ "cJSON_Delete", (void **)&json.delete },
+};
+
+static pthread_once_t json_once = PTHREAD_ONCE_INIT;
+static char json_init_err[ERR_MAX];	/* empty when libcjson is ready */
+
+static void
+json_init(void)
+{
+	lazylib_load(LIBCJSON_SONAME, json_syms, NELEM(json_syms), json_init_err);
+}
+
+/* Parses text into a tree (free with json.delete); NULL with err. */
+static cJSON *
+json_parse(const char *text, size_t len, char *err)
+{
+	cJSON *root;
+
+	pthread_once(&json_once, json_init);
+	if (json_init_err[0] != '\0') {
+		seterr(err, "%s", json_init_err);
+		return NULL;
+	}
+	if ((root = json.parse(text, len)) == NULL)
+		seterr(err, "host list: not valid JSON");
+	return root;
+}
+
+/* The member name of object obj, or NULL. */
+static const cJSON *
+json_get(const cJSON *obj, const char *name)
+{
+	const cJSON *c;
+
+	for (c = obj->child; c != NULL; c = c->next)
+		if (c->string != NULL && strcmp(c->string, name) == 0)
+			return c;
+	return NULL;
+}
+
+/* Is item (may be NULL) of cJSON type t (cJSON_Number, cJSON_String, …)? */
+static int
+json_is(const cJSON *item, int t)
+{
+	return item != NULL && (item->type & 0xFF) == t;
+}
 
 #define SECONDS_MAX	86400
 #define THREADS_MAX	10000000
@@ -131,10 +193,10 @@ static int
 get_int(const cJSON *obj, const char *name, long min, long max, int *out,
     char *err)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+	const cJSON *v = json_get(obj, name);
 	double d;
 
-	if (!cJSON_IsNumber(v)) {
+	if (!json_is(v, cJSON_Number)) {
 		seterr(err, "host list: '%s' missing or not a number", name);
 		return -1;
 	}
@@ -151,9 +213,9 @@ get_int(const cJSON *obj, const char *name, long min, long max, int *out,
 static const char *
 get_str(const cJSON *obj, const char *name, char *err)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+	const cJSON *v = json_get(obj, name);
 
-	if (!cJSON_IsString(v) || v->valuestring == NULL) {
+	if (!json_is(v, cJSON_String) || v->valuestring == NULL) {
 		seterr(err, "host list: '%s' missing or not a string", name);
 		return NULL;
 	}
@@ -163,24 +225,24 @@ get_str(const cJSON *obj, const char *name, char *err)
 static int
 get_members(const cJSON *obj, struct hostlist *hl, char *err)
 {
-	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(obj, "members");
+	const cJSON *arr = json_get(obj, "members");
 	const cJSON *m;
-	int n;
+	size_t n = 0;
 
-	if (arr == NULL || cJSON_IsNull(arr))
+	if (arr == NULL || json_is(arr, cJSON_NULL))
 		return 0;
-	if (!cJSON_IsArray(arr)) {
+	if (!json_is(arr, cJSON_Array)) {
 		seterr(err, "host list: 'members' is not an array");
 		return -1;
 	}
-	n = cJSON_GetArraySize(arr);
-	if (n > MEMBERS_MAX) {
-		seterr(err, "host list: more than %d members", MEMBERS_MAX);
-		return -1;
-	}
-	hl->members = xcalloc((size_t)n + 1, sizeof(char *));
-	cJSON_ArrayForEach(m, arr) {
-		if (!cJSON_IsString(m) || !addr_valid(m->valuestring)) {
+	for (m = arr->child; m != NULL; m = m->next)
+		if (++n > MEMBERS_MAX) {
+			seterr(err, "host list: more than %d members", MEMBERS_MAX);
+			return -1;
+		}
+	hl->members = xcalloc(n + 1, sizeof(char *));
+	for (m = arr->child; m != NULL; m = m->next) {
+		if (!json_is(m, cJSON_String) || !addr_valid(m->valuestring)) {
 			seterr(err, "host list: member %zu is not an address",
 			    hl->nmembers);
 			return -1;
@@ -194,18 +256,16 @@ get_members(const cJSON *obj, struct hostlist *hl, char *err)
  * and range. 0 on success (hl's strings are owned by hl: hostlist_free), -1
  * with err otherwise (hl is then empty, still safe to free). */
 int
-hostlist_parse(const char *json, size_t len, struct hostlist *hl, char *err)
+hostlist_parse(const char *text, size_t len, struct hostlist *hl, char *err)
 {
 	cJSON *root;
 	const char *project, *hosts;
 	int rc = -1;
 
 	memset(hl, 0, sizeof(*hl));
-	if ((root = cJSON_ParseWithLength(json, len)) == NULL) {
-		seterr(err, "host list: not valid JSON");
+	if ((root = json_parse(text, len, err)) == NULL)
 		return -1;
-	}
-	if (!cJSON_IsObject(root)) {
+	if (!json_is(root, cJSON_Object)) {
 		seterr(err, "host list: not a JSON object");
 		goto done;
 	}
@@ -232,10 +292,28 @@ hostlist_parse(const char *json, size_t len, struct hostlist *hl, char *err)
 		goto done;
 	rc = 0;
 done:
-	cJSON_Delete(root);
+	json.delete(root);
 	if (rc == -1)
 		hostlist_free(hl);
 	return rc;
+}
+
+/* Copies the "error" member of a JSON error reply ({"error": "…"}) into
+ * out of size bytes; out is empty when there is none. */
+void
+hostlist_error(const char *text, size_t len, char *out, size_t size)
+{
+	const cJSON *e;
+	cJSON *root;
+
+	if (size > 0)
+		out[0] = '\0';
+	if ((root = json_parse(text, len, NULL)) == NULL)
+		return;
+	if (json_is(root, cJSON_Object) && json_is(e = json_get(root, "error"),
+	    cJSON_String) && e->valuestring != NULL && size > 0)
+		str_copy(out, e->valuestring, size);
+	json.delete(root);
 }
 
 /* Frees what hl holds and empties it; hl itself belongs to the caller. */

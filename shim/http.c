@@ -5,13 +5,12 @@
  * a 1 MiB cap on the body, no redirects, no proxy from the environment (a
  * build must never depend on the user's proxy settings), and no signals.
  *
- * libcurl is loaded with dlopen(3) when the first request is made. Linked
+ * libcurl is loaded (lazylib.c) when the first request is made. Linked
  * normally it drags some 30 shared libraries into every process, which costs
  * about 4 ms at each start; dcc starts once per compile and almost never
  * makes a request, so it must not pay that. Without libcurl a request fails
  * like any other transport error.
  */
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,10 +36,7 @@ static struct {
 	void		 (*slist_free_all)(struct curl_slist *);
 } curl;
 
-static const struct {
-	const char	*name;
-	void		**fn;
-} curl_syms[] = {
+static const struct lazylib_sym curl_syms[] = {
 	{ "curl_global_init", (void **)&curl.global_init },
 	{ "curl_easy_init", (void **)&curl.easy_init },
 	{ "curl_easy_setopt", (void **)&curl.easy_setopt },
@@ -58,20 +54,11 @@ static char http_init_err[ERR_MAX];	/* empty when libcurl is ready */
 static void
 http_global_init(void)
 {
-	void *lib;
-	size_t i;
 	CURLcode rc;
 
-	if ((lib = dlopen(LIBCURL_SONAME, RTLD_NOW | RTLD_LOCAL)) == NULL) {
-		seterr(http_init_err, "cannot load %s: %s", LIBCURL_SONAME, dlerror());
+	if (lazylib_load(LIBCURL_SONAME, curl_syms, NELEM(curl_syms),
+	    http_init_err) == -1)
 		return;
-	}
-	for (i = 0; i < NELEM(curl_syms); i++)
-		if ((*curl_syms[i].fn = dlsym(lib, curl_syms[i].name)) == NULL) {
-			seterr(http_init_err, "%s: no symbol %s", LIBCURL_SONAME,
-			    curl_syms[i].name);
-			return;
-		}
 	if ((rc = curl.global_init(CURL_GLOBAL_DEFAULT)) != CURLE_OK)
 		seterr(http_init_err, "curl_global_init: %s", curl.easy_strerror(rc));
 }

@@ -78,6 +78,14 @@ int	config_valid_name(const char *);
 int	http_request(const struct http_request *, struct http_response *, char *);
 void	http_response_free(struct http_response *);
 
+/* lazylib.c — shared libraries loaded on first use (libcurl, libcjson), so
+ * a dcc that never talks to the server never pays for them */
+struct lazylib_sym {
+	const char	*name;
+	void		**fn;		/* where the symbol's address goes */
+};
+int	lazylib_load(const char *, const struct lazylib_sym *, size_t, char *);
+
 /* hostlist.c */
 int	hostlist_parse(const char *, size_t, struct hostlist *, char *);
 void	hostlist_free(struct hostlist *);
@@ -87,6 +95,8 @@ void	hostlist_free(struct hostlist *);
 int	hostlist_hosts_valid(const char *);
 /* The pool size of a hosts line, as `distcc -j` counts it; -1 if invalid. */
 long	hostlist_threads(const char *);
+/* Copies the "error" text of a JSON error reply into out (empty if none). */
+void	hostlist_error(const char *, size_t, char *, size_t);
 #define HOSTS_MAX	(32 * 1024)
 
 /* cache.c — host-list files in distcc's own syntax, with one metadata line:

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# bench_dcc.sh — what dcc costs per compile, as ratios against baselines
+# measured in the same run, A and B interleaved round by round so drift in
+# the machine's load hits both alike:
+#   1. dcc with a fresh list vs distcc with the same DISTCC_HOSTS, same tiny
+#      compile (aim: ratio <= 1.02);
+#   2. dcc exec'ing a no-op stand-in for distcc (DCC_DISTCC) vs that no-op
+#      run directly: the shim's own cost (aim: < 0.5 ms added).
+# ROUNDS=200 by default.
+set -euo pipefail
+top=${DYNDISTCC_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+bin=${DYNDISTCC_BUILD:-$top/build}
+rounds=${ROUNDS:-200}
+T=$(mktemp -d "${TMPDIR:-/tmp}/bench_dcc.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+
+# interleave: runs A then B, ROUNDS times, each with stdout and stderr on
+# /dev/null; prints the medians, the ratio and the difference.
+cat >"$T/interleave.c" <<'C'
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <fcntl.h>
+#include <unistd.h>
+extern char **environ;
+static double
+run(char **argv)
+{
+	posix_spawn_file_actions_t fa;
+	struct timespec a, b;
+	pid_t pid;
+	int st;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	if (posix_spawn(&pid, argv[0], &fa, NULL, argv, environ) != 0)
+		exit(2);
+	waitpid(pid, &st, 0);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	posix_spawn_file_actions_destroy(&fa);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		fprintf(stderr, "%s failed\n", argv[0]);
+		exit(1);
+	}
+	return (b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6;
+}
+static int
+cmp(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+	return (a > b) - (a < b);
+}
+int
+main(int argc, char **argv)
+{
+	int rounds = atoi(argv[1]), i, sep;
+	double *ta = calloc(rounds, sizeof(double)), *tb = calloc(rounds, sizeof(double));
+	char **a = argv + 2, **b;
+
+	for (sep = 2; sep < argc && strcmp(argv[sep], "--") != 0; sep++)
+		;
+	argv[sep] = NULL;
+	b = argv + sep + 1;
+	for (i = 0; i < 10; i++) {	/* warm up */
+		run(a);
+		run(b);
+	}
+	for (i = 0; i < rounds; i++) {
+		if (i % 2) {
+			tb[i] = run(b);
+			ta[i] = run(a);
+		} else {
+			ta[i] = run(a);
+			tb[i] = run(b);
+		}
+	}
+	qsort(ta, rounds, sizeof(double), cmp);
+	qsort(tb, rounds, sizeof(double), cmp);
+	printf("%.3f %.3f %.4f %.3f\n", ta[rounds / 2], tb[rounds / 2],
+	    ta[rounds / 2] / tb[rounds / 2], ta[rounds / 2] - tb[rounds / 2]);
+	return 0;
+}
+C
+gcc -O2 -o "$T/interleave" "$T/interleave.c"
+printf 'int main(void) { return 0; }\n' >"$T/noop.c"
+gcc -O2 -o "$T/noop" "$T/noop.c"
+printf 'int tiny(int x) { return x * 2; }\n' >"$T/tiny.c"
+
+# A client whose heartbeat keeps the system list fresh: the common case.
+mkdir -p "$T/state" "$T/home"
+cat >"$T/client.conf" <<CONF
+server http://127.0.0.1:1
+project bench
+key 0123456789abcdef0123456789abcdef
+state_dir $T/state
+masquerade_dir $T/masq
+CONF
+printf '# dyndistcc project=bench refresh_after=86400 heartbeat=10 ttl=30 pool_threads=2 fetched=%s\nlocalhost/2\n' \
+    "$(date +%s)" >"$T/state/hosts"
+export HOME=$T/home DCC_CONFIG=$T/client.conf DISTCC_DIR=$T/distcc DISTCC_HOSTS=localhost/2
+unset DCC_VERBOSE DCC_LOG DCC_DISTCC _DISTCC_SAFEGUARD
+mkdir -p "$DISTCC_DIR"
+cd "$T"
+distcc=$(command -v distcc)
+dcc_bin=$bin/dcc
+
+read -r a b ratio diff < <("$T/interleave" "$rounds" \
+    "$dcc_bin" gcc -c tiny.c -o a.o -- "$distcc" gcc -c tiny.c -o b.o)
+printf 'dcc (fresh list) vs distcc, DISTCC_HOSTS=localhost/2, %d rounds:\n' "$rounds"
+printf '  dcc %.3f ms, distcc %.3f ms (medians)  ratio %.4f  (aim <= 1.02)\n' "$a" "$b" "$ratio"
+
+read -r a b ratio diff < <(DCC_DISTCC=$T/noop "$T/interleave" "$rounds" \
+    "$dcc_bin" gcc -c tiny.c -o a.o -- "$T/noop" gcc -c tiny.c -o b.o)
+printf 'dcc exec-ing a no-op vs the no-op, %d rounds:\n' "$rounds"
+printf '  dcc+no-op %.3f ms, no-op %.3f ms (medians)  added %.3f ms  (aim < 0.5 ms)\n' \
+    "$a" "$b" "$diff"
