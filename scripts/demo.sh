@@ -55,15 +55,13 @@ demo_stop() {
 	stop_server
 	say "server stopped, $T removed"
 }
-# lib.sh's cleanup reads the exit status from $?, so hand it back that way.
-demo_exit() {
+pool_exit() {
 	set +e
 	trap - INT TERM
 	demo_stop
 	(exit "$1")
 	cleanup
 }
-trap 'demo_exit $?' EXIT
 trap 'exit 0' INT TERM
 # Job control puts every process we start into a process group of its own,
 # so Ctrl-C reaches only this script, which then stops them in order.
@@ -90,23 +88,12 @@ pool_wait_settled 30 "${NODES[@]}" ||
 
 # The developer's machine: not a node, just dcc with the project's key,
 # one core of its own, and a masquerade directory first on PATH.
+pool_client developer "$PROJECT" "$KEY" 1
 dev=$T/developer
-mkdir -p "$dev/cache" "$dev/distcc" "$dev/masq"
-cat >"$dev/client.conf" <<EOF
-server $SERVER_URL
-project $PROJECT
-key $KEY
-cores 1
-state_dir $dev/state
-masquerade_dir $dev/masq
-EOF
-if [ -x "$top/masquerade/dyndistcc-masquerade" ]; then
-	sh "$top/masquerade/dyndistcc-masquerade" --dir "$dev/masq" \
-	    --dcc "$BIN/dcc" --no-distccd -q
-else
-	ln -s "$BIN/dcc" "$dev/masq/cc"
-	ln -s "$BIN/dcc" "$dev/masq/gcc"
-fi
+echo "masquerade_dir $dev/masq" >>"$dev/client.conf"
+mkdir -p "$dev/masq"
+sh "$top/masquerade/dyndistcc-masquerade" --dir "$dev/masq" --dcc "$BIN/dcc" \
+    --no-distccd -q
 export DCC_CONFIG=$dev/client.conf XDG_CACHE_HOME=$dev/cache DISTCC_DIR=$dev/distcc
 export PATH=$dev/masq:$BIN:$PATH
 

@@ -11,6 +11,10 @@
 #   pool_threads NAME                   pool_threads from that file's metadata
 #   pool_jobs NAME                      jobs NAME's distccd completed
 #   pool_stop_nodes [NAME...]           SIGTERM (check out), wait for the exit
+#   pool_client NAME PROJECT KEY CORES  a developer machine: dcc only, no node
+#   pool_run NAME command...            runs command with NAME's dcc config,
+#                                       caches and distcc dir; $BIN on PATH
+#   pool_sources DIR PREFIX N           N small C files and a Makefile (CC)
 
 declare -A POOL_ADDR=() POOL_PORT=() POOL_PID=()
 POOL_NAMES=()
@@ -20,7 +24,7 @@ pool_node() {
 	shift 5
 	local dir=$T/$name port
 	port=$(free_port "$addr")
-	mkdir -p "$dir/state"
+	mkdir -p "$dir/state" "$dir/cache" "$dir/distcc"
 	{
 		echo "server $SERVER_URL"
 		echo "project $project"
@@ -113,3 +117,67 @@ pool_stop_nodes() {
 		wait "$pid" 2>/dev/null || true
 	done
 }
+
+# pool_client NAME PROJECT KEY CORES: a machine that builds but lends no
+# cores: it has no node id, so the server's list for it is localhost/CORES
+# followed by every online member.
+pool_client() {
+	local dir=$T/$1
+	mkdir -p "$dir/state" "$dir/cache" "$dir/distcc"
+	{
+		echo "server $SERVER_URL"
+		echo "project $2"
+		[ -n "$3" ] && [ "$3" != null ] && echo "key $3"
+		echo "cores $4"
+		echo "state_dir $dir/state"
+	} >"$dir/client.conf"
+}
+
+pool_run() {
+	local dir=$T/$1
+	shift
+	DCC_CONFIG=$dir/client.conf XDG_CACHE_HOME=$dir/cache DISTCC_DIR=$dir/distcc \
+	    PATH=$BIN:$PATH "$@"
+}
+
+# pool_sources DIR PREFIX N: DIR/PREFIX_1.c … PREFIX_N.c, each one function,
+# a main that adds their results, and a Makefile that honours CC. `make
+# check` runs the program and compares the sum.
+pool_sources() {
+	local dir=$1 prefix=$2 n=$3 i sum=0
+	mkdir -p "$dir"
+	for i in $(seq "$n"); do
+		printf 'int %s_%d(int x);\nint %s_%d(int x) { return x * %d + %d; }\n' \
+		    "$prefix" "$i" "$prefix" "$i" "$i" $((i % 7)) >"$dir/${prefix}_$i.c"
+		sum=$((sum + i * 3 + i % 7))
+	done
+	{
+		echo '#include <stdio.h>'
+		for i in $(seq "$n"); do echo "int ${prefix}_$i(int x);"; done
+		echo 'int main(void) { long s = 0;'
+		for i in $(seq "$n"); do echo "s += ${prefix}_$i(3);"; done
+		echo 'printf("%ld\n", s); return 0; }'
+	} >"$dir/${prefix}_main.c"
+	cat >"$dir/Makefile" <<EOF
+OBJ = \$(patsubst %.c,%.o,\$(sort \$(wildcard *.c)))
+${prefix}: \$(OBJ)
+	\$(CC) -o \$@ \$(OBJ)
+%.o: %.c
+	\$(CC) -O2 -c -o \$@ \$<
+check: ${prefix}
+	test "\$\$(./${prefix})" = $sum
+clean:
+	rm -f ${prefix} *.o
+EOF
+}
+
+# At exit, stop the nodes while the server still answers, so they check out
+# and stop their distccds; then lib.sh's cleanup stops the rest. cleanup
+# reads the exit status from $?, so it is handed back that way.
+pool_exit() {
+	set +e
+	pool_stop_nodes
+	(exit "$1")
+	cleanup
+}
+trap 'pool_exit $?' EXIT
