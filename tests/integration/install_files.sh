@@ -46,7 +46,8 @@ for k in User=dyndistcc NoNewPrivileges=yes ProtectSystem=strict ProtectHome=yes
     StateDirectory=dyndistcc/server; do
 	grep -qx "$k" "$unitdir/dyndistcc-server.service" || fail "server unit lacks $k"
 done
-for k in 'ExecReload=/bin/kill -HUP $MAINPID' Restart=on-failure After=network-online.target; do
+for k in 'ExecReload=/bin/kill -HUP $MAINPID' Restart=on-failure After=network-online.target \
+    'ExecStartPre=+-/usr/local/sbin/dyndistcc-masquerade --refresh -q'; do
 	grep -qxF "$k" "$unitdir/dcc-heartbeat.service" || fail "heartbeat unit lacks $k"
 done
 grep -q '^User=' "$unitdir/dcc-heartbeat.service" && fail "heartbeat unit must run as root (it starts distccd)"
@@ -57,7 +58,7 @@ if command -v systemd-analyze >/dev/null 2>&1; then
 	# resolve: check copies that point into the DESTDIR tree.
 	mkdir "$T/verify"
 	for u in "$unitdir"/*.service; do
-		sed "s#^ExecStart=/#ExecStart=$T/root/#" "$u" >"$T/verify/$(basename "$u")"
+		sed "s#/usr/local/#$T/root/usr/local/#g" "$u" >"$T/verify/$(basename "$u")"
 	done
 	MANPATH=$T/root/usr/local/share/man systemd-analyze verify "$T/verify"/*.service \
 	    >"$T/verify.log" 2>&1 || { cat "$T/verify.log"; fail "systemd-analyze verify"; }

@@ -107,6 +107,13 @@ for n in gcc cc arm-none-eabi-gcc; do
 	cmp -s "$T/ref.o" "$T/$n.o" || fail "$n through the masquerade directory made a different object"
 done
 
+say "--refresh updates an existing directory and creates none"
+rm "$M/gcc"
+run --refresh
+[ -L "$M/gcc" ] || fail "--refresh did not restore gcc"
+"$TOOL" --dir "$T/absent" --dcc "$BIN/dcc" --refresh || fail "--refresh on a missing directory"
+[ ! -e "$T/absent" ] || fail "--refresh created a directory"
+
 say "--purge removes links, lists and the directory"
 run --purge
 [ ! -e "$M" ] || fail "$M still exists after --purge: $(ls -A "$M")"
