@@ -156,7 +156,7 @@ async function adminCall(method, path, body) {
 			const had = sessionStorage.getItem(TOKEN_KEY) !== null;
 			sessionStorage.removeItem(TOKEN_KEY);
 			updateAdminUi();
-			const token = await askToken(had ? 'The server refused this token: ' + e.message : '');
+			const token = await askToken(e.message, had);
 			if (token === null)
 				throw new ApiError(-1, 'cancelled');
 			sessionStorage.setItem(TOKEN_KEY, token);
@@ -191,13 +191,15 @@ async function confirmBox(title, text, okLabel) {
 	return (await p) === 'ok';
 }
 
-/* Asks for the admin token; resolves to it, or null if cancelled. */
-async function askToken(error) {
+/* Asks for the admin token, saying why (the server's words, and whether
+ * the last token was refused); resolves to it, or null if cancelled. */
+async function askToken(reason, refused) {
 	const input = $('token-input');
 	const err = $('token-error');
 	input.value = '';
-	err.textContent = error;
-	err.hidden = !error;
+	err.textContent = refused ? 'The server refused this token: ' + reason : '';
+	err.hidden = !refused;
+	$('token-reason').textContent = refused ? '' : 'The server says: ' + reason;
 	const p = openDialog($('token-dialog'));
 	input.focus();
 	const rv = await p;
@@ -349,9 +351,12 @@ function renderDetail() {
 	const p = name ? state.projects.get(name) : null;
 	$('detail-none').hidden = !!p;
 	$('detail-project').hidden = !p;
-	if (!p)
+	if (!p) {
+		document.title = 'dyndistcc';
 		return;
+	}
 	setText($('detail-name'), name);
+	document.title = name + ' · dyndistcc';
 	setText($('stat-threads'), String(num(p.threads_online) || 0));
 	setText($('stat-nodes'), String(num(p.nodes_online) || 0));
 	const offline = state.nodes.filter((n) => n.state !== 'online').length;

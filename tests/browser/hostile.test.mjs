@@ -29,7 +29,7 @@ const PAYLOADS = [
 
 run('hostile', async (ctx) => {
 	const srv = await startServer({ heartbeat: 1, ttl: 120 });
-	ctx.logs.push(srv.proc.log);
+	ctx.logs.push(srv.log);
 	const created = await srv.api('POST', '/api/v1/projects', { name: 'pwn' }, srv.token);
 	assertEq(created.status, 201, 'create project pwn');
 	const key = created.json.key;

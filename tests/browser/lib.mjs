@@ -8,6 +8,7 @@
  * DYNDISTCC_TOP (repository top).
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -140,29 +141,41 @@ export function tail(file, lines = 30) {
 /**
  * Starts dyndistcc-server on a free loopback port with a temporary database
  * and an admin token, and waits for /healthz. Returns
- * { url, port, token, dir, proc, api(method, path, body, bearer) }.
+ * { url, port, token, dir, proc, log, api(method, path, body, bearer),
+ *   stop(), restart() }; restart() starts it again on the same port and
+ * database.
  */
-export async function startServer({ heartbeat = 1, ttl = 3, token = 'tok-' + Math.random().toString(16).slice(2) } = {}) {
+export async function startServer({ heartbeat = 1, ttl = 3, token = randomBytes(16).toString('hex') } = {}) {
 	const dir = tempDir('dyndistcc-srv-');
 	const port = await freePort();
 	const bin = path.join(BUILD, 'dyndistcc-server');
 	assert(fs.existsSync(bin), `${bin} exists (run make first)`);
-	const proc = spawnLogged(dir, 'server', bin, ['-d', '-l', '127.0.0.1', '-p', String(port),
+	const args = ['-d', '-l', '127.0.0.1', '-p', String(port),
 	    '--db', path.join(dir, 'dyndistcc.db'), '--admin-token', token,
-	    '--heartbeat', String(heartbeat), '--ttl', String(ttl)]);
+	    '--heartbeat', String(heartbeat), '--ttl', String(ttl)];
 	const url = `http://127.0.0.1:${port}`;
-	try {
-		await waitUntil(async () => {
-			if (proc.exitCode !== null)
-				throw new Error(`server exited with ${proc.exitCode}`);
-			const r = await fetch(url + '/healthz');
-			return r.status === 200;
-		}, 'the server to answer /healthz', 15000);
-	} catch (e) {
-		throw new Error(e.message + '\n--- server log ---\n' + tail(proc.log));
-	}
+	const srv = { url, port, token, dir, proc: null, log: path.join(dir, 'server.log') };
+
+	srv.restart = async () => {
+		const proc = spawnLogged(dir, 'server', bin, args);
+		srv.proc = proc;
+		try {
+			await waitUntil(async () => {
+				if (proc.exitCode !== null)
+					return 'exited';
+				const r = await fetch(url + '/healthz');
+				return r.status === 200;
+			}, 'the server to answer /healthz', 15000);
+		} catch (e) {
+			throw new Error(e.message + '\n--- server log ---\n' + tail(proc.log));
+		}
+		if (proc.exitCode !== null)
+			throw new Error(`the server exited with ${proc.exitCode}\n--- server log ---\n` + tail(proc.log));
+	};
+	srv.stop = () => stop(srv.proc);
+
 	/* One API v1 call; resolves to { status, json, text }. */
-	async function api(method, p, body, bearer) {
+	srv.api = async (method, p, body, bearer) => {
 		const headers = {};
 		if (body !== undefined)
 			headers['Content-Type'] = 'application/json';
@@ -177,16 +190,14 @@ export async function startServer({ heartbeat = 1, ttl = 3, token = 'tok-' + Mat
 			json = null;
 		}
 		return { status: r.status, json, text };
-	}
-	return { url, port, token, dir, proc, api };
+	};
+	await srv.restart();
+	return srv;
 }
 
 /** A random node id: 32 lowercase hex characters. */
 export function nodeId() {
-	let s = '';
-	for (let i = 0; i < 32; i++)
-		s += '0123456789abcdef'[Math.floor(Math.random() * 16)];
-	return s;
+	return randomBytes(16).toString('hex');
 }
 
 /**
@@ -214,8 +225,9 @@ export async function launchBrowser(options = {}) {
 	});
 	page.on('pageerror', (e) => problems.push('page error: ' + e.message));
 	page.on('console', (m) => {
-		/* Refusals the tests provoke on purpose show up as failed loads. */
-		if (m.type() === 'error' && !/^Failed to load resource: .* status of (400|403|409)\b/.test(m.text()))
+		/* Refusals and outages the tests provoke show up as failed loads. */
+		if (m.type() === 'error' &&
+		    !/^Failed to load resource: (.* status of (400|403|409)\b|net::ERR_CONNECTION_REFUSED)/.test(m.text()))
 			problems.push('console error: ' + m.text());
 	});
 	await page.addInitScript(() => {

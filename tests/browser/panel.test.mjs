@@ -19,7 +19,7 @@ const CORES = 3;
 
 run('panel', async (ctx) => {
 	const srv = await startServer({ heartbeat: 1, ttl: 3 });
-	ctx.logs.push(srv.proc.log);
+	ctx.logs.push(srv.log);
 	const { context, page, problems } = await launchBrowser();
 	ctx.page = page;
 	await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: srv.url });
@@ -42,6 +42,7 @@ run('panel', async (ctx) => {
 	await page.click('#create-submit');
 	await page.waitForSelector('#token-dialog[open]', { timeout: 5000 });
 	assert(await page.isHidden('#token-error'), 'the first token prompt shows no error');
+	assert((await page.textContent('#token-reason')).includes('admin'), 'the prompt gives the server\'s reason');
 	await page.fill('#token-input', 'not-the-token');
 	await page.click('#token-ok');
 	await waitUntil(() => page.isVisible('#token-error'), 'the token prompt to come back with an error', 5000);
@@ -176,11 +177,35 @@ run('panel', async (ctx) => {
 	assert(await page.isVisible('#detail-none'), 'no project is selected any more');
 	assertEq((await srv.api('GET', '/api/v1/projects')).json.projects.length, 0, 'the server deleted the project');
 
-	/* Polling only ever reads; the only writes are the five the user asked for. */
+	/* An open project (no key, for old clients): no key to show, a command without --key. */
+	await page.fill('#create-name', 'old-clients');
+	await page.check('#create-open');
+	await page.click('#create-submit');
+	await page.waitForSelector('#key-dialog[open]', { timeout: 5000 });
+	assert(await page.isHidden('#key-keyed') && await page.isVisible('#key-open'), 'the dialog says the project is open');
+	assertEq(await page.textContent('#key-command'),
+	    `sudo scripts/install-client.sh --server ${srv.url} --project old-clients --yes`, 'the open project\'s command');
+	assertEq(await page.textContent('#key-conf'), `server ${srv.url}\nproject old-clients\n`, 'its client.conf lines');
+	await page.click('#key-done');
+	const open = (await srv.api('GET', '/api/v1/projects')).json.projects;
+	assertEq(JSON.stringify(open.map((p) => [p.name, p.keyed])), '[["old-clients",false]]', 'the server made an open project');
+	await page.waitForSelector('.project.selected button[data-project="old-clients"] .badge-open', { state: 'visible' });
+	assertEq(await page.textContent('#stat-keyed'), 'Open', 'the project says it is open');
+	assert(await page.isHidden('#token-dialog'), 'the admin token was not asked again');
+
+	/* The server goes away: the page says so and keeps what it showed; it comes back on its own. */
+	await srv.stop();
+	await page.waitForSelector('#conn.conn-down', { timeout: 10000 });
+	assert(await page.isVisible('button[data-project="old-clients"]'), 'the project list stays while the server is down');
+	await srv.restart();
+	await page.waitForSelector('#conn.conn-live', { timeout: 10000 });
+	assertEq(await page.textContent('#detail-name'), 'old-clients', 'the selection survived the outage');
+
+	/* Polling only ever reads; the only writes are the ones the user asked for. */
 	const writes = requests.filter((r) => r.method !== 'GET').map((r) => r.method + ' ' + new URL(r.url).pathname);
 	assertEq(JSON.stringify(writes), JSON.stringify([
 		'POST /api/v1/projects', 'POST /api/v1/projects', 'POST /api/v1/projects',
-		`DELETE /api/v1/nodes/${nodeId}`, 'DELETE /api/v1/projects/firmware',
+		`DELETE /api/v1/nodes/${nodeId}`, 'DELETE /api/v1/projects/firmware', 'POST /api/v1/projects',
 	]), 'the page wrote only on user actions (create tried without, with a wrong, with the right token)');
 	const polls = requests.filter((r) => r.url.includes('/api/v1/projects') && r.method === 'GET');
 	assert(polls.length >= 5, `the page polled the projects (${polls.length} times)`);

@@ -36,7 +36,7 @@ async function checkin(srv, project, key, m) {
 
 run('screenshot', async (ctx) => {
 	const srv = await startServer({ heartbeat: 1, ttl: 3 });
-	ctx.logs.push(srv.proc.log);
+	ctx.logs.push(srv.log);
 	const keys = {};
 	for (const name of ['firmware', 'website']) {
 		const r = await srv.api('POST', '/api/v1/projects', { name }, srv.token);
