@@ -15,6 +15,7 @@
 # get their paths rewritten for PREFIX and SYSCONFDIR. A man page or example
 # config that does not exist yet is skipped with a warning.
 set -eu
+umask 022		# what we create is world-readable unless chmod says otherwise
 
 list=0 remove=0 part=all
 while getopts nuc: opt; do

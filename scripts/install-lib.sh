@@ -14,6 +14,9 @@
 #   masq DIR       masquerade directory (purged with dyndistcc-masquerade)
 #   state DIR      dcc-heartbeat's state directory (its files are removed)
 
+# Directories and files get their modes from here or an explicit chmod,
+# never from the caller's umask (a 077 umask would hide the host list).
+umask 022
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 ROOT=/
 PREFIX=/usr/local

@@ -38,8 +38,9 @@ mkdir -p "$R/etc/dyndistcc"
 printf 'server http://old.example:1\nproject old\n' >"$R/etc/dyndistcc/client.conf"
 snapshot "$R" >"$T/before"
 rc=0
-"$INSTALL" --root "$R" --build "$BIN" --server "$SERVER_URL" --project fw --key "$KEY" --nice 7 \
-    --cross arm-none-eabi-gcc --yes >"$T/install.log" 2>&1 || rc=$?
+# A root with a strict umask: what users read must still be readable.
+(umask 077; "$INSTALL" --root "$R" --build "$BIN" --server "$SERVER_URL" --project fw --key "$KEY" --nice 7 \
+    --cross arm-none-eabi-gcc --yes) >"$T/install.log" 2>&1 || rc=$?
 [ $rc -eq 0 ] || { cat "$T/install.log"; fail "install-client.sh exited $rc"; }
 log=$(cat "$T/install.log")
 assert_contains "$log" "Checked in" "installer output"
@@ -64,6 +65,10 @@ for n in gcc cc g++ c++ arm-none-eabi-gcc; do
 	assert_eq "$(realpath "$M/$n")" "$R/usr/local/bin/dcc" "$n link"
 done
 assert_contains "$(cat "$M/.added")" arm-none-eabi-gcc "remembered cross compilers"
+for p in usr/lib/dyndistcc usr/local/bin usr/local/bin/dcc var/lib/dyndistcc etc/dyndistcc; do
+	assert_eq "$(stat -c %a "$R/$p")" 755 "mode of $p under umask 077"
+done
+assert_eq "$(stat -c %a "$R/var/lib/dyndistcc/hosts")" 644 "mode of the host list"
 
 say "the installed programs, unit and man page are there"
 for f in usr/local/bin/dcc usr/local/sbin/dcc-heartbeat usr/local/sbin/dyndistcc-masquerade \
