@@ -14,9 +14,12 @@
  * new one can bind the port.
  */
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+
+#include <netinet/in.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -218,8 +221,10 @@ distccd_argv_free(char **av)
 	free(av);
 }
 
+/* av as one string, for comparing command lines; without the --allow
+ * pairs when allow is 0. The caller frees. */
 static char *
-argv_join(char **av)
+argv_join(char **av, int allow)
 {
 	size_t len = 1, i;
 	char *s;
@@ -229,11 +234,42 @@ argv_join(char **av)
 	s = xmalloc(len);
 	s[0] = '\0';
 	for (i = 0; av[i] != NULL; i++) {
-		if (i > 0)
+		if (!allow && strcmp(av[i], "--allow") == 0 && av[i + 1] != NULL) {
+			i++;
+			continue;
+		}
+		if (s[0] != '\0')
 			strcat(s, " ");
 		strcat(s, av[i]);
 	}
 	return s;
+}
+
+/* 1 when the running distccd already allows every address wanted now and
+ * differs only in allowing more (members left): worth a restart when it is
+ * idle, never worth dropping a job for. */
+static int
+only_removals(const struct distccd *d, const char *want_base)
+{
+	size_t i;
+
+	if (strcmp(want_base, d->running_base) != 0)
+		return 0;
+	for (i = 0; i < d->nallow; i++) {
+		char *tok = xasprintf(" --allow %s", d->allow[i]);
+		const char *p = d->running;
+		size_t n = strlen(tok);
+		int found = 0;
+
+		while ((p = strstr(p, tok)) != NULL && !found) {
+			found = p[n] == ' ' || p[n] == '\0';
+			p += n;
+		}
+		free(tok);
+		if (!found)
+			return 0;
+	}
+	return 1;
 }
 
 /* Parses one address field of /proc/net/tcp{,6} (hex words of the address
@@ -320,6 +356,54 @@ wait_group_gone(pid_t pgid, double secs)
 	}
 }
 
+/* 1 when listen:port (any address when listen is NULL) can be bound again:
+ * the old distccd and all its children have let go of it. Zombies and
+ * orphaned compilers do not hold it, so this is quicker than waiting for
+ * the process group to vanish. */
+static int
+port_free(const char *listen, int port)
+{
+	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6 };
+	struct sockaddr_in s4 = { .sin_family = AF_INET };
+	struct sockaddr *sa = (struct sockaddr *)&s4;
+	socklen_t len = sizeof(s4);
+	int fd, one = 1, ok;
+
+	s4.sin_port = htons((uint16_t)port);
+	s4.sin_addr.s_addr = htonl(INADDR_ANY);
+	if (listen != NULL && inet_pton(AF_INET, listen, &s4.sin_addr) != 1) {
+		if (inet_pton(AF_INET6, listen, &s6.sin6_addr) != 1)
+			return 1;	/* a name: distccd will tell */
+		s6.sin6_port = htons((uint16_t)port);
+		sa = (struct sockaddr *)&s6;
+		len = sizeof(s6);
+	}
+	if ((fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	ok = bind(fd, sa, len) == 0;
+	close(fd);
+	return ok;
+}
+
+/* Waits up to secs for distccd's port to be free after its parent exited;
+ * then kills whatever of its group still holds it. */
+static void
+wait_port_free(const struct distccd *d, pid_t pgid, double secs)
+{
+	double deadline = now_monotonic() + secs;
+
+	while (!port_free(d->listen, d->port)) {
+		if (now_monotonic() > deadline) {
+			log_warn("distccd's port %d is still taken; killing "
+			    "process group %ld", d->port, (long)pgid);
+			wait_group_gone(pgid, 0);
+			return;
+		}
+		nap(10);
+	}
+}
+
 /* Stops a distccd that an earlier dcc-heartbeat left running (it was killed
  * with SIGKILL): it still holds the port and an outdated allow list. Only a
  * process that is still distccd and leads its own group is touched. */
@@ -384,7 +468,9 @@ start(struct distccd *d, double now)
 		_exit(127);
 	}
 	free(d->running);
-	d->running = argv_join(av);
+	free(d->running_base);
+	d->running = argv_join(av, 1);
+	d->running_base = argv_join(av, 0);
 	d->pid = pid;
 	d->started = now;
 	d->change_since = 0;
@@ -421,40 +507,49 @@ distccd_stop(struct distccd *d)
 		}
 		nap(10);
 	}
-	wait_group_gone(pid, STOP_WAIT);
+	wait_port_free(d, pid, STOP_WAIT);
 	unlink(d->pidfile);
 	d->pid = 0;
 	free(d->running);
-	d->running = NULL;
+	free(d->running_base);
+	d->running = d->running_base = NULL;
 	log_info("distccd stopped (pid %ld)", (long)pid);
 }
 
 /* Does what is due: starts distccd when it is not running (respecting the
  * crash backoff), or restarts it when its command line must change and it
- * is idle, or has been busy for idle_wait seconds. Returns the seconds until
+ * is idle. A change that adds an address (a new member would be refused) or
+ * a setting waits at most idle_wait seconds for idleness; one that only
+ * removes addresses waits for as long as it takes. Returns the seconds until
  * it wants to be called again, or -1 when nothing is pending. */
 double
 distccd_step(struct distccd *d, double now)
 {
 	if (d->pid > 0) {
 		char **av = distccd_argv(d);
-		char *want = argv_join(av);
-		int same = strcmp(want, d->running) == 0, busy;
+		char *want = argv_join(av, 1), *base = argv_join(av, 0);
+		int same = strcmp(want, d->running) == 0, busy, patient;
 
+		patient = !same && only_removals(d, base);
 		distccd_argv_free(av);
 		free(want);
+		free(base);
 		if (same) {
 			d->change_since = 0;
 			return -1;
 		}
 		if (d->change_since == 0) {
 			d->change_since = now;
-			log_info("distccd must restart (allow list or settings "
-			    "changed); waiting until it is idle, at most %d s",
-			    d->idle_wait);
+			if (patient)
+				log_info("distccd will restart when idle, to "
+				    "drop members that left");
+			else
+				log_info("distccd must restart (new members or "
+				    "settings); waiting until it is idle, at "
+				    "most %d s", d->idle_wait);
 		}
 		busy = distccd_connections(d->listen, d->port);
-		if (busy > 0 && now - d->change_since < d->idle_wait)
+		if (busy > 0 && (patient || now - d->change_since < d->idle_wait))
 			return BUSY_POLL;
 		if (busy > 0)
 			log_warn("distccd still has %d connection%s after %d s; "
@@ -485,11 +580,12 @@ distccd_exited(struct distccd *d, pid_t pid, int status, double now)
 		log_warn("distccd killed by signal %d; restarting in %.0f s",
 		    WIFSIGNALED(status) ? WTERMSIG(status) : 0, d->backoff);
 	/* Its preforked children may still hold the port for a moment. */
-	wait_group_gone(pid, 1);
+	wait_port_free(d, pid, 1);
 	unlink(d->pidfile);
 	d->pid = 0;
 	free(d->running);
-	d->running = NULL;
+	free(d->running_base);
+	d->running = d->running_base = NULL;
 	d->next_start = now + d->backoff;
 	d->backoff = d->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : d->backoff * 2;
 	return 1;
@@ -518,6 +614,7 @@ distccd_free(struct distccd *d)
 	free(d->path);
 	free(d->listen);
 	free(d->running);
+	free(d->running_base);
 	strv_free(d->allow, d->nallow);
 	memset(d, 0, sizeof(*d));
 }

@@ -148,6 +148,7 @@ struct distccd {
 	int	 idle_wait;		/* DISTCCD_IDLE_WAIT */
 	pid_t	 pid;			/* running distccd, or 0 */
 	char	*running;		/* its command line */
+	char	*running_base;		/* the same without --allow pairs */
 	double	 started;		/* monotonic */
 	double	 change_since;		/* a restart has waited since, or 0 */
 	double	 next_start;		/* no start before (crash backoff) */
