@@ -190,7 +190,7 @@ else
 	else
 		say "systemd is not running here; start the heartbeat yourself:"
 	fi
-	say "    $P/sbin/dcc-heartbeat -d -f $CONF"
+	say "    $P/sbin/dcc-heartbeat -f $CONF        (-d: stay in the foreground)"
 fi
 
 say "== checking in with $URL"

@@ -170,7 +170,11 @@ else
 	else
 		say "systemd is not running here; start the server yourself:"
 	fi
-	say "    $P/sbin/dyndistcc-server -d -f $CONF"
+	if system; then
+		say "    runuser -u $SERVICE_USER -- $P/sbin/dyndistcc-server -f $CONF"
+	else
+		say "    $P/sbin/dyndistcc-server -f $CONF        (-d: stay in the foreground)"
+	fi
 fi
 
 cat <<EOF
