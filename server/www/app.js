@@ -205,7 +205,12 @@ async function askToken(reason, refused) {
 	const rv = await p;
 	const token = input.value.trim();
 	input.value = '';
-	return rv === 'ok' && token !== '' ? token : null;
+	if (rv !== 'ok' || token === '')
+		return null;
+	/* An HTTP header carries printable ASCII only. */
+	if (!/^[\x21-\x7e]+$/.test(token))
+		return askToken('a token is printable ASCII without spaces', true);
+	return token;
 }
 
 let toastTimer = 0;
@@ -246,11 +251,13 @@ async function copyText(text, button) {
 		}
 		ta.remove();
 	}
-	const label = button.textContent;
+	if (!button.dataset.label)
+		button.dataset.label = button.textContent;
 	button.textContent = ok ? 'Copied' : 'Select and copy';
 	button.classList.toggle('copied', ok);
-	setTimeout(() => {
-		button.textContent = label;
+	clearTimeout(button.copyTimer);
+	button.copyTimer = setTimeout(() => {
+		button.textContent = button.dataset.label;
 		button.classList.remove('copied');
 	}, 1500);
 }
@@ -330,7 +337,7 @@ function renderProjects() {
 		}
 	}
 	$('projects-empty').hidden = names.length > 0;
-	setText($('totals'), names.length ? plural(threads, 'thread', 'threads') + ' online' : '');
+	setText($('totals'), names.length ? plural(nodes, 'node', 'nodes') + ' · ' + plural(threads, 'thread', 'threads') : '');
 	renderProjectsSelection();
 }
 
@@ -413,6 +420,9 @@ function showKey(name, key) {
 	$('key-open').hidden = !!key;
 	$('key-command').textContent = cmd;
 	$('key-conf').textContent = conf;
+	/* Opened on the server itself: other machines need its real address. */
+	$('key-loopback').hidden = !/^(localhost|127\.[\d.]+|\[::1\])$/.test(location.hostname);
+	$('key-loopback-host').textContent = location.host;
 	const p = openDialog($('key-dialog'));
 	refresh();
 	return p.then(() => {
@@ -431,7 +441,7 @@ async function deleteProject() {
 	const n = p ? num(p.nodes_online) || 0 : 0;
 	const ok = await confirmBox('Delete project ' + name + '?',
 	    'The project and all its nodes are removed' + (n ? ' (' + plural(n, 'node is', 'nodes are') + ' online now)' : '') +
-	    '. Machines using its key stop getting host lists and build locally. This cannot be undone.',
+	    '. Its machines stop getting host lists and build locally. This cannot be undone.',
 	    'Delete project');
 	if (!ok)
 		return;

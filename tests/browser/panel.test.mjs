@@ -60,6 +60,7 @@ run('panel', async (ctx) => {
 	    'the install command');
 	assertEq(await page.textContent('#key-conf'),
 	    `server ${srv.url}\nproject firmware\nkey ${key}\n`, 'the client.conf lines');
+	assert(await page.isVisible('#key-loopback'), 'opened on 127.0.0.1, the dialog says to use the real address');
 	await page.click('#key-dialog button[data-copy="key-value"]');
 	await waitUntil(() => page.evaluate(() => navigator.clipboard.readText()).then((t) => t === key),
 	    'the copy button to put the key on the clipboard', 5000);
@@ -92,7 +93,7 @@ run('panel', async (ctx) => {
 	const hb = spawnLogged(hbDir, 'heartbeat', path.join(BUILD, 'dcc-heartbeat'), ['-d', '-f', conf]);
 	ctx.logs.push(hb.log);
 	const t0 = Date.now();
-	const row = await waitUntil(() => page.$('#node-rows tr.node'), 'the node row to appear', 10000);
+	const row = await waitUntil(() => page.$('#node-rows tr.node'), 'the node row to appear', 15000);
 	const joinMs = Date.now() - t0;
 	const nodeId = await row.getAttribute('data-id');
 	assert(/^[0-9a-f]{32}$/.test(nodeId), `the row is keyed by the node id (got ${nodeId})`);
