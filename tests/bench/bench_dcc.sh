@@ -89,6 +89,10 @@ C
 gcc -O2 -o "$T/interleave" "$T/interleave.c"
 printf 'int main(void) { return 0; }\n' >"$T/noop.c"
 gcc -O2 -o "$T/noop" "$T/noop.c"
+# The floor: a shim that does nothing but exec the no-op.
+printf '#include <unistd.h>\nint main(int c, char **v) { (void)c; execv("%s", v); return 1; }\n' \
+    "$T/noop" >"$T/execonly.c"
+gcc -O2 -o "$T/execonly" "$T/execonly.c"
 printf 'int tiny(int x) { return x * 2; }\n' >"$T/tiny.c"
 
 # A client whose heartbeat keeps the system list fresh: the common case.
@@ -119,3 +123,8 @@ read -r a b ratio diff < <(DCC_DISTCC=$T/noop "$T/interleave" "$rounds" \
 printf 'dcc exec-ing a no-op vs the no-op, %d rounds:\n' "$rounds"
 printf '  dcc+no-op %.3f ms, no-op %.3f ms (medians)  added %.3f ms  (aim < 0.5 ms)\n' \
     "$a" "$b" "$diff"
+
+read -r a b ratio floor < <("$T/interleave" "$rounds" \
+    "$T/execonly" gcc -c tiny.c -o a.o -- "$T/noop" gcc -c tiny.c -o b.o)
+printf 'for scale, an exec-only shim (execv and nothing else) vs the no-op:\n'
+printf '  added %.3f ms: the cost of one more exec on this machine\n' "$floor"
