@@ -7,7 +7,9 @@
 . "$(dirname "$0")/lib.sh"
 
 if [ "${1:-}" != inner ]; then
-	unshare -m true 2>/dev/null || { say "no mount namespaces here: skipped"; exit 0; }
+	mkdir -p "$T/probe/lower" "$T/probe/upper" "$T/probe/work" "$T/probe/merged"
+	unshare -m --propagation private mount -t overlay overlay -o "lowerdir=$T/probe/lower,upperdir=$T/probe/upper,workdir=$T/probe/work" \
+	    "$T/probe/merged" 2>/dev/null || { say "no mount namespaces or overlayfs here: skipped"; exit 0; }
 	start_server
 	api POST /api/v1/projects '{"name":"fw"}' >"$T/project.json"
 	assert_eq "$STATUS" 201 "create project"
