@@ -437,6 +437,21 @@ distccd_stop_stale(const char *pidfile)
 	unlink(pidfile);
 }
 
+/* distccd started as root becomes user distccd and chdirs to $TMPDIR; a
+ * private TMPDIR (a test's, a root shell's) makes it exit 107. Such a
+ * TMPDIR is dropped, so it falls back to /tmp. For the child only. */
+static void
+unset_private_tmpdir(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct stat st;
+
+	if (tmp == NULL || geteuid() != 0)
+		return;
+	if (stat(tmp, &st) == -1 || (st.st_mode & 0003) != 0003)
+		unsetenv("TMPDIR");
+}
+
 /* Starts distccd with the current settings. */
 static void
 start(struct distccd *d, double now)
@@ -463,6 +478,7 @@ start(struct distccd *d, double now)
 		if (null != -1)
 			dup2(null, STDIN_FILENO);
 		setenv("PATH", d->path, 1);
+		unset_private_tmpdir();
 		execvp(av[0], av);
 		fprintf(stderr, "cannot run distccd: %s\n", strerror(errno));
 		_exit(127);

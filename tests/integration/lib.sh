@@ -135,3 +135,43 @@ start_distccd() {
 	wait_until 10 port_busy "$addr" "$DISTCCD_PORT" ||
 		fail "distccd did not come up on $addr:$DISTCCD_PORT"
 }
+
+# start_node ADDR [config lines...]: a dcc-heartbeat node checking in from
+# ADDR to $SERVER_URL (project $PROJECT, key $KEY when set), with its state
+# in $NODE_DIR=$T/node-ADDR/ and its distccd on ADDR:$NODE_PORT (a free
+# port); gcc and cc in its masquerade dir. Extra arguments are appended to
+# its client.conf (a later key wins). The heartbeat's and its distccd's logs
+# go to $T/node-ADDR.log. Waits until the server lists the node online.
+# Sets NODE_PID, NODE_DIR, NODE_PORT.
+start_node() {
+	local addr=$1; shift
+	NODE_DIR=$T/node-$addr
+	NODE_PORT=$(free_port "$addr")
+	mkdir -p "$NODE_DIR/masq"
+	chmod 0711 "$T"	# distccd runs as its own user
+	ln -sf "$BIN/dcc" "$NODE_DIR/masq/gcc"
+	ln -sf "$BIN/dcc" "$NODE_DIR/masq/cc"
+	{
+		echo "server $SERVER_URL"
+		echo "project ${PROJECT:?start_node needs PROJECT}"
+		[ -n "${KEY:-}" ] && [ "$KEY" != null ] && echo "key $KEY"
+		echo "state_dir $NODE_DIR"
+		echo "source $addr"
+		echo "distccd_listen $addr"
+		echo "distccd_port $NODE_PORT"
+		echo "masquerade_dir $NODE_DIR/masq"
+		printf '%s\n' "$@"
+	} >"$NODE_DIR/client.conf"
+	spawn "node-$addr" "$BIN/dcc-heartbeat" -d -f "$NODE_DIR/client.conf"
+	NODE_PID=$SPAWNED_PID
+	wait_until 15 node_online "$addr" "$NODE_PORT" ||
+		fail "node $addr did not appear on $SERVER_URL"
+}
+
+# node_online ADDR [PORT]: the server lists a node of $PROJECT at ADDR (and
+# distccd PORT) as online.
+node_online() {
+	curl -fsS "$SERVER_URL/api/v1/nodes?project=$PROJECT" | jq -e \
+	    --arg a "$1" --arg p "${2:-}" '.nodes | any(.addr == $a and
+	    .state == "online" and ($p == "" or (.port | tostring) == $p))'
+}

@@ -1,0 +1,81 @@
+# heartbeat_common.bash — helpers for the heartbeat_*.sh scenarios (sourced
+# after lib.sh).
+
+# create_fw: creates the keyed project fw; sets PROJECT and KEY.
+create_fw() {
+	PROJECT=fw
+	api POST /api/v1/projects '{"name":"fw"}' >/dev/null
+	assert_eq "$STATUS" 201 "create project fw"
+	KEY=$(jq -r .key "$T/api.body")
+}
+
+# distccd_pid: the pid of the distccd that $NODE_DIR's heartbeat runs.
+distccd_pid() { cat "$NODE_DIR/distccd.pid"; }
+
+# distccd_allows PID: the --allow values on that distccd's command line,
+# one a line, sorted.
+distccd_allows() {
+	tr '\0' '\n' <"/proc/$1/cmdline" | awk 'p { print; p=0 } $0 == "--allow" { p=1 }' | sort
+}
+
+# distccd_opt PID OPT: the value after OPT on that distccd's command line.
+distccd_opt() {
+	tr '\0' '\n' <"/proc/$1/cmdline" | awk -v o="$2" 'p { print; exit } $0 == o { p=1 }'
+}
+
+# proc_nice PID: the nice value of a process (field 19 of /proc/PID/stat).
+proc_nice() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $17 }'; }
+
+# distcc_job SRC ADDR PORT: one real compile job sent to the distccd at
+# ADDR:PORT from the local address SRC, speaking distcc's protocol 1 (the
+# distcc client cannot choose its source address). Prints "ok" when an
+# object file came back, "refused" when distccd closed the connection.
+distcc_job() {
+	python3 - "$@" <<'PY'
+import socket, sys
+src, addr, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+def tok(name, data=b""):
+    return name.encode() + b"%08x" % len(data) + data
+args = [b"gcc", b"-c", b"job.c", b"-o", b"job.o"]
+msg = b"DIST00000001" + b"ARGC%08x" % len(args)
+msg += b"".join(tok("ARGV", a) for a in args)
+msg += tok("DOTI", b"int answer(void) { return 42; }\n")
+s = socket.socket()
+s.settimeout(30)
+s.bind((src, 0))
+s.connect((addr, port))
+try:
+    s.sendall(msg)
+    reply = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        reply += chunk
+except OSError:
+    reply = b""
+i = reply.find(b"DOTO")
+print("ok" if reply.startswith(b"DONE") and i >= 0 and
+      reply[i + 12:i + 16] == b"\x7fELF" else "refused")
+PY
+}
+
+# nodes_json: the server's node list for $PROJECT.
+nodes_json() { curl -fsS "$SERVER_URL/api/v1/nodes?project=$PROJECT"; }
+
+# node_field ADDR JQ: a field of the online node at ADDR.
+node_field() {
+	nodes_json | jq -c --arg a "$1" ".nodes[] | select(.addr == \$a and .state == \"online\") | $2"
+}
+
+# listed_by ADDR OTHER: the host list the server hands the node at ADDR
+# names OTHER (an address).
+listed_by() {
+	local id
+	id=$(nodes_json | jq -r --arg a "$1" '.nodes[] | select(.addr == $a) | .id' | head -1)
+	curl -fsS -H "Authorization: Bearer $KEY" -H 'Accept: text/plain' \
+	    "$SERVER_URL/api/v1/projects/$PROJECT/hosts?node=$id" | grep -q " $2[:/]"
+}
+
+# file_lists FILE ADDR: the hosts file FILE names ADDR.
+file_lists() { grep -v '^#' "$1" 2>/dev/null | grep -q " $2[:/]"; }
