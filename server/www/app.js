@@ -21,7 +21,7 @@ const state = {
 	projects: new Map(),	/* name -> last project record from the server */
 	nodes: [],		/* nodes of the selected project */
 	history: null,		/* last history reply of the selected project */
-	online: null,		/* did the last poll reach the server? */
+	problem: undefined,	/* what the last poll ran into, null if nothing */
 };
 
 const $ = (id) => document.getElementById(id);
@@ -460,7 +460,7 @@ async function deleteProject() {
 /* ---- nodes ---- */
 
 const COLUMNS = ['Host', 'Owner', 'Address', 'Cores', 'Nice', 'Load', 'State', 'Last seen', 'Version', 'Compilers', ''];
-const nodeRows = new Map();	/* id -> { tr, cells[], key } */
+const nodeRows = new Map();	/* id -> the row's elements (see makeNodeRow) */
 
 function makeNodeRow(id) {
 	const tr = el('tr', 'node');
@@ -488,7 +488,7 @@ function makeNodeRow(id) {
 	button.addEventListener('click', () => expungeNode(id));
 	cells[10].className = 'actions';
 	cells[10].appendChild(button);
-	return { tr, cells, host, badge, list, compilersKey: null };
+	return { id, tr, cells, host, badge, list, button, compilersKey: null };
 }
 
 function formatAddr(addr, port) {
@@ -531,6 +531,7 @@ function updateCompilers(row, compilers) {
 function updateNodeRow(row, n) {
 	const c = row.cells;
 	setText(row.host, str(n.hostname) || '—');
+	setAttr(row.button, 'aria-label', 'Expunge node ' + (str(n.hostname) || row.id));
 	setText(c[1], str(n.owner) || '—');
 	setText(c[2], formatAddr(n.addr, n.port));
 	setText(c[3], num(n.cores) === null ? '—' : String(n.cores));
@@ -826,13 +827,14 @@ function clearChart() {
 
 let running = false, again = false, timer = 0;
 
-function setOnline(online) {
-	if (state.online === online)
+/* The connection indicator: null when the last poll worked, else what went wrong. */
+function setProblem(problem) {
+	if (state.problem === problem)
 		return;
-	state.online = online;
+	state.problem = problem;
 	const c = $('conn');
-	c.textContent = online ? 'live' : 'server unreachable, retrying…';
-	c.className = 'conn ' + (online ? 'conn-live' : 'conn-down');
+	setText(c, problem === null ? 'live' : problem + ', retrying…');
+	c.className = 'conn ' + (problem === null ? 'conn-live' : 'conn-down');
 }
 
 async function refreshOnce() {
@@ -844,13 +846,11 @@ async function refreshOnce() {
 	}
 	const [projects, nodes, hist] = await Promise.allSettled(calls);
 	if (projects.status === 'rejected') {
-		if (projects.reason.status === 0)
-			setOnline(false);
-		else
-			toast('Could not load projects: ' + projects.reason.message, 'error');
+		const e = projects.reason;
+		setProblem(e.status === 0 ? 'server unreachable' : 'server error: ' + e.message);
 		return;
 	}
-	setOnline(true);
+	setProblem(null);
 	if (name !== state.selected)
 		return;		/* the selection changed meanwhile; the next round loads it */
 	const list = projects.value && Array.isArray(projects.value.projects) ? projects.value.projects : [];

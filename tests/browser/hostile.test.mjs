@@ -9,8 +9,10 @@
  * The browser ignores the server's Content-Security-Policy here (bypassCSP),
  * so this proves the page's own escaping, not just the CSP's safety net.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import {
-	assert, assertEq, assertNoProblems, launchBrowser, nodeId, run, startServer, waitUntil,
+	TOP, assert, assertEq, assertNoProblems, launchBrowser, nodeId, run, startServer, waitUntil,
 } from './lib.mjs';
 
 /* Each sets window.__pwned (or opens an alert) if it ever runs; all ≤ 64 bytes. */
@@ -28,6 +30,14 @@ const PAYLOADS = [
 ];
 
 run('hostile', async (ctx) => {
+	/* The page's sources never parse data as HTML or code. */
+	const js = fs.readFileSync(path.join(TOP, 'server/www/app.js'), 'utf8');
+	for (const api of ['innerHTML', 'outerHTML', 'insertAdjacentHTML', 'document.write', 'eval(', 'new Function', 'setTimeout(\'', 'srcdoc'])
+		assert(!js.includes(api), `app.js does not use ${api}`);
+	const html = fs.readFileSync(path.join(TOP, 'server/www/index.html'), 'utf8');
+	assert(!/\s(on\w+|style)\s*=/i.test(html) && !/<script(?![^>]*\bsrc=)/i.test(html),
+	    'index.html has no inline handlers, styles or scripts');
+
 	const srv = await startServer({ heartbeat: 1, ttl: 120 });
 	ctx.logs.push(srv.log);
 	const created = await srv.api('POST', '/api/v1/projects', { name: 'pwn' }, srv.token);
