@@ -61,18 +61,18 @@ setup_config(struct dcc *d)
 	config_apply_env(&d->cfg);
 }
 
-/* Says msg on stderr unless a failure is already on record from the last
- * DCC_FAILURE_HOLD seconds; records it otherwise. Debug log either way. */
+/* Says msg on stderr once per DCC_FAILURE_HOLD seconds (paths.warned
+ * remembers when); in between only DCC_VERBOSE and DCC_LOG see it. */
 static void
 warn_once(struct dcc *d, const char *msg)
 {
-	double age = dcc_failure_age(&d->paths, now_wall(), NULL, 0);
+	double age = dcc_stamp_age(d->paths.warned, now_wall(), NULL, 0);
 
-	if (age >= 0 && age < DCC_FAILURE_HOLD && !dcc_verbose()) {
+	if (age >= 0 && age < DCC_FAILURE_HOLD) {
 		dcc_debug("%s", msg);
 		return;
 	}
-	dcc_failure_record(&d->paths, msg);
+	dcc_stamp_write(&d->paths, d->paths.warned, msg);
 	dcc_warn("%s", msg);
 }
 
@@ -245,7 +245,7 @@ cmd_status(struct dcc *d)
 	printf("%-13s %s\n", "hosts:", hosts);
 	printf("%-13s %ld threads\n", "pool:", hostlist_threads(hosts));
 	free(hosts);
-	if ((age = dcc_failure_age(&d->paths, now, text, sizeof(text))) < 0)
+	if ((age = dcc_stamp_age(d->paths.failed, now, text, sizeof(text))) < 0)
 		printf("%-13s none\n", "last error:");
 	else
 		printf("%-13s %.0f s ago: %s\n", "last error:", age, text);

@@ -34,7 +34,8 @@ struct dcc_paths {
 	char	*cache_dir;		/* ~/.cache/dyndistcc, or NULL */
 	char	*user_hosts;		/* <cache_dir>/hosts */
 	char	*lock;			/* <cache_dir>/lock */
-	char	*failed;		/* <cache_dir>/failed: the last failure */
+	char	*failed;		/* <cache_dir>/failed: the last failed fetch */
+	char	*warned;		/* <cache_dir>/warned: the last other warning */
 };
 
 struct dcc_list {
@@ -53,8 +54,8 @@ int	dcc_list_refresh(struct dcc_list *, const struct dcc_paths *,
 	    const struct client_config *, int, char *);
 int	dcc_list_fetch(const struct client_config *, const struct dcc_paths *,
 	    struct hostlist *, char *);
-double	dcc_failure_age(const struct dcc_paths *, double, char *, size_t);
-int	dcc_failure_record(const struct dcc_paths *, const char *);
+double	dcc_stamp_age(const char *, double, char *, size_t);
+int	dcc_stamp_write(const struct dcc_paths *, const char *, const char *);
 void	dcc_list_free(struct dcc_list *);
 int	dcc_local_cores(const struct client_config *);
 

@@ -53,6 +53,7 @@ dcc_paths_init(struct dcc_paths *p, const struct client_config *cfg)
 		p->user_hosts = xasprintf("%s/hosts", p->cache_dir);
 		p->lock = xasprintf("%s/lock", p->cache_dir);
 		p->failed = xasprintf("%s/failed", p->cache_dir);
+		p->warned = xasprintf("%s/warned", p->cache_dir);
 	}
 }
 
@@ -66,6 +67,7 @@ dcc_paths_free(struct dcc_paths *p)
 	free(p->user_hosts);
 	free(p->lock);
 	free(p->failed);
+	free(p->warned);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -90,22 +92,23 @@ dcc_list_free(struct dcc_list *list)
 	list->fetched = 0;
 }
 
-/* Is the list younger than its refresh_after at time now? A list stamped in
- * the future (clocks step) counts as stale, so it cannot stay "fresh" forever. */
+/* Is the list younger than its refresh_after at time now? */
 int
 dcc_list_fresh(const struct dcc_list *list, double now)
 {
 	double age = now - list->fetched;
 
-	return list->source != SOURCE_NONE && age > -1.0 &&
+	return list->source != SOURCE_NONE && age > -2.0 &&
 	    age < (double)list->hl.refresh_after;
 }
 
 /* Reads one cache file into list if it is a valid list for our project and
- * fresher than what list holds. Returns 1 when it took it. */
+ * fresher than what list holds. A list stamped in the future (the clock was
+ * set back) counts as very old: still usable, never fresher than a real one.
+ * Returns 1 when it took it. */
 static int
 take_cache(struct dcc_list *list, const char *path, enum dcc_source source,
-    const struct client_config *cfg)
+    const struct client_config *cfg, double now)
 {
 	struct hostlist hl;
 	double fetched;
@@ -123,6 +126,8 @@ take_cache(struct dcc_list *list, const char *path, enum dcc_source source,
 		hostlist_free(&hl);
 		return 0;
 	}
+	if (fetched > now + 1)
+		fetched = 0;
 	if (list->source != SOURCE_NONE && fetched <= list->fetched) {
 		hostlist_free(&hl);
 		return 0;
@@ -142,28 +147,27 @@ dcc_list_load(struct dcc_list *list, const struct dcc_paths *paths,
     const struct client_config *cfg, double now)
 {
 	memset(list, 0, sizeof(*list));
-	take_cache(list, paths->system_hosts, SOURCE_SYSTEM, cfg);
+	take_cache(list, paths->system_hosts, SOURCE_SYSTEM, cfg, now);
 	if (dcc_list_fresh(list, now))
 		return;
-	take_cache(list, paths->user_hosts, SOURCE_USER, cfg);
+	take_cache(list, paths->user_hosts, SOURCE_USER, cfg, now);
 }
 
-/* How many seconds ago the last fetch failed, or -1 when none is on record
- * (or it is older than anyone cares about). The failure's text goes into
- * text when text is not NULL. */
+/* How many seconds ago the stamp file (paths->failed, paths->warned) was
+ * written, or -1 when there is none. Its text goes into text (of size
+ * bytes) when text is not NULL. */
 double
-dcc_failure_age(const struct dcc_paths *paths, double now, char *text,
-    size_t size)
+dcc_stamp_age(const char *stamp, double now, char *text, size_t size)
 {
 	struct stat st;
 	char *buf;
 	size_t len;
 
-	if (paths->failed == NULL || stat(paths->failed, &st) == -1)
+	if (stamp == NULL || stat(stamp, &st) == -1)
 		return -1;
 	if (text != NULL && size > 0) {
 		text[0] = '\0';
-		if ((buf = file_read(paths->failed, 4096, &len, NULL)) != NULL) {
+		if ((buf = file_read(stamp, 4096, &len, NULL)) != NULL) {
 			while (len > 0 && buf[len - 1] == '\n')
 				buf[--len] = '\0';
 			str_copy(text, buf, size);
@@ -197,20 +201,22 @@ make_dirs(const char *dir, char *err)
 	return rc;
 }
 
-/* Puts a failure on record (<cache_dir>/failed, the text and the time), so
- * that for DCC_FAILURE_HOLD s nobody asks the server and nobody repeats the
- * warning. 0, or -1 when the cache directory is not usable. */
+/* Writes a stamp file in the cache directory: its text, and the time as
+ * its mtime. paths->failed stops fetches and their warning for
+ * DCC_FAILURE_HOLD s; paths->warned does the same for other warnings.
+ * 0, or -1 when the cache directory is not usable. */
 int
-dcc_failure_record(const struct dcc_paths *paths, const char *text)
+dcc_stamp_write(const struct dcc_paths *paths, const char *stamp,
+    const char *text)
 {
 	char e[ERR_MAX], *line;
 	int rc;
 
-	if (paths->cache_dir == NULL || make_dirs(paths->cache_dir, e) == -1)
+	if (stamp == NULL || make_dirs(paths->cache_dir, e) == -1)
 		return -1;
 	line = xasprintf("%s\n", text);
-	if ((rc = file_write_atomic(paths->failed, line, strlen(line), 0644, e)) == -1)
-		dcc_debug("cannot record the failure: %s", e);
+	if ((rc = file_write_atomic(stamp, line, strlen(line), 0644, e)) == -1)
+		dcc_debug("cannot write a stamp: %s", e);
 	free(line);
 	return rc;
 }
@@ -380,7 +386,7 @@ dcc_list_refresh(struct dcc_list *list, const struct dcc_paths *paths,
 	double age;
 	int fd;
 
-	if (!force && (age = dcc_failure_age(paths, now_wall(), why,
+	if (!force && (age = dcc_stamp_age(paths->failed, now_wall(), why,
 	    sizeof(why))) >= 0 && age < DCC_FAILURE_HOLD) {
 		seterr(err, "not asking the server: it failed %.1f s ago (%s)", age, why);
 		return 0;
@@ -393,19 +399,20 @@ dcc_list_refresh(struct dcc_list *list, const struct dcc_paths *paths,
 		return 0;
 	}
 	/* Under the lock: did a refresh finish while we were getting here? */
-	if (!force && take_cache(list, paths->user_hosts, SOURCE_USER, cfg) &&
+	if (!force && take_cache(list, paths->user_hosts, SOURCE_USER, cfg,
+	    now_wall()) &&
 	    dcc_list_fresh(list, now_wall())) {
 		close(fd);
 		return 1;
 	}
-	if (!force && (age = dcc_failure_age(paths, now_wall(), why,
+	if (!force && (age = dcc_stamp_age(paths->failed, now_wall(), why,
 	    sizeof(why))) >= 0 && age < DCC_FAILURE_HOLD) {
 		seterr(err, "not asking the server: it failed %.1f s ago (%s)", age, why);
 		close(fd);
 		return 0;
 	}
 	if (dcc_list_fetch(cfg, paths, &hl, err) == -1) {
-		dcc_failure_record(paths, err);
+		dcc_stamp_write(paths, paths->failed, err);
 		close(fd);
 		return -1;
 	}

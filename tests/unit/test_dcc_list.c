@@ -54,6 +54,7 @@ TEST(paths)
 	CHECK_STR(p.user_hosts, "/x/cache/dyndistcc/hosts");
 	CHECK_STR(p.lock, "/x/cache/dyndistcc/lock");
 	CHECK_STR(p.failed, "/x/cache/dyndistcc/failed");
+	CHECK_STR(p.warned, "/x/cache/dyndistcc/warned");
 	dcc_paths_free(&p);
 	setenv("XDG_CACHE_HOME", "relative", 1);	/* ignored, as the spec says */
 	setenv("HOME", "/home/u", 1);
@@ -89,8 +90,20 @@ TEST(load_picks_the_fresher)
 	CHECK(dcc_list_fresh(&list, now));
 	CHECK(!dcc_list_fresh(&list, now + 14));
 	CHECK(dcc_list_fresh(&list, now + 12));
-	CHECK(!dcc_list_fresh(&list, now - 3600));	/* stamped in the future */
 	dcc_list_free(&list);
+
+	/* a list stamped in the future counts as very old */
+	write_list(p.system_hosts, "fw", now + 3600, "localhost/1 10.0.0.1/2");
+	dcc_list_load(&list, &p, &cfg, now);
+	CHECK_INT(list.source, SOURCE_USER);
+	CHECK_STR(list.hl.distcc_hosts, "localhost/1 10.0.0.2/2");
+	dcc_list_free(&list);
+	unlink(p.user_hosts);
+	dcc_list_load(&list, &p, &cfg, now);
+	CHECK_INT(list.source, SOURCE_SYSTEM);
+	CHECK(!dcc_list_fresh(&list, now));
+	dcc_list_free(&list);
+	write_list(p.user_hosts, "fw", now - 50, "localhost/1 10.0.0.2/2");
 
 	/* another project's list is never used */
 	write_list(p.system_hosts, "other", now, "localhost/1 10.0.0.3/2");
@@ -119,11 +132,11 @@ TEST(failure_record_and_hold)
 	setup(&cfg, &p);
 	memset(&list, 0, sizeof(list));
 	unlink(p.failed);
-	CHECK(dcc_failure_age(&p, now_wall(), text, sizeof(text)) < 0);
+	CHECK(dcc_stamp_age(p.failed, now_wall(), text, sizeof(text)) < 0);
 	/* no server configured: the fetch fails and goes on record */
 	CHECK_INT(dcc_list_refresh(&list, &p, &cfg, 0, err), -1);
 	CHECK(strstr(err, "no server") != NULL);
-	age = dcc_failure_age(&p, now_wall(), text, sizeof(text));
+	age = dcc_stamp_age(p.failed, now_wall(), text, sizeof(text));
 	CHECK(age >= 0 && age < 2);
 	CHECK_STR(text, err);
 	/* within the hold nobody tries again */
@@ -132,8 +145,8 @@ TEST(failure_record_and_hold)
 	/* --refresh (force) tries anyway */
 	CHECK_INT(dcc_list_refresh(&list, &p, &cfg, 1, err), -1);
 	CHECK_INT(list.source, SOURCE_NONE);
-	CHECK_INT(dcc_failure_record(&p, "boom"), 0);
-	dcc_failure_age(&p, now_wall(), text, sizeof(text));
+	CHECK_INT(dcc_stamp_write(&p, p.failed, "boom"), 0);
+	dcc_stamp_age(p.failed, now_wall(), text, sizeof(text));
 	CHECK_STR(text, "boom");
 	unlink(p.failed);
 	dcc_paths_free(&p);
@@ -156,14 +169,14 @@ TEST(refresh_is_one_at_a_time)
 	CHECK(fd != -1 && flock(fd, LOCK_EX | LOCK_NB) == 0);
 	CHECK_INT(dcc_list_refresh(&list, &p, &cfg, 0, err), 0);
 	CHECK(strstr(err, "another dcc") != NULL);
-	CHECK(dcc_failure_age(&p, now_wall(), NULL, 0) < 0);
+	CHECK(dcc_stamp_age(p.failed, now_wall(), NULL, 0) < 0);
 	close(fd);
 	/* a refresh finished just before we got the lock: take its list */
 	write_list(p.user_hosts, "fw", now_wall(), "localhost/1 10.0.0.9/4");
 	CHECK_INT(dcc_list_refresh(&list, &p, &cfg, 0, err), 1);
 	CHECK_INT(list.source, SOURCE_USER);
 	CHECK_STR(list.hl.distcc_hosts, "localhost/1 10.0.0.9/4");
-	CHECK(dcc_failure_age(&p, now_wall(), NULL, 0) < 0);
+	CHECK(dcc_stamp_age(p.failed, now_wall(), NULL, 0) < 0);
 	dcc_list_free(&list);
 	unlink(p.user_hosts);
 	dcc_paths_free(&p);
@@ -185,7 +198,7 @@ TEST(unusable_cache_dir)
 	memset(&list, 0, sizeof(list));
 	CHECK_INT(dcc_list_refresh(&list, &p, &cfg, 0, err), 0);
 	CHECK(strstr(err, "cannot refresh") != NULL);
-	CHECK_INT(dcc_failure_record(&p, "x"), -1);
+	CHECK_INT(dcc_stamp_write(&p, p.failed, "x"), -1);
 	dcc_paths_free(&p);
 	config_free(&cfg);
 	free(file);
