@@ -715,7 +715,9 @@ function renderChart() {
 		label.textContent = String(v);
 		axis.push(label);
 	}
-	const tick = [10, 15, 30, 60, 120, 300, 600, 900].find((st) => span / st <= 6) || 1800;
+	/* Time ticks: as many as fit, at most 6; labels with seconds are wider. */
+	const fits = (st) => span / st <= Math.min(6, (x1 - x0) / (st < 60 ? 70 : 48));
+	const tick = [10, 15, 30, 60, 120, 300, 600, 900, 1800].find(fits) || 3600;
 	for (let t = Math.ceil(t0 / tick) * tick; t <= now; t += tick) {
 		const x = X(t).toFixed(1);
 		const gl = svg('line', 'chart-vgrid');
