@@ -336,7 +336,7 @@ beat_run(struct beat *b)
 
 	srand48((long)getpid() ^ (long)(now_wall() * 1000));
 	if (b->cfg.manage_distccd)
-		distccd_stop_stale(b->distccd.pidfile);
+		distccd_stop_stale(&b->distccd);
 	log_sys("node %s (%s), project %s on %s, ready", b->node, b->hostname,
 	    b->cfg.project, b->cfg.server);
 	b->next_checkin = now_monotonic();

@@ -406,16 +406,17 @@ wait_port_free(const struct distccd *d, pid_t pgid, double secs)
 
 /* Stops a distccd that an earlier dcc-heartbeat left running (it was killed
  * with SIGKILL): it still holds the port and an outdated allow list. Only a
- * process that is still distccd and leads its own group is touched. */
+ * process that is still distccd and leads its own group is touched. Waits
+ * until d's port is free. */
 void
-distccd_stop_stale(const char *pidfile)
+distccd_stop_stale(struct distccd *d)
 {
 	char err[ERR_MAX], path[64];
 	char *text, *cmd;
 	size_t len;
 	long pid;
 
-	if ((text = file_read(pidfile, 64, NULL, err)) == NULL)
+	if ((text = file_read(d->pidfile, 64, NULL, err)) == NULL)
 		return;
 	text[strcspn(text, "\n")] = '\0';
 	if (str_to_long(text, 2, INT_MAX, &pid) == 0) {
@@ -428,13 +429,13 @@ distccd_stop_stale(const char *pidfile)
 				log_warn("stopping distccd %ld left running by an "
 				    "earlier dcc-heartbeat", pid);
 				kill((pid_t)-pid, SIGTERM);
-				wait_group_gone((pid_t)pid, STOP_WAIT);
+				wait_port_free(d, (pid_t)pid, STOP_WAIT);
 			}
 		}
 		free(cmd);
 	}
 	free(text);
-	unlink(pidfile);
+	unlink(d->pidfile);
 }
 
 /* distccd started as root becomes user distccd and chdirs to $TMPDIR; a

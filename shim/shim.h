@@ -161,7 +161,7 @@ void	distccd_allow(struct distccd *, char *const *, size_t);
 char	**distccd_argv(const struct distccd *);
 void	distccd_argv_free(char **);
 int	distccd_connections(const char *, int);
-void	distccd_stop_stale(const char *);
+void	distccd_stop_stale(struct distccd *);
 double	distccd_step(struct distccd *, double);
 int	distccd_exited(struct distccd *, pid_t, int, double);
 void	distccd_stop(struct distccd *);
