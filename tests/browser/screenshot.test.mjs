@@ -95,6 +95,15 @@ run('screenshot', async (ctx) => {
 	assert(phone.row <= 390 && phone.chart <= 390, `node cards and chart fit (${phone.row}, ${phone.chart})`);
 	await page.screenshot({ path: path.join(srv.dir, 'phone.png'), fullPage: true });
 
+	/* Updates keep the reader's place: scroll down, let the page poll twice. */
+	await page.evaluate(() => window.scrollTo(0, 1200));
+	const y = await page.evaluate(() => window.scrollY);
+	assert(y > 1000, `the phone page scrolls (scrollY ${y})`);
+	for (let i = 0; i < 2; i++)
+		await page.waitForResponse((r) => r.url().includes('/api/v1/nodes?project=firmware'), { timeout: 10000 });
+	await page.waitForTimeout(200);
+	assertEq(await page.evaluate(() => window.scrollY), y, 'the scroll position survived two updates');
+
 	/* The key dialog at phone width, through the real create flow. */
 	await page.evaluate((t) => sessionStorage.setItem('dyndistcc.adminToken', t), srv.token);
 	await page.fill('#create-name', 'phone-made');
