@@ -1,0 +1,79 @@
+# Two heartbeats on 127.0.0.2 and 127.0.0.3 see each other; the host list
+# each writes is what dcc -j and dcc --show-hosts read, and with
+# distcc_hosts_file what plain distcc reads; SIGHUP re-reads the config
+# (new nice: distccd restarts with it); a wrong key is reported clearly and
+# the node never appears; --once reports failure with exit 1.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/heartbeat_common.bash"
+
+start_server --heartbeat 1 --ttl 3
+create_fw
+
+say "two nodes see each other"
+mkdir -p "$T/distcc-A"
+start_node 127.0.0.2 "cores 3" "distcc_hosts_file $T/distcc-A/hosts"
+A_DIR=$NODE_DIR A_PORT=$NODE_PORT A_PID=$NODE_PID A_LOG=$T/node-127.0.0.2.log
+start_node 127.0.0.3 "cores 2"
+B_DIR=$NODE_DIR B_PORT=$NODE_PORT
+wait_until 10 file_lists "$A_DIR/hosts" 127.0.0.3 || fail "A's list lacks B"
+wait_until 10 file_lists "$B_DIR/hosts" 127.0.0.2 || fail "B's list lacks A"
+assert_eq "$(grep -v '^#' "$A_DIR/hosts")" "localhost/3 127.0.0.3:$B_PORT/2" "A's list"
+assert_eq "$(grep -v '^#' "$B_DIR/hosts")" "localhost/2 127.0.0.2:$A_PORT/3" "B's list"
+
+say "dcc -j and dcc --show-hosts read the heartbeat's list"
+for n in A B; do
+	dir=${n}_DIR
+	dir=${!dir}
+	line=$(grep -v '^#' "$dir/hosts")
+	want=$(DISTCC_HOSTS="$line" distcc -j)
+	assert_eq "$want" 5 "distcc -j of $n's list"
+	got=$(XDG_CACHE_HOME=$T/cache-$n HOME=$T/home-$n DCC_CONFIG=$dir/client.conf "$BIN/dcc" -j)
+	assert_eq "$got" "$want" "dcc -j on $n"
+	got=$(XDG_CACHE_HOME=$T/cache-$n HOME=$T/home-$n DCC_CONFIG=$dir/client.conf "$BIN/dcc" --show-hosts | tr '\n' ' ')
+	assert_eq "$got" "$(tr ' ' '\n' <<<"$line" | tr '\n' ' ')" "dcc --show-hosts on $n"
+done
+
+say "distcc_hosts_file: plain distcc reads the same list"
+assert_eq "$(cat "$T/distcc-A/hosts")" "localhost/3 127.0.0.3:$B_PORT/2" "distcc hosts file"
+assert_eq "$(stat -c %a "$T/distcc-A/hosts")" 644 "distcc hosts file mode"
+assert_eq "$(env -u DISTCC_HOSTS DISTCC_DIR=$T/distcc-A distcc --show-hosts | tr '\n' ' ')" \
+    "localhost/3 127.0.0.3:$B_PORT/2 " "distcc --show-hosts"
+
+say "a real compile through B's list lands on A's distccd"
+printf 'int f(void) { return 1; }\n' >"$T/f.c"
+(cd "$T" && DISTCC_HOSTS="$(grep -v '^#' "$B_DIR/hosts" | sed 's/localhost\/[0-9]* //')" \
+    DISTCC_FALLBACK=0 DISTCC_DIR=$T/distcc-A distcc gcc -c f.c -o f.o) ||
+	fail "compile through B's list"
+grep -q "COMPILE_OK.*f.c" "$A_LOG" || fail "the job did not run on A's distccd"
+
+say "SIGHUP: a new nice value reaches the server and distccd"
+pid1=$(cat "$A_DIR/distccd.pid")
+echo "nice 12" >>"$A_DIR/client.conf"
+kill -HUP "$A_PID"
+wait_until 10 sh -c "[ \"\$(curl -fsS '$SERVER_URL/api/v1/nodes?project=fw' | jq '.nodes[] | select(.addr == \"127.0.0.2\") | .nice')\" = 12 ]" ||
+	fail "the server did not get nice 12"
+wait_until 10 sh -c "p=\$(cat '$A_DIR/distccd.pid'); [ \"\$p\" != $pid1 ] && [ -e /proc/\$p/stat ]" ||
+	fail "distccd was not restarted"
+pid2=$(cat "$A_DIR/distccd.pid")
+assert_eq "$(proc_nice "$pid2")" 12 "new distccd's nice"
+kill -0 "$A_PID" || fail "SIGHUP killed the heartbeat"
+say "SIGHUP with a broken config keeps the old one"
+echo "nice lots" >>"$A_DIR/client.conf"
+kill -HUP "$A_PID"
+wait_until 10 grep -q "keeping the old configuration" "$A_LOG" || fail "no complaint about the bad config"
+kill -0 "$A_PID" || fail "a bad config killed the heartbeat"
+assert_eq "$(cat "$A_DIR/distccd.pid")" "$pid2" "distccd after a bad reload"
+
+say "a wrong key: logged clearly, the node never appears"
+mkdir -p "$T/badkey"
+sed -e "s|^key .*|key 0123456789abcdef0123456789abcdef|" -e "s|^state_dir .*|state_dir $T/badkey|" \
+    -e "s|^source .*|source 127.0.0.5|" -e "s|^distccd_listen .*|distccd_listen 127.0.0.5|" \
+    "$B_DIR/client.conf" >"$T/badkey.conf"
+spawn badkey "$BIN/dcc-heartbeat" -d -f "$T/badkey.conf"
+wait_until 10 grep -q "refuses project \"fw\"'s key" "$T/badkey.log" || fail "no clear error for a bad key"
+node_online 127.0.0.5 >/dev/null && fail "a node with a bad key appeared"
+assert_eq "$(grep -c "refuses" "$T/badkey.log")" 1 "bad-key errors logged"
+rc=0; "$BIN/dcc-heartbeat" --once -f "$T/badkey.conf" >"$T/once.out" 2>"$T/once.err" || rc=$?
+assert_eq "$rc" 1 "--once with a bad key"
+assert_contains "$(cat "$T/once.err")" "401" "--once error"
+echo "heartbeat_pair: ok"
