@@ -15,9 +15,12 @@
 #   pool_run NAME command...            runs command with NAME's dcc config,
 #                                       caches and distcc dir; $BIN on PATH
 #   pool_sources DIR PREFIX N           N small C files and a Makefile (CC)
+#   pool_sleepcc SECONDS                a compiler that takes SECONDS per compile,
+#                                       whitelisted for distccd; sets SLEEPCC
 
 declare -A POOL_ADDR=() POOL_PORT=() POOL_PID=()
 POOL_NAMES=()
+POOL_WHITELIST=()
 
 pool_node() {
 	local name=$1 addr=$2 project=$3 key=$4 cores=$5
@@ -171,12 +174,38 @@ clean:
 EOF
 }
 
+# pool_sleepcc SECONDS: models a compile as fixed time. $SLEEPCC (a name on
+# PATH, so distcc sends it as is) runs gcc at once for preprocessing (-E),
+# which distcc does on the client, and sleeps SECONDS before any compile.
+# distccd accepts it through an executable file of that name in
+# /usr/lib/distcc (removed at exit) and finds it through DISTCCD_PATH, so
+# start the nodes after this. $T becomes traversable for user distccd.
+pool_sleepcc() {
+	SLEEPCC=dyndistcc-sleepcc-$$
+	chmod 711 "$T"
+	mkdir -p -m 755 "$T/bin"
+	cat >"$T/bin/$SLEEPCC" <<EOF
+#!/bin/sh
+# dyndistcc test compiler: $1 s per compile, none for preprocessing.
+for a; do [ "\$a" = -E ] && exec gcc "\$@"; done
+sleep $1
+exec gcc "\$@"
+EOF
+	chmod 755 "$T/bin/$SLEEPCC"
+	POOL_WHITELIST+=("/usr/lib/distcc/$SLEEPCC")
+	install -m 755 "$T/bin/$SLEEPCC" "/usr/lib/distcc/$SLEEPCC" ||
+		fail "cannot whitelist $SLEEPCC for distccd in /usr/lib/distcc"
+	export DISTCCD_PATH=$T/bin:/usr/bin:/bin
+	export PATH=$T/bin:$PATH
+}
+
 # At exit, stop the nodes while the server still answers, so they check out
 # and stop their distccds; then lib.sh's cleanup stops the rest. cleanup
 # reads the exit status from $?, so it is handed back that way.
 pool_exit() {
 	set +e
 	pool_stop_nodes
+	[ ${#POOL_WHITELIST[@]} -eq 0 ] || rm -f "${POOL_WHITELIST[@]}"
 	(exit "$1")
 	cleanup
 }
