@@ -623,10 +623,23 @@ const CHART_H = 200;
 const PAD = { left: 40, right: 14, top: 14, bottom: 26 };
 let chart = null;	/* the chart's SVG elements, made once */
 
-function svg(tag, cls) {
+/* An SVG element with a class and attributes. */
+function svg(tag, cls, attrs) {
 	const e = document.createElementNS(SVG_NS, tag);
 	if (cls)
 		e.setAttribute('class', cls);
+	for (const name in attrs)
+		e.setAttribute(name, attrs[name]);
+	return e;
+}
+
+function svgLine(cls, x1, y1, x2, y2) {
+	return svg('line', cls, { x1, y1, x2, y2 });
+}
+
+function svgText(cls, x, y, text) {
+	const e = svg('text', cls, { x, y });
+	e.textContent = text;
 	return e;
 }
 
@@ -703,48 +716,20 @@ function renderChart() {
 	const grid = [], axis = [];
 	for (let v = 0; v <= top + 1e-9; v += step) {
 		const y = Y(v).toFixed(1);
-		const gl = svg('line');
-		gl.setAttribute('x1', x0);
-		gl.setAttribute('x2', x1);
-		gl.setAttribute('y1', y);
-		gl.setAttribute('y2', y);
-		grid.push(gl);
-		const label = svg('text', 'chart-ylabel');
-		label.setAttribute('x', x0 - 6);
-		label.setAttribute('y', y);
-		label.textContent = String(v);
-		axis.push(label);
+		grid.push(svgLine('', x0, y, x1, y));
+		axis.push(svgText('chart-ylabel', x0 - 6, y, String(v)));
 	}
 	/* Time ticks: as many as fit, at most 6; labels with seconds are wider. */
 	const fits = (st) => span / st <= Math.min(6, (x1 - x0) / (st < 60 ? 70 : 48));
 	const tick = [10, 15, 30, 60, 120, 300, 600, 900, 1800].find(fits) || 3600;
 	for (let t = Math.ceil(t0 / tick) * tick; t <= now; t += tick) {
 		const x = X(t).toFixed(1);
-		const gl = svg('line', 'chart-vgrid');
-		gl.setAttribute('x1', x);
-		gl.setAttribute('x2', x);
-		gl.setAttribute('y1', y1);
-		gl.setAttribute('y2', y0);
-		grid.push(gl);
-		if (X(t) - x0 > 24 && x1 - X(t) > (tick < 60 ? 64 : 44)) {
-			const label = svg('text', 'chart-xlabel');
-			label.setAttribute('x', x);
-			label.setAttribute('y', CHART_H - 8);
-			label.textContent = clock(t, tick < 60);
-			axis.push(label);
-		}
+		grid.push(svgLine('chart-vgrid', x, y1, x, y0));
+		if (X(t) - x0 > 24 && x1 - X(t) > (tick < 60 ? 64 : 44))
+			axis.push(svgText('chart-xlabel', x, CHART_H - 8, clock(t, tick < 60)));
 	}
-	const nowLabel = svg('text', 'chart-xlabel chart-xlabel-now');
-	nowLabel.setAttribute('x', x1);
-	nowLabel.setAttribute('y', CHART_H - 8);
-	nowLabel.textContent = 'now';
-	axis.push(nowLabel);
-	const base = svg('line', 'chart-base');
-	base.setAttribute('x1', x0);
-	base.setAttribute('x2', x1);
-	base.setAttribute('y1', y0);
-	base.setAttribute('y2', y0);
-	axis.push(base);
+	axis.push(svgText('chart-xlabel chart-xlabel-now', x1, CHART_H - 8, 'now'));
+	axis.push(svgLine('chart-base', x0, y0, x1, y0));
 	chart.grid.replaceChildren(...grid);
 	chart.axis.replaceChildren(...axis);
 

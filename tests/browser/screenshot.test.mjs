@@ -75,6 +75,13 @@ run('screenshot', async (ctx) => {
 	await waitUntil(async () => (await page.getAttribute('#chart-now', 'data-threads')) === '36',
 	    'the chart to show the 36 online threads', 10000);
 	await page.waitForTimeout(4000);	/* so the chart shows the step down */
+
+	/* Pointing at the chart's right end reads out the pool size there. */
+	const box = await page.locator('#chart').boundingBox();
+	await page.mouse.move(box.x + box.width - 20, box.y + box.height / 2);
+	await page.waitForSelector('.chart-hover[visibility="visible"]', { state: 'attached', timeout: 5000 });
+	const readout = await page.textContent('.chart-hover-text');
+	assert(/^\d\d:\d\d(:\d\d)?  36 threads$/.test(readout), `the chart's readout (got "${readout}")`);
 	await page.mouse.move(0, 0);
 	const shot = path.join(TOP, 'tests/browser/panel.png');
 	await page.screenshot({ path: shot });
