@@ -56,7 +56,7 @@ demo_stop() {
 	say "server stopped, $T removed"
 }
 pool_exit() {
-	set +e
+	set +eu
 	trap - INT TERM
 	demo_stop
 	(exit "$1")

@@ -203,7 +203,7 @@ EOF
 # and stop their distccds; then lib.sh's cleanup stops the rest. cleanup
 # reads the exit status from $?, so it is handed back that way.
 pool_exit() {
-	set +e
+	set +eu
 	pool_stop_nodes
 	[ ${#POOL_WHITELIST[@]} -eq 0 ] || rm -f "${POOL_WHITELIST[@]}"
 	(exit "$1")
