@@ -118,7 +118,8 @@ run('hostile', async (ctx) => {
 
 	/* Hostile project names: the page shows the server's refusal and nothing is created. */
 	await page.evaluate((t) => sessionStorage.setItem('dyndistcc.adminToken', t), srv.token);
-	for (const p of PAYLOADS.slice(0, 5)) {
+	/* Also what the predecessor's panel mangled in URLs (D13), and one too long. */
+	for (const p of [...PAYLOADS.slice(0, 5), 'C++', 'a&b', 'a b', '%E0%A4%A', 'x'.repeat(65)]) {
 		const direct = await srv.api('POST', '/api/v1/projects', { name: p }, srv.token);
 		assertEq(direct.status, 400, `the server refuses the project name ${JSON.stringify(p)}`);
 		await page.fill('#create-name', p);

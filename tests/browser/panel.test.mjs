@@ -179,28 +179,28 @@ run('panel', async (ctx) => {
 	assertEq((await srv.api('GET', '/api/v1/projects')).json.projects.length, 0, 'the server deleted the project');
 
 	/* An open project (no key, for old clients): no key to show, a command without --key. */
-	await page.fill('#create-name', 'old-clients');
+	await page.fill('#create-name', 'old.clients_v0-6');
 	await page.check('#create-open');
 	await page.click('#create-submit');
 	await page.waitForSelector('#key-dialog[open]', { timeout: 5000 });
 	assert(await page.isHidden('#key-keyed') && await page.isVisible('#key-open'), 'the dialog says the project is open');
 	assertEq(await page.textContent('#key-command'),
-	    `sudo scripts/install-client.sh --server ${srv.url} --project old-clients --yes`, 'the open project\'s command');
-	assertEq(await page.textContent('#key-conf'), `server ${srv.url}\nproject old-clients\n`, 'its client.conf lines');
+	    `sudo scripts/install-client.sh --server ${srv.url} --project old.clients_v0-6 --yes`, 'the open project\'s command');
+	assertEq(await page.textContent('#key-conf'), `server ${srv.url}\nproject old.clients_v0-6\n`, 'its client.conf lines');
 	await page.click('#key-done');
 	const open = (await srv.api('GET', '/api/v1/projects')).json.projects;
-	assertEq(JSON.stringify(open.map((p) => [p.name, p.keyed])), '[["old-clients",false]]', 'the server made an open project');
-	await page.waitForSelector('.project.selected button[data-project="old-clients"] .badge-open', { state: 'visible' });
+	assertEq(JSON.stringify(open.map((p) => [p.name, p.keyed])), '[["old.clients_v0-6",false]]', 'the server made an open project');
+	await page.waitForSelector('.project.selected button[data-project="old.clients_v0-6"] .badge-open', { state: 'visible' });
 	assertEq(await page.textContent('#stat-keyed'), 'Open', 'the project says it is open');
 	assert(await page.isHidden('#token-dialog'), 'the admin token was not asked again');
 
 	/* The server goes away: the page says so and keeps what it showed; it comes back on its own. */
 	await srv.stop();
 	await page.waitForSelector('#conn.conn-down', { timeout: 10000 });
-	assert(await page.isVisible('button[data-project="old-clients"]'), 'the project list stays while the server is down');
+	assert(await page.isVisible('button[data-project="old.clients_v0-6"]'), 'the project list stays while the server is down');
 	await srv.restart();
 	await page.waitForSelector('#conn.conn-live', { timeout: 10000 });
-	assertEq(await page.textContent('#detail-name'), 'old-clients', 'the selection survived the outage');
+	assertEq(await page.textContent('#detail-name'), 'old.clients_v0-6', 'the selection survived the outage');
 
 	/* Polling only ever reads; the only writes are the ones the user asked for. */
 	const writes = requests.filter((r) => r.method !== 'GET').map((r) => r.method + ' ' + new URL(r.url).pathname);
