@@ -5,7 +5,9 @@
 #   1. dcc with a fresh list vs distcc with the same DISTCC_HOSTS, same tiny
 #      compile (aim: ratio <= 1.02);
 #   2. dcc exec'ing a no-op stand-in for distcc (DCC_DISTCC) vs that no-op
-#      run directly: the shim's own cost (aim: < 0.5 ms added).
+#      run directly: the shim's own cost (aim: < 0.5 ms added);
+# and, for scale, the same for a shim that only calls execv: most of what
+# dcc costs is the one extra exec every wrapper pays.
 # ROUNDS=200 by default.
 set -euo pipefail
 top=${DYNDISTCC_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -89,10 +91,13 @@ C
 gcc -O2 -o "$T/interleave" "$T/interleave.c"
 printf 'int main(void) { return 0; }\n' >"$T/noop.c"
 gcc -O2 -o "$T/noop" "$T/noop.c"
-# The floor: a shim that does nothing but exec the no-op.
+# The floors: shims that do nothing but exec the no-op, or distcc.
 printf '#include <unistd.h>\nint main(int c, char **v) { (void)c; execv("%s", v); return 1; }\n' \
     "$T/noop" >"$T/execonly.c"
 gcc -O2 -o "$T/execonly" "$T/execonly.c"
+printf '#include <unistd.h>\nint main(int c, char **v) { (void)c; v[0] = "distcc"; execv("%s", v); return 1; }\n' \
+    "$(command -v distcc)" >"$T/execdistcc.c"
+gcc -O2 -o "$T/execdistcc" "$T/execdistcc.c"
 printf 'int tiny(int x) { return x * 2; }\n' >"$T/tiny.c"
 
 # A client whose heartbeat keeps the system list fresh: the common case.
@@ -124,7 +129,13 @@ printf 'dcc exec-ing a no-op vs the no-op, %d rounds:\n' "$rounds"
 printf '  dcc+no-op %.3f ms, no-op %.3f ms (medians)  added %.3f ms  (aim < 0.5 ms)\n' \
     "$a" "$b" "$diff"
 
-read -r a b ratio floor < <("$T/interleave" "$rounds" \
+printf 'for scale, a shim that only calls execv, in the same two places:\n'
+read -r a b ratio diff < <("$T/interleave" "$rounds" \
+    "$T/execdistcc" gcc -c tiny.c -o a.o -- "$distcc" gcc -c tiny.c -o b.o)
+printf '  in front of distcc: ratio %.4f (%.3f ms added)\n' "$ratio" "$diff"
+read -r a b ratio diff < <("$T/interleave" "$rounds" \
+    "$dcc_bin" gcc -c tiny.c -o a.o -- "$T/execdistcc" gcc -c tiny.c -o b.o)
+printf '  dcc against it: ratio %.4f (%.3f ms): what dcc adds beyond the exec\n' "$ratio" "$diff"
+read -r a b ratio diff < <("$T/interleave" "$rounds" \
     "$T/execonly" gcc -c tiny.c -o a.o -- "$T/noop" gcc -c tiny.c -o b.o)
-printf 'for scale, an exec-only shim (execv and nothing else) vs the no-op:\n'
-printf '  added %.3f ms: the cost of one more exec on this machine\n' "$floor"
+printf '  in front of the no-op: %.3f ms added (one more exec on this machine)\n' "$diff"
