@@ -114,3 +114,9 @@ make_sources() {
 remote_jobs() {
 	cat "$T"/distccd-*.log 2>/dev/null | grep -c 'COMPILE_OK' || true
 }
+
+# more_remote_jobs_than N: true once the distccds logged more than N jobs
+# (distccd logs a job just after the client has its result: poll for it).
+more_remote_jobs_than() {
+	[ "$(remote_jobs)" -gt "$1" ]
+}

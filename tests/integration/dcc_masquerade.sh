@@ -49,9 +49,9 @@ compile() {	# name source object
 	# dcc ran once and distcc never came back into it (no hop, no loop)
 	assert_eq "$(grep -c 'exec .*distcc' "$T/dcc.log")" 1 "$1: dcc runs"
 	assert_not_contains "$(cat "$T/dcc.log")" "_DISTCC_SAFEGUARD" "$1: dcc log"
-	wait_until 5 test "$(remote_jobs)" -gt "$before" ||
+	wait_until 5 more_remote_jobs_than "$before" ||
 	    fail "$1: no remote job in the distccd logs"
-	grep -q "COMPILE_OK.* $2\$" "$T"/distccd-*.log ||
+	wait_until 5 grep -q "COMPILE_OK.* $2\$" "$T"/distccd-*.log ||
 	    fail "$1: $2 is not in the distccd logs"
 }
 
@@ -75,7 +75,7 @@ say "with 127.0.0.2 busy, jobs go to 127.0.0.3"
 hold_slots "cpu_tcp_127.0.0.2_${P2}_0" "cpu_tcp_127.0.0.2_${P2}_1"
 cp m_gcc.c m_other.c
 compile gcc m_other.c m_other.o
-grep -q "COMPILE_OK.* m_other.c\$" "$T/distccd-127.0.0.3.log" ||
+wait_until 5 grep -q "COMPILE_OK.* m_other.c\$" "$T/distccd-127.0.0.3.log" ||
     fail "m_other.c did not go to 127.0.0.3"
 
 say "a link and a program: gcc links locally, the program runs"
