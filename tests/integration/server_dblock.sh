@@ -1,0 +1,68 @@
+# D5: another process holds the database's write lock. Every request is
+# still answered within a bound: reads and heartbeats of known nodes from
+# memory (200), writes with 503 and {"error"}; after the lock is gone,
+# writes work again.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/server_common.bash"
+
+start_server
+create_project fw; FW=$KEY
+create_project p open
+A=$(node_id 1)
+checkin fw "$A" 4 "$FW"
+
+say "hold an exclusive lock from a second process"
+spawn locker sh -c "{ echo 'BEGIN EXCLUSIVE;'; echo \"INSERT INTO projects (name, created) VALUES ('lockholder', 0);\"; echo \"SELECT 'locked';\"; sleep 8; echo 'ROLLBACK;'; } | sqlite3 '$SERVER_DB'"
+wait_until 5 grep -q locked "$T/locker.log" || fail "could not take the lock"
+
+# timed CODES-ALLOWED METHOD PATH [BODY] [KEY]: the request is answered
+# within 3 s with one of the allowed codes (a|b|c).
+timed() {
+	local allowed=$1; shift
+	local t0=$(date +%s%N) ms
+	call "$@"
+	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	[ "$ms" -lt 3000 ] || fail "$1 $2 took $ms ms"
+	[[ $STATUS =~ ^($allowed)$ ]] || fail "$1 $2 answered $STATUS ($out)"
+	[ "$STATUS" != 503 ] || jq -e .error <<<"$out" >/dev/null || fail "503 without {error}"
+}
+
+say "reads and known heartbeats: 200; writes: 503, all within the bound"
+timed 200 GET /api/v1/projects
+timed 200 GET /api/v1/nodes
+timed 200 GET /api/getProjectList
+timed 200 GET /api/getAllHosts
+timed 200 GET /healthz
+timed 200 GET /metrics
+timed 200 POST /api/v1/checkin "$(checkin_json fw "$A" 4)" "$FW"
+timed 200 GET /api/v1/projects/fw/hosts "" "$FW"
+timed 503 POST /api/v1/checkin "$(checkin_json fw "$(node_id 2)" 4)" "$FW"
+timed 503 POST /api/v1/projects '{"name":"new"}'
+timed 503 DELETE /api/v1/projects/p
+timed 503 DELETE "/api/v1/nodes/$A"
+timed 503 GET "/api/checkin?hash=abc&project=p&username=u&swVersion=1&threads=2"
+hdr=$(curl -sS -D - -o /dev/null -X POST -d '{"name":"new2"}' "$SERVER_URL/api/v1/projects")
+assert_contains "$hdr" "Retry-After" "503 says when to retry"
+
+say "20 concurrent new nodes during the lock: every one answered"
+pids=()
+for i in $(seq 20); do
+	checkin_json fw "$(node_id $((100 + i)))" 2 >"$T/b.$i"
+	curl -s -o /dev/null -m 10 -w '%{http_code} %{time_total}\n' -H "Authorization: Bearer $FW" \
+	    --data-binary @"$T/b.$i" "$SERVER_URL/api/v1/checkin" >"$T/r.$i" &
+	pids+=($!)
+done
+wait "${pids[@]}"
+cat "$T"/r.* | awk '$1 != 503 && $1 != 200 { print "bad code: " $0; bad=1 } $2 > 3 { print "slow: " $0; bad=1 } END { exit bad }' ||
+    fail "requests during the lock"
+server_alive || fail "server died"
+
+say "after the lock: writes work again"
+wait_until 15 sh -c "! kill -0 $SPAWNED_PID 2>/dev/null" || fail "locker did not finish"
+wait_until 5 sh -c "curl -s -o /dev/null -w '%{http_code}' -X POST -d '{\"name\":\"after\"}' $SERVER_URL/api/v1/projects | grep -q 201" ||
+    fail "project creation after the lock"
+checkin fw "$(node_id 2)" 4 "$FW"
+assert_eq "$STATUS" 200 "new node after the lock"
+assert_eq "$(db_rows "SELECT count(*) FROM projects WHERE name='lockholder'")" 0 "the locker's rollback"
+stop_server
+db_sane
