@@ -43,6 +43,10 @@ within "$SECS" "$BASE" 1.5 || fail "server stopped: ${SECS} s against ${BASE} s"
 
 say "server accepts but never answers (stopped with SIGSTOP)"
 start_server
+rm -f "$CACHE/failed"
+dcc --refresh >/dev/null
+build fresh-again
+BASE=$SECS
 kill -STOP "$SERVER_PID"
 trap 'rc=$?; kill -CONT "$SERVER_PID" 2>/dev/null; (exit $rc); cleanup' EXIT
 rm -f "$CACHE/failed"
