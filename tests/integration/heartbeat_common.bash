@@ -77,5 +77,8 @@ listed_by() {
 	    "$SERVER_URL/api/v1/projects/$PROJECT/hosts?node=$id" | grep -q " $2[:/]"
 }
 
+# unlisted_by ADDR OTHER: the list for ADDR no longer names OTHER.
+unlisted_by() { ! listed_by "$@"; }
+
 # file_lists FILE ADDR: the hosts file FILE names ADDR.
 file_lists() { grep -v '^#' "$1" 2>/dev/null | grep -q " $2[:/]"; }
