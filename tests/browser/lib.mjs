@@ -21,6 +21,7 @@ export const TOP = process.env.DYNDISTCC_TOP || path.resolve(here, '../..');
 export const BUILD = process.env.DYNDISTCC_BUILD || path.join(TOP, 'build');
 
 const children = new Set();	/* processes to kill at exit */
+const spawned = [];		/* every process started, to check how it ended */
 const tempDirs = new Set();	/* directories to remove at exit */
 const closers = [];		/* async cleanups (browsers) */
 
@@ -114,6 +115,7 @@ export function spawnLogged(dir, name, cmd, args) {
 	child.log = log;
 	child.name = name;
 	children.add(child);
+	spawned.push(child);
 	child.on('exit', () => children.delete(child));
 	return child;
 }
@@ -246,9 +248,20 @@ export async function assertNoProblems(page, problems) {
 	assert(problems.length === 0, 'no dialogs, page errors or CSP violations:\n  ' + problems.join('\n  '));
 }
 
+/* Why a started process ended badly, or null: each must exit 0 on SIGTERM. */
+function badExit(child) {
+	if (child.exitCode === 0)
+		return null;
+	const how = child.exitCode !== null ? `exit status ${child.exitCode}`
+	    : child.signalCode === 'SIGKILL' ? 'SIGKILL (it ignored SIGTERM)' : `signal ${child.signalCode}`;
+	return `${child.name} (pid ${child.pid}) ended with ${how}\n--- ${child.log} ---\n${tail(child.log)}`;
+}
+
 /**
- * Runs a test body, prints PASS/FAIL with the failure's logs, always closes
- * the browser and kills every started process, and sets the exit status.
+ * Runs a test body, then stops every started process with SIGTERM (each
+ * must exit 0: a crash, a sanitizer report or a hang fails the test), closes
+ * the browser, prints ok/not ok with the failure's logs and a screenshot,
+ * and sets the exit status.
  */
 export async function run(name, body) {
 	const t0 = Date.now();
@@ -258,6 +271,13 @@ export async function run(name, body) {
 		await body(ctx);
 	} catch (e) {
 		failed = e;
+	}
+	if (!failed) {
+		/* SIGTERM first, so a heartbeat stops its distccd too. */
+		await Promise.all([...children].map((c) => stop(c, 5000)));
+		const bad = spawned.map(badExit).filter((m) => m !== null);
+		if (bad.length)
+			failed = new Error(bad.join('\n'));
 	}
 	if (failed) {
 		console.error(`not ok - ${name}: ${failed.stack || failed}`);
