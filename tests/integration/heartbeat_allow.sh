@@ -54,7 +54,7 @@ wait_until 15 grep -q "distccd stopped (pid $pid1)" "$A_LOG" || fail "A's distcc
 ok_line=$(grep -n "COMPILE_OK.*slow" "$A_LOG" | head -1 | cut -d: -f1)
 stop_line=$(grep -n "distccd stopped (pid $pid1)" "$A_LOG" | cut -d: -f1)
 [ "$ok_line" -lt "$stop_line" ] || fail "distccd restarted while the job ran"
-wait_until 10 test "$(cat "$A_DIR/distccd.pid" 2>/dev/null)" != "$pid1" || fail "no new distccd"
+wait_until 10 new_distccd "$A_DIR" "$pid1" || fail "no new distccd"
 pid2=$(cat "$A_DIR/distccd.pid")
 assert_eq "$(distccd_allows "$pid2" | tr '\n' ' ')" "127.0.0.1/32 127.0.0.2/32 127.0.0.3/32 " "allow list"
 wait_until 10 port_busy 127.0.0.2 "$A_PORT" || fail "A's new distccd not listening"
@@ -66,7 +66,7 @@ say "the member leaves: A drops it at its next idle moment"
 kill -TERM "$NODE_PID"
 wait "$NODE_PID" || true
 wait_until 10 grep -q "drop members that left" "$A_LOG" || fail "A kept the departed member"
-wait_until 10 test "$(cat "$A_DIR/distccd.pid" 2>/dev/null)" != "$pid2" || fail "A's distccd not restarted"
+wait_until 10 new_distccd "$A_DIR" "$pid2" || fail "A's distccd not restarted"
 wait_until 10 port_busy 127.0.0.2 "$A_PORT" || fail "A's distccd not listening"
 pid3=$(cat "$A_DIR/distccd.pid")
 assert_eq "$(distccd_allows "$pid3" | tr '\n' ' ')" "127.0.0.1/32 127.0.0.2/32 " "allow list"

@@ -12,6 +12,20 @@ create_fw() {
 # distccd_pid: the pid of the distccd that $NODE_DIR's heartbeat runs.
 distccd_pid() { cat "$NODE_DIR/distccd.pid"; }
 
+# new_distccd DIR OLDPID: DIR's heartbeat runs a distccd other than OLDPID.
+new_distccd() {
+	local p
+	p=$(cat "$1/distccd.pid" 2>/dev/null) || return 1
+	[ -n "$p" ] && [ "$p" != "$2" ] && [ -e "/proc/$p/cmdline" ]
+}
+
+# allows_now DIR WANT: the allow list of DIR's distccd, space-separated, is WANT.
+allows_now() {
+	local p
+	p=$(cat "$1/distccd.pid" 2>/dev/null) || return 1
+	[ "$(distccd_allows "$p" 2>/dev/null | tr '\n' ' ')" = "$2" ]
+}
+
 # distccd_allows PID: the --allow values on that distccd's command line,
 # one a line, sorted.
 distccd_allows() {

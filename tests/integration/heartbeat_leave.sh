@@ -54,13 +54,12 @@ wait_until 10 grep -q "stopping distccd $orphan left running" "$T/node-127.0.0.3
 	fail "the orphaned distccd was not stopped"
 wait_until 5 sh -c "! kill -0 $orphan 2>/dev/null" || fail "orphan $orphan still runs"
 wait_until 10 node_online 127.0.0.3 "$NODE_PORT" || fail "B did not come back"
-wait_until 10 test "$(cat "$NODE_DIR/distccd.pid" 2>/dev/null)" != "$orphan" || fail "no new distccd"
+wait_until 10 new_distccd "$NODE_DIR" "$orphan" || fail "no new distccd"
 wait_until 10 port_busy 127.0.0.3 "$NODE_PORT" || fail "B's new distccd not listening"
 assert_eq "$(distcc_job 127.0.0.2 127.0.0.3 "$NODE_PORT")" ok "job from A on B's new distccd"
 
 say "server restart (same database): both nodes come back untouched"
-a_allows() { distccd_allows "$(cat "$A_DIR/distccd.pid")" | tr '\n' ' '; }
-wait_until 10 test "$(a_allows)" = "127.0.0.1/32 127.0.0.2/32 127.0.0.3/32 " ||
+wait_until 10 allows_now "$A_DIR" "127.0.0.1/32 127.0.0.2/32 127.0.0.3/32 " ||
 	fail "A's distccd does not allow B again"
 a_distccd=$(cat "$A_DIR/distccd.pid")
 stop_server

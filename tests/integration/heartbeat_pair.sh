@@ -50,9 +50,10 @@ say "SIGHUP: a new nice value reaches the server and distccd"
 pid1=$(cat "$A_DIR/distccd.pid")
 echo "nice 12" >>"$A_DIR/client.conf"
 kill -HUP "$A_PID"
-wait_until 10 sh -c "[ \"\$(curl -fsS '$SERVER_URL/api/v1/nodes?project=fw' | jq '.nodes[] | select(.addr == \"127.0.0.2\") | .nice')\" = 12 ]" ||
+nice_is() { [ "$(node_field 127.0.0.2 .nice)" = "$1" ]; }
+wait_until 10 nice_is 12 ||
 	fail "the server did not get nice 12"
-wait_until 10 sh -c "p=\$(cat '$A_DIR/distccd.pid'); [ \"\$p\" != $pid1 ] && [ -e /proc/\$p/stat ]" ||
+wait_until 10 new_distccd "$A_DIR" "$pid1" ||
 	fail "distccd was not restarted"
 pid2=$(cat "$A_DIR/distccd.pid")
 assert_eq "$(proc_nice "$pid2")" 12 "new distccd's nice"
