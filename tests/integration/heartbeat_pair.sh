@@ -77,4 +77,9 @@ assert_eq "$(grep -c "refuses" "$T/badkey.log")" 1 "bad-key errors logged"
 rc=0; "$BIN/dcc-heartbeat" --once -f "$T/badkey.conf" >"$T/once.out" 2>"$T/once.err" || rc=$?
 assert_eq "$rc" 1 "--once with a bad key"
 assert_contains "$(cat "$T/once.err")" "401" "--once error"
+
+say "after all that, SIGTERM still ends A cleanly (exit 0, sanitizers quiet)"
+kill -TERM "$A_PID"
+rc=0; wait "$A_PID" || rc=$?
+assert_eq "$rc" 0 "A's exit status"
 echo "heartbeat_pair: ok"
