@@ -165,8 +165,10 @@ dcc_exec_compiler(const struct dcc_command *cmd, const char *path)
 {
 	char *file, **argv;
 
-	if (setenv("PATH", path, 1) == -1)
-		fatal("setenv: %s", strerror(errno));
+	if (setenv("PATH", path, 1) == -1) {
+		dcc_warn("cannot compile: setenv: %s", strerror(errno));
+		exit(DCC_EXIT_NO_COMPILER);
+	}
 	if ((file = dcc_find_program(cmd->compiler, path)) == NULL) {
 		dcc_warn("cannot compile: no %s on PATH (%s)", cmd->compiler, path);
 		exit(DCC_EXIT_NO_COMPILER);
@@ -200,8 +202,10 @@ dcc_exec_distcc(const struct dcc_command *cmd, const char *path,
 		dcc_debug("no %s on PATH: compiling locally", want);
 		dcc_exec_compiler(cmd, path);
 	}
-	if (setenv("PATH", path, 1) == -1 || setenv("DISTCC_HOSTS", hosts, 1) == -1)
-		fatal("setenv: %s", strerror(errno));
+	if (setenv("PATH", path, 1) == -1 || setenv("DISTCC_HOSTS", hosts, 1) == -1) {
+		dcc_debug("setenv: %s: compiling locally", strerror(errno));
+		dcc_exec_compiler(cmd, path);
+	}
 	dcc_debug("exec %s %s with DISTCC_HOSTS=\"%s\"", file, cmd->compiler, hosts);
 	argv = make_argv("distcc", cmd->compiler, cmd);
 	execv(file, argv);
