@@ -1,0 +1,119 @@
+/*
+ * test_db.c — the SQLite store (db.c) on a temporary database.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "test.h"
+#include "server.h"
+
+static char dir[64], path[128];
+static int projects_seen, nodes_seen;
+static char last_node[64];
+
+static void
+on_project(const struct db_project *p, void *arg)
+{
+	(void)arg;
+	projects_seen++;
+	CHECK(p->id > 0);
+}
+
+static void
+on_node(const struct db_node *n, void *arg)
+{
+	(void)arg;
+	nodes_seen++;
+	snprintf(last_node, sizeof(last_node), "%s %s:%d/%d", n->id, n->addr,
+	    n->port, n->cores);
+}
+
+static struct db_node
+node(int64_t project, const char *id, int cores)
+{
+	struct db_node n = { project, id, "10.0.0.1", "h", "o", "1", "[]",
+	    3632, cores, 0, 0, 1, 2 };
+	return n;
+}
+
+TEST(schema_and_rows)
+{
+	struct db_node n;
+	int64_t fw, os;
+	char err[ERR_MAX];
+
+	CHECK_INT(db_open(path, err), 0);
+	CHECK(db_ping());
+	CHECK_INT(db_project_insert("fw", "00112233445566778899aabbccddeeff", 1, &fw, err), DB_OK);
+	CHECK_INT(db_project_insert("os", NULL, 1, &os, err), DB_OK);
+	CHECK_INT(db_project_insert("fw", NULL, 1, &os, err), DB_EXISTS);
+	n = node(fw, "0123456789abcdef0123456789abcdef", 8);
+	CHECK_INT(db_node_upsert(&n, err), DB_OK);
+	n.cores = 16;
+	CHECK_INT(db_node_upsert(&n, err), DB_OK);	/* update, not a second row */
+	n = node(os, "0123456789abcdef0123456789abcdef", 2);
+	CHECK_INT(db_node_upsert(&n, err), DB_OK);	/* same id, other project */
+	n = node(999, "ffffffffffffffffffffffffffffffff", 2);
+	CHECK(db_node_upsert(&n, err) != DB_OK);	/* foreign key */
+	CHECK_INT(db_project_delete(os, err), DB_OK);	/* cascades */
+	CHECK_INT(db_begin(err), DB_OK);
+	CHECK_INT(db_node_touch(fw, "0123456789abcdef0123456789abcdef", 99, err), DB_OK);
+	CHECK_INT(db_commit(err), DB_OK);
+	db_close();
+
+	CHECK_INT(db_open(path, err), 0);
+	projects_seen = nodes_seen = 0;
+	CHECK_INT(db_load(on_project, on_node, NULL, err), DB_OK);
+	CHECK_INT(projects_seen, 1);
+	CHECK_INT(nodes_seen, 1);
+	CHECK_STR(last_node, "0123456789abcdef0123456789abcdef 10.0.0.1:3632/16");
+	CHECK_INT(db_begin(err), DB_OK);
+	CHECK_INT(db_node_delete(fw, "0123456789abcdef0123456789abcdef", err), DB_OK);
+	db_rollback();					/* undone */
+	db_close();
+	CHECK_INT(db_open(path, err), 0);
+	nodes_seen = 0;
+	CHECK_INT(db_load(on_project, on_node, NULL, err), DB_OK);
+	CHECK_INT(nodes_seen, 1);
+	db_close();
+}
+
+TEST(refuses_bad_files)
+{
+	char p[160], err[ERR_MAX];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/zero.db", dir);
+	fclose(fopen(p, "w"));
+	CHECK_INT(db_open(p, err), -1);
+	CHECK(strstr(err, "zero-byte") != NULL);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/text.db", dir);
+	f = fopen(p, "w");
+	fputs("not a database, not at all; just some text that is long enough\n", f);
+	fclose(f);
+	CHECK_INT(db_open(p, err), -1);
+	CHECK(strstr(err, p) != NULL);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/none/x.db", dir);
+	CHECK_INT(db_open(p, err), -1);
+}
+
+int
+main(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/test_db.XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	snprintf(path, sizeof(path), "%s/t.db", dir);
+	RUN(schema_and_rows);
+	RUN(refuses_bad_files);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/t.db-wal", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/t.db-shm", dir);
+	unlink(path);
+	rmdir(dir);
+	return test_summary();
+}
