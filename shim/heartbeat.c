@@ -58,6 +58,7 @@ main(int argc, char **argv)
 	int foreground = 0, check = 0, once = 0, verbose = 0, c, rc;
 	struct client_config cfg;
 	char err[ERR_MAX];
+	char *abspath = NULL;
 	struct beat b;
 
 	while ((c = getopt_long(argc, argv, "dnf:vhV", options, NULL)) != -1) {
@@ -77,34 +78,37 @@ main(int argc, char **argv)
 		return 2;
 	}
 	log_init("dcc-heartbeat", verbose);
+	/* daemon(3) moves to /; SIGHUP must still find a relative -f file. */
+	if ((abspath = realpath(path, NULL)) != NULL)
+		path = abspath;
+	rc = 1;
 	if (beat_config(&cfg, path, err) == -1) {
 		log_error("%s", err);
 		config_free(&cfg);
-		return 1;
+		goto out;
 	}
 	if (check) {
 		printf("%s: configuration OK (project %s on %s)\n", path,
 		    cfg.project, cfg.server);
 		config_free(&cfg);
-		return 0;
+		rc = 0;
+		goto out;
 	}
 	if (!once && !foreground && daemonize(err) == -1) {
 		log_error("%s", err);
 		config_free(&cfg);
-		return 1;
+		goto out;
 	}
 	if (beat_init(&b, &cfg, path, err) == -1 ||
-	    (!once && beat_signals(&b, err) == -1)) {
+	    (!once && beat_signals(&b, err) == -1))
 		log_error("%s", err);
-		beat_free(&b);
-		return 1;
-	}
-	if (once) {
-		rc = beat_once(&b, err) == 0 ? 0 : 1;
-		if (rc != 0)
+	else if (once) {
+		if ((rc = beat_once(&b, err) == 0 ? 0 : 1) != 0)
 			log_error("%s", err);
 	} else
 		rc = beat_run(&b);
 	beat_free(&b);
+out:
+	free(abspath);
 	return rc;
 }

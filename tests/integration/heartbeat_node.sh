@@ -79,4 +79,25 @@ assert_eq "$rc" 0 "exit status"
 kill -0 "$pid" 2>/dev/null && fail "distccd $pid still runs"
 [ -e "$NODE_DIR/distccd.pid" ] && fail "pid file left behind"
 assert_eq "$(node_field 127.0.0.2 .id)" "" "node still online after check-out"
+
+say "without -d it detaches, and still reloads its (relative) config"
+mkdir -p "$T/daemon"
+port=$(free_port 127.0.0.6)
+sed -e "s|^state_dir .*|state_dir $T/daemon|" -e "s|^source .*|source 127.0.0.6|" \
+    -e "s|^distccd_listen .*|distccd_listen 127.0.0.6|" -e "s|^distccd_port .*|distccd_port $port|" \
+    "$NODE_DIR/client.conf" >"$T/daemon/client.conf"
+rc=0; (cd "$T" && "$BIN/dcc-heartbeat" -f daemon/client.conf 2>>"$T/daemon.log") || rc=$?
+assert_eq "$rc" 0 "exit status of the detaching parent"
+wait_until 15 node_online 127.0.0.6 "$port" || fail "the daemon did not check in"
+dpid=$(pgrep -f "dcc-heartbeat -f daemon/client.conf" | head -1)
+[ -n "$dpid" ] || fail "no daemon process"
+PIDS+=("$dpid")
+assert_eq "$(awk '{ print $4 }' "/proc/$dpid/stat")" 1 "daemon's parent"
+echo "nice 3" >>"$T/daemon/client.conf"
+kill -HUP "$dpid"
+nice_is() { [ "$(node_field 127.0.0.6 .nice)" = "$1" ]; }
+wait_until 10 nice_is 3 || fail "the daemon did not re-read its config"
+kill -TERM "$dpid"
+wait_until 10 sh -c "! kill -0 $dpid 2>/dev/null" || fail "the daemon did not stop"
+assert_contains "$(cat "$T/daemon.log")" "[SYS] stopped" "daemon log"
 echo "heartbeat_node: ok"

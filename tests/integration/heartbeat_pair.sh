@@ -78,6 +78,21 @@ rc=0; "$BIN/dcc-heartbeat" --once -f "$T/badkey.conf" >"$T/once.out" 2>"$T/once.
 assert_eq "$rc" 1 "--once with a bad key"
 assert_contains "$(cat "$T/once.err")" "401" "--once error"
 
+say "advertise: the server hands out the advertised address and port"
+mkdir -p "$T/adv"
+sed -e "s|^state_dir .*|state_dir $T/adv|" -e "s|^source .*|source 127.0.0.8|" \
+    "$B_DIR/client.conf" >"$T/adv.conf"
+echo "advertise 127.0.0.7:4000" >>"$T/adv.conf"
+"$BIN/dcc-heartbeat" --once -f "$T/adv.conf" >/dev/null 2>&1 || fail "--once with advertise"
+assert_eq "$(node_field 127.0.0.7 .port)" 4000 "advertised port"
+listed_by 127.0.0.2 127.0.0.7:4000 || fail "A's list lacks the advertised address"
+
+say "the project is deleted: nodes say so clearly and keep running"
+api DELETE /api/v1/projects/fw >/dev/null
+assert_eq "$STATUS" 200 "delete project"
+wait_until 10 grep -q 'project "fw" does not exist' "$A_LOG" || fail "A did not report the deleted project"
+kill -0 "$A_PID" || fail "A died"
+
 say "after all that, SIGTERM still ends A cleanly (exit 0, sanitizers quiet)"
 kill -TERM "$A_PID"
 rc=0; wait "$A_PID" || rc=$?
