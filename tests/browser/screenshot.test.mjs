@@ -1,6 +1,7 @@
 /*
- * screenshot.test.mjs — the panel with a realistic pool: writes
- * tests/browser/panel.png (1280×800, referenced from README.md), then checks
+ * screenshot.test.mjs — the panel with a realistic pool: writes panel.png
+ * (1280×800) into the build dir, or over tests/browser/panel.png (the one
+ * README.md shows) with UPDATE_SCREENSHOT=1, then checks
  * the page at phone width (390 px: nothing overflows sideways, nodes become
  * cards, the key dialog fits) and in dark mode.
  */
@@ -83,7 +84,9 @@ run('screenshot', async (ctx) => {
 	const readout = await page.textContent('.chart-hover-text');
 	assert(/^\d\d:\d\d(:\d\d)?  36 threads$/.test(readout), `the chart's readout (got "${readout}")`);
 	await page.mouse.move(0, 0);
-	const shot = path.join(TOP, 'tests/browser/panel.png');
+	const shot = process.env.UPDATE_SCREENSHOT === '1'
+		? path.join(TOP, 'tests/browser/panel.png')
+		: path.join(process.env.DYNDISTCC_BUILD || path.join(TOP, 'build'), 'panel.png');
 	await page.screenshot({ path: shot });
 	console.log(`# wrote ${shot}`);
 
