@@ -145,7 +145,7 @@ pool_run() {
 
 # pool_sources DIR PREFIX N: DIR/PREFIX_1.c … PREFIX_N.c, each one function,
 # a main that adds their results, and a Makefile that honours CC. `make
-# check` runs the program and compares the sum.
+# objects` only compiles; `make check` runs the program and checks the sum.
 pool_sources() {
 	local dir=$1 prefix=$2 n=$3 i sum=0
 	mkdir -p "$dir"
@@ -167,6 +167,7 @@ ${prefix}: \$(OBJ)
 	\$(CC) -o \$@ \$(OBJ)
 %.o: %.c
 	\$(CC) -O2 -c -o \$@ \$<
+objects: \$(OBJ)
 check: ${prefix}
 	test "\$\$(./${prefix})" = $sum
 clean:
@@ -176,7 +177,7 @@ EOF
 
 # pool_sleepcc SECONDS: models a compile as fixed time. $SLEEPCC (a name on
 # PATH, so distcc sends it as is) runs gcc at once for preprocessing (-E),
-# which distcc does on the client, and sleeps SECONDS before any compile.
+# which distcc does on the client, and sleeps SECONDS before a compile (-c).
 # distccd accepts it through an executable file of that name in
 # /usr/lib/distcc (removed at exit) and finds it through DISTCCD_PATH, so
 # start the nodes after this. $T becomes traversable for user distccd.
@@ -186,9 +187,16 @@ pool_sleepcc() {
 	mkdir -p -m 755 "$T/bin"
 	cat >"$T/bin/$SLEEPCC" <<EOF
 #!/bin/sh
-# dyndistcc test compiler: $1 s per compile, none for preprocessing.
-for a; do [ "\$a" = -E ] && exec gcc "\$@"; done
-sleep $1
+# dyndistcc test compiler: $1 s per compile (-c); preprocessing (-E) and
+# linking run at once.
+compile=0
+for a; do
+	case \$a in
+	-E) exec gcc "\$@" ;;
+	-c) compile=1 ;;
+	esac
+done
+[ \$compile = 0 ] || sleep $1
 exec gcc "\$@"
 EOF
 	chmod 755 "$T/bin/$SLEEPCC"
