@@ -159,7 +159,7 @@ write_lists(struct beat *b, const struct hostlist *hl)
 /* Checks in once and acts on the reply. Returns 0 on success, -1 on failure
  * (logged once per outage), and sets b->next_checkin either way. */
 static int
-checkin(struct beat *b, double now)
+checkin(struct beat *b)
 {
 	struct checkin ci = {
 		.project = b->cfg.project, .node = b->node,
@@ -172,6 +172,7 @@ checkin(struct beat *b, double now)
 	char err[ERR_MAX];
 	long status;
 	char *body;
+	double now;
 	int rc;
 
 	sysinfo_load(ci.load);
@@ -195,8 +196,11 @@ checkin(struct beat *b, double now)
 			else if (rejected)
 				log_error("%s (retrying every %d s)", err,
 				    REJECTED_RETRY);
-			else
+			else if (status == 0 || status >= 500)
 				log_warn("server unreachable: %s; distccd keeps "
+				    "its last allow list, retrying", err);
+			else
+				log_warn("check-in failed: %s; distccd keeps "
 				    "its last allow list, retrying", err);
 		}
 		if (b->outage_since == 0)
@@ -347,7 +351,7 @@ beat_run(struct beat *b)
 		int hup = 0;
 
 		if (now >= b->next_checkin) {
-			checkin(b, now);
+			checkin(b);
 			now = now_monotonic();
 		}
 		wait = b->next_checkin - now;
