@@ -63,10 +63,12 @@ wait_until() {
 port_busy() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 
 # free_port [ADDR]: a TCP port nobody listens on at ADDR (default 127.0.0.1).
+# Drawn below the kernel's ephemeral range (ip_local_port_range starts at
+# 32768), so no outgoing connection can be holding it.
 free_port() {
 	local addr=${1:-127.0.0.1} p
 	for _ in $(seq 1 100); do
-		p=$(( 20000 + RANDOM % 40000 ))
+		p=$(( 20000 + RANDOM % 12768 ))
 		port_busy "$addr" "$p" || { echo "$p"; return 0; }
 	done
 	fail "no free port on $addr"
