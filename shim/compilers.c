@@ -111,7 +111,7 @@ run_line(char *const argv[], int timeout_ms, char *out, size_t size)
 		return -1;
 	}
 	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR);
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
 		/* The daemon blocks its signals for signalfd; a compiler
 		 * must not inherit that. */

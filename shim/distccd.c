@@ -210,7 +210,7 @@ distccd_argv(const struct distccd *d)
 	return av;
 }
 
-/* Frees what distccd_argv returned. */
+/* Frees a NULL-terminated vector of strings, as distccd_argv returns. */
 void
 distccd_argv_free(char **av)
 {
@@ -438,51 +438,97 @@ distccd_stop_stale(struct distccd *d)
 	unlink(d->pidfile);
 }
 
-/* distccd started as root becomes user distccd and chdirs to $TMPDIR; a
- * private TMPDIR (a test's, a root shell's) makes it exit 107. Such a
- * TMPDIR is dropped, so it falls back to /tmp. For the child only. */
-static void
-unset_private_tmpdir(void)
+/* The environment distccd runs with, built before fork so the child only
+ * execs: ours, with PATH = d->path, and without a TMPDIR that distccd could
+ * not enter (started as root it becomes user distccd and chdirs there; a
+ * private one, a test's or a root shell's, makes it exit 107). The caller
+ * frees with distccd_argv_free. */
+static char **
+child_env(const struct distccd *d)
 {
+	extern char **environ;
 	const char *tmp = getenv("TMPDIR");
 	struct stat st;
+	size_t n = 0, i;
+	char **env;
+	int drop_tmp;
 
-	if (tmp == NULL || geteuid() != 0)
-		return;
-	if (stat(tmp, &st) == -1 || (st.st_mode & 0003) != 0003)
-		unsetenv("TMPDIR");
+	drop_tmp = tmp != NULL && geteuid() == 0 &&
+	    (stat(tmp, &st) == -1 || (st.st_mode & 0003) != 0003);
+	for (i = 0; environ[i] != NULL; i++)
+		;
+	env = xcalloc(i + 2, sizeof(*env));
+	for (i = 0; environ[i] != NULL; i++) {
+		if (strncmp(environ[i], "PATH=", 5) == 0 ||
+		    (drop_tmp && strncmp(environ[i], "TMPDIR=", 7) == 0))
+			continue;
+		env[n++] = xstrdup(environ[i]);
+	}
+	env[n++] = xasprintf("PATH=%s", d->path);
+	env[n] = NULL;
+	return env;
+}
+
+/* The first executable distccd on d->path; the caller frees. NULL when
+ * there is none. */
+static char *
+find_distccd(const struct distccd *d)
+{
+	const char *p = d->path;
+
+	while (*p != '\0') {
+		size_t len = strcspn(p, ":");
+		char *cand = xasprintf("%.*s/distccd", (int)len, p);
+
+		if (len > 0 && access(cand, X_OK) == 0)
+			return cand;
+		free(cand);
+		p += len;
+		if (*p == ':')
+			p++;
+	}
+	return NULL;
 }
 
 /* Starts distccd with the current settings. */
 static void
 start(struct distccd *d, double now)
 {
-	char **av = distccd_argv(d);
 	char pidtext[32], err[ERR_MAX];
+	char **av, **env, *bin;
 	sigset_t none;
 	pid_t pid;
 
+	if ((bin = find_distccd(d)) == NULL) {
+		log_error("cannot start distccd: not found on %s; retrying in "
+		    "%.0f s", d->path, d->backoff);
+		d->next_start = now + d->backoff;
+		d->backoff = d->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX :
+		    d->backoff * 2;
+		return;
+	}
+	av = distccd_argv(d);
+	env = child_env(d);
+	sigemptyset(&none);
 	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+		/* Signals are blocked in the daemon (signalfd); distccd must
+		 * see its own SIGTERM. */
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (null != -1)
+			dup2(null, STDIN_FILENO);
+		execve(bin, av, env);
+		_exit(127);
+	}
+	distccd_argv_free(env);
+	free(bin);
 	if (pid == -1) {
 		log_error("cannot start distccd: fork: %s", strerror(errno));
 		d->next_start = now + d->backoff;
 		distccd_argv_free(av);
 		return;
-	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDONLY);
-
-		/* Signals are blocked in the daemon (signalfd); distccd must
-		 * see its own SIGTERM. */
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		if (null != -1)
-			dup2(null, STDIN_FILENO);
-		setenv("PATH", d->path, 1);
-		unset_private_tmpdir();
-		execvp(av[0], av);
-		fprintf(stderr, "cannot run distccd: %s\n", strerror(errno));
-		_exit(127);
 	}
 	free(d->running);
 	free(d->running_base);
