@@ -72,6 +72,21 @@ assert_eq "$(node_field 127.0.0.4 .compilers | jq length)" 2 "pinned node's comp
 # --once never starts distccd
 [ -e "$T/pinned/distccd.pid" ] && fail "--once started distccd"
 
+say "distccd dies: restarted after 1 s, then 2 s (backoff)"
+kill -KILL -- "-$pid"
+wait_until 10 grep -q "distccd killed by signal 9; restarting in 1 s" "$T/node-127.0.0.2.log" ||
+	fail "no restart after distccd died"
+wait_until 10 new_distccd "$NODE_DIR" "$pid" || fail "distccd not restarted"
+pid=$(distccd_pid)
+wait_until 10 port_busy 127.0.0.2 "$NODE_PORT" || fail "restarted distccd not listening"
+assert_eq "$(distccd_allows "$pid" | tr '\n' ' ')" "127.0.0.1/32 127.0.0.2/32 " "allow list after restart"
+assert_eq "$(distcc_job 127.0.0.2 127.0.0.2 "$NODE_PORT")" ok "job on the restarted distccd"
+kill -KILL -- "-$pid"
+wait_until 10 grep -q "distccd killed by signal 9; restarting in 2 s" "$T/node-127.0.0.2.log" ||
+	fail "no backoff on the second death"
+wait_until 10 new_distccd "$NODE_DIR" "$pid" || fail "distccd not restarted again"
+pid=$(distccd_pid)
+
 say "SIGTERM: checks out, stops distccd, exits 0"
 kill -TERM "$NODE_PID"
 rc=0; wait "$NODE_PID" || rc=$?
