@@ -1,6 +1,8 @@
--- wrk script: POST check-ins for NODES different node ids of one project.
--- Set by the bench through environment: BENCH_PROJECT, BENCH_KEY, BENCH_NODES.
+-- wrk script for bench_server.sh: POSTs check-ins of BENCH_NODES different
+-- nodes. With BENCH_PROJECTS > 1 the nodes are spread over open projects
+-- named BENCH_PROJECT0, BENCH_PROJECT1, ...; else all go to BENCH_PROJECT.
 local project = os.getenv("BENCH_PROJECT") or "bench"
+local projects = tonumber(os.getenv("BENCH_PROJECTS") or "1")
 local key = os.getenv("BENCH_KEY") or ""
 local nodes = tonumber(os.getenv("BENCH_NODES") or "1000")
 local counter = 0
@@ -22,10 +24,15 @@ end
 function request()
 	i = i + 1
 	local n = i % nodes
+	local p = project
+	if projects > 1 then
+		p = project .. (n % projects)
+	end
 	local body = string.format('{"project":"%s","node":"%032x","hostname":"h%d",' ..
 		'"owner":"bench","cores":%d,"nice":10,"port":3632,"load":[%d.5,0.4,0.3],' ..
 		'"version":"1.0.0","addr":"10.%d.%d.%d",' ..
 		'"compilers":[{"name":"gcc","version":"12.2.0","target":"x86_64-linux-gnu"}]}',
-		project, n, n, 4 + n % 28, n % 8, math.floor(n / 65536) % 256, math.floor(n / 256) % 256, n % 250 + 1)
+		p, n, n, 4 + n % 28, n % 8,
+		math.floor(n / 62500) % 250, math.floor(n / 250) % 250, n % 250 + 1)
 	return wrk.format(nil, "/api/v1/checkin", nil, body)
 end

@@ -1,0 +1,114 @@
+# bench_server.sh — dyndistcc-server under wrk on loopback: check-ins of a
+# 1000-node project (the predecessor's workload: ~300/s, p99 ~650 ms) and of
+# a 20-node project, host-list fetches against nginx serving a file of the
+# same size (measured in the same run), and resident memory with 10,000
+# nodes in 100 projects. Figures are printed with their ratios.
+. "$(dirname "$0")/../integration/lib.sh"
+
+LUA=$TOP/tests/bench/checkin.lua
+DUR=${BENCH_SECONDS:-5}
+WRK=(wrk -t2 -c32 "-d${DUR}s" --latency)
+command -v wrk >/dev/null || fail "wrk is not installed (scripts/deps.sh bench)"
+command -v nginx >/dev/null || fail "nginx is not installed (scripts/deps.sh bench)"
+
+# parse FILE: "RPS P50 P99" from wrk --latency output (latencies in ms).
+parse() {
+	awk '
+	function ms(v) {
+		if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0
+		if (v ~ /s$/) return v * 1000; return v
+	}
+	/Requests\/sec/ { rps = $2 }
+	$1 == "50%" { p50 = ms($2) }
+	$1 == "99%" { p99 = ms($2) }
+	/Non-2xx/ { bad = $NF }
+	END { printf "%d %.2f %.2f %d\n", rps, p50, p99, bad }' "$1"
+}
+
+report() {	# report WHAT FILE
+	read -r rps p50 p99 bad < <(parse "$2")
+	printf '  %-44s %8d req/s   p50 %7.2f ms   p99 %7.2f ms%s\n' "$1" "$rps" "$p50" "$p99" \
+	    "$([ "$bad" -gt 0 ] && echo "   ($bad non-2xx!)")"
+	RPS=$rps P50=$p50 P99=$p99
+	[ "$bad" -eq 0 ] || fail "$1: $bad requests failed"
+}
+
+start_server
+for p in big small; do
+	out=$(curl -fsS -X POST -d "{\"name\":\"$p\"}" "$SERVER_URL/api/v1/projects")
+	eval "KEY_$p=$(jq -r .key <<<"$out")"
+done
+
+echo "check-ins (wrk -t2 -c32 -d${DUR}s, loopback, $(nproc) cores shared with wrk)"
+BENCH_PROJECT=big BENCH_KEY=$KEY_big BENCH_NODES=1000 wrk -t2 -c8 -d2s -s "$LUA" "$SERVER_URL" >/dev/null
+assert_eq "$(metric dyndistcc_nodes_online 'project="big"')" 1000 "prefilled nodes"
+BENCH_PROJECT=big BENCH_KEY=$KEY_big BENCH_NODES=1000 "${WRK[@]}" -s "$LUA" "$SERVER_URL" >"$T/big"
+report "1000-node project, 32 connections" "$T/big"
+BIG=$RPS BIG99=$P99
+BENCH_PROJECT=big BENCH_KEY=$KEY_big BENCH_NODES=1000 wrk -t1 -c2 "-d${DUR}s" --latency -s "$LUA" "$SERVER_URL" >"$T/big2"
+report "1000-node project, 2 connections" "$T/big2"
+BIG2=$RPS BIG2_99=$P99
+reply=$(curl -fsS -H "Authorization: Bearer $KEY_big" "$SERVER_URL/api/v1/projects/big/hosts" | wc -c)
+echo "  (a 1000-node host-list reply is $reply bytes)"
+BENCH_PROJECT=small BENCH_KEY=$KEY_small BENCH_NODES=20 "${WRK[@]}" -s "$LUA" "$SERVER_URL" >"$T/small"
+report "20-node project, 32 connections" "$T/small"
+assert_eq "$(metric dyndistcc_nodes_online 'project="small"')" 20 "small project nodes"
+
+echo "host-list fetches against nginx serving a file of the same size"
+curl -fsS -H "Authorization: Bearer $KEY_small" "$SERVER_URL/api/v1/projects/small/hosts" >"$T/reply.json"
+size=$(wc -c <"$T/reply.json")
+"${WRK[@]}" -H "Authorization: Bearer $KEY_small" "$SERVER_URL/api/v1/projects/small/hosts" >"$T/hosts"
+report "GET /api/v1/projects/small/hosts ($size B)" "$T/hosts"
+HOSTS=$RPS
+mkdir -p "$T/www"
+cp "$T/reply.json" "$T/www/hosts.json"
+NPORT=$(free_port)
+cat >"$T/nginx.conf" <<CONF
+user root;
+daemon off;
+worker_processes 2;
+pid $T/nginx.pid;
+error_log $T/nginx-error.log;
+events { worker_connections 1024; }
+http {
+	access_log off;
+	server {
+		listen 127.0.0.1:$NPORT;
+		root $T/www;
+	}
+}
+CONF
+spawn nginx nginx -c "$T/nginx.conf" -p "$T"
+wait_until 10 curl -fsS -o /dev/null "http://127.0.0.1:$NPORT/hosts.json" || fail "nginx did not start"
+assert_eq "$(curl -fsS "http://127.0.0.1:$NPORT/hosts.json" | wc -c)" "$size" "nginx file size"
+"${WRK[@]}" "http://127.0.0.1:$NPORT/hosts.json" >"$T/nginx"
+report "nginx, static file ($size B, 2 workers)" "$T/nginx"
+NGINX=$RPS
+
+echo "memory with 10,000 nodes in 100 projects"
+stop_server
+SERVER_DB=$T/mem.db SERVER_PORT=$(free_port) start_server
+for i in $(seq 0 99); do
+	curl -fsS -o /dev/null -X POST -d "{\"name\":\"p$i\",\"key\":false}" "$SERVER_URL/api/v1/projects"
+done
+BENCH_PROJECT=p BENCH_PROJECTS=100 BENCH_NODES=10000 wrk -t2 -c16 -d4s -s "$LUA" "$SERVER_URL" >/dev/null
+total=0
+for i in 0 1 99; do
+	total=$((total + $(metric dyndistcc_nodes_online "project=\"p$i\"")))
+done
+assert_eq "$total" 300 "nodes in p0, p1, p99"
+nodes=$(curl -fsS "$SERVER_URL/api/v1/nodes" | jq '.nodes | length')
+assert_eq "$nodes" 10000 "nodes"
+rss=$(awk '/VmRSS/ {print $2}' "/proc/$SERVER_PID/status")
+hwm=$(awk '/VmHWM/ {print $2}' "/proc/$SERVER_PID/status")
+printf '  %-44s %8d kB (peak %d kB)\n' "RSS, 10,000 nodes in 100 projects" "$rss" "$hwm"
+
+echo "ratios"
+awk -v big="$BIG" -v big99="$BIG99" -v big2="$BIG2" -v big2_99="$BIG2_99" \
+    -v hosts="$HOSTS" -v nginx="$NGINX" -v rss="$rss" 'BEGIN {
+	printf "  check-ins vs. predecessor (300/s):            %6.1fx  (aim >= 50x)\n", big / 300
+	printf "  p99 vs. predecessor (650 ms), 32 connections: %6.1fx lower (%.2f ms)\n", 650 / big99, big99
+	printf "  p99 at %d/s (2 connections):               %6.2f ms   (aim < 10 ms)\n", big2, big2_99
+	printf "  host lists vs. nginx, same size:              %6.2f   (aim >= 0.5)\n", hosts / nginx
+	printf "  RSS vs. aim (20 MB):                          %6.2f   (aim < 1)\n", rss / 20480
+}'
