@@ -156,10 +156,9 @@ write_lists(struct beat *b, const struct hostlist *hl)
 	}
 }
 
-/* Checks in once and acts on the reply. Returns 0 on success, -1 on failure
- * (logged once per outage), and sets b->next_checkin either way. */
+/* Posts one check-in with this machine's current facts; see checkin_post. */
 static int
-checkin(struct beat *b)
+post(struct beat *b, struct hostlist *hl, long *status, char *err)
 {
 	struct checkin ci = {
 		.project = b->cfg.project, .node = b->node,
@@ -168,18 +167,27 @@ checkin(struct beat *b)
 		.cores = b->cores, .nice = b->cfg.nice,
 		.port = b->cfg.distccd_port, .compilers = &b->compilers,
 	};
-	struct hostlist hl;
-	char err[ERR_MAX];
-	long status;
 	char *body;
-	double now;
 	int rc;
 
 	sysinfo_load(ci.load);
 	body = checkin_body(&ci);
-	rc = checkin_post(&b->cfg, body, CHECKIN_TIMEOUT_MS, &hl, &status, err);
+	rc = checkin_post(&b->cfg, body, CHECKIN_TIMEOUT_MS, hl, status, err);
 	free(body);
-	now = now_monotonic();
+	return rc;
+}
+
+/* Checks in once and acts on the reply. Returns 0 on success, -1 on failure
+ * (logged once per outage), and sets b->next_checkin either way. */
+static int
+checkin(struct beat *b)
+{
+	struct hostlist hl;
+	char err[ERR_MAX];
+	long status;
+	int rc = post(b, &hl, &status, err);
+	double now = now_monotonic();
+
 	if (rc == -1) {
 		int rejected = status == 400 || status == 401 || status == 403 ||
 		    status == 404;
@@ -241,22 +249,9 @@ int
 beat_once(struct beat *b, char *err)
 {
 	struct hostlist hl;
-	struct checkin ci = {
-		.project = b->cfg.project, .node = b->node,
-		.hostname = b->hostname, .owner = b->owner,
-		.version = DYNDISTCC_VERSION, .addr = b->cfg.advertise,
-		.cores = b->cores, .nice = b->cfg.nice,
-		.port = b->cfg.distccd_port, .compilers = &b->compilers,
-	};
 	long status;
-	char *body;
-	int rc;
 
-	sysinfo_load(ci.load);
-	body = checkin_body(&ci);
-	rc = checkin_post(&b->cfg, body, CHECKIN_TIMEOUT_MS, &hl, &status, err);
-	free(body);
-	if (rc == -1)
+	if (post(b, &hl, &status, err) == -1)
 		return -1;
 	write_lists(b, &hl);
 	printf("checked in to %s as node %s: project %s, %zu member%s, "

@@ -66,10 +66,10 @@ compilers_search_path(const char *path, const char *masq_dir)
 	return out;
 }
 
-/* The first executable called name in search (a PATH string); the caller
- * frees. NULL when there is none. */
-static char *
-which(const char *name, const char *search)
+/* The first executable regular file called name in search (a PATH
+ * string); the caller frees. NULL when there is none. */
+char *
+compilers_which(const char *name, const char *search)
 {
 	const char *p = search;
 
@@ -245,7 +245,7 @@ compilers_probe(const char *dir, const char *search, int timeout_ms,
 	qsort(names, nnames, sizeof(names[0]), cmp_name);
 	out->v = xcalloc(nnames, sizeof(*out->v));
 	for (i = 0; i < nnames; i++) {
-		char *real = which(names[i], search);
+		char *real = compilers_which(names[i], search);
 
 		if (real != NULL &&
 		    probe_one(names[i], real, timeout_ms, &out->v[out->n]) == 0)

@@ -469,27 +469,6 @@ child_env(const struct distccd *d)
 	return env;
 }
 
-/* The first executable distccd on d->path; the caller frees. NULL when
- * there is none. */
-static char *
-find_distccd(const struct distccd *d)
-{
-	const char *p = d->path;
-
-	while (*p != '\0') {
-		size_t len = strcspn(p, ":");
-		char *cand = xasprintf("%.*s/distccd", (int)len, p);
-
-		if (len > 0 && access(cand, X_OK) == 0)
-			return cand;
-		free(cand);
-		p += len;
-		if (*p == ':')
-			p++;
-	}
-	return NULL;
-}
-
 /* Starts distccd with the current settings. */
 static void
 start(struct distccd *d, double now)
@@ -499,7 +478,7 @@ start(struct distccd *d, double now)
 	sigset_t none;
 	pid_t pid;
 
-	if ((bin = find_distccd(d)) == NULL) {
+	if ((bin = compilers_which("distccd", d->path)) == NULL) {
 		log_error("cannot start distccd: not found on %s; retrying in "
 		    "%.0f s", d->path, d->backoff);
 		d->next_start = now + d->backoff;

@@ -132,6 +132,7 @@ struct compilers {
 	size_t		 n;
 };
 char	*compilers_search_path(const char *, const char *);
+char	*compilers_which(const char *, const char *);
 int	compilers_probe(const char *, const char *, int, struct compilers *,
 	    char *);
 void	compilers_free(struct compilers *);
