@@ -51,9 +51,10 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: dyndistcc-server [-dnhV] [-f config] [-p port] [-l addr] [--db path]\n"
+	    "usage: dyndistcc-server [-dn] [-f config] [-p port] [-l addr] [--db path]\n"
 	    "                        [--admin-token token] [--heartbeat s] [--ttl s]\n"
-	    "                        [--refresh-after s]\n");
+	    "                        [--refresh-after s]\n"
+	    "       dyndistcc-server --help | --version\n");
 }
 
 /* The database path made absolute, so a daemon that changed to / still

@@ -42,6 +42,18 @@ rc=0; "$S" -n --ttl x >"$T/out" 2>&1 || rc=$?
 rc=0; "$S" -n stray-argument >"$T/out" 2>&1 || rc=$?
 [ $rc -ne 0 ] || fail "a stray argument accepted"
 
+say "the shipped example config passes -n, the man page renders cleanly, usage matches it"
+assert_eq "$("$S" -n -f "$TOP/server/server.conf.example")" "configuration ok" "server.conf.example"
+warn=$(MANWIDTH=80 man --warnings -l "$TOP/server/dyndistcc-server.8" 2>&1 >/dev/null)
+assert_eq "$warn" "" "man --warnings"
+for opt in -d -n -f -p -l --db --admin-token --heartbeat --ttl --refresh-after; do
+	assert_contains "$("$S" --help)" "$opt" "usage"
+	MANWIDTH=200 man -l "$TOP/server/dyndistcc-server.8" 2>/dev/null | grep -q -- "$opt" || fail "man page lacks $opt"
+done
+for key in $(awk '$1 !~ /^#/ && NF == 2 {print $1}' "$TOP/server/server.conf.example"); do
+	MANWIDTH=200 man -l "$TOP/server/dyndistcc-server.8" 2>/dev/null | grep -qw -- "$key" || fail "man page lacks key $key"
+done
+
 say "the file's values are used; flags win over the file"
 P=$(free_port)
 start_server -f "$T/good.conf" --heartbeat 3
