@@ -46,7 +46,8 @@ say "the shipped example config passes -n, the man page renders cleanly, usage m
 assert_eq "$("$S" -n -f "$TOP/server/server.conf.example")" "configuration ok" "server.conf.example"
 warn=$(MANWIDTH=80 man --warnings -l "$TOP/server/dyndistcc-server.8" 2>&1 >/dev/null)
 assert_eq "$warn" "" "man --warnings"
-for opt in -d -n -f -p -l --db --admin-token --heartbeat --ttl --refresh-after; do
+assert_contains "$("$S" --help)" "[-dn]" "usage"
+for opt in -f -p -l --db --admin-token --heartbeat --ttl --refresh-after; do
 	assert_contains "$("$S" --help)" "$opt" "usage"
 	MANWIDTH=200 man -l "$TOP/server/dyndistcc-server.8" 2>/dev/null | grep -q -- "$opt" || fail "man page lacks $opt"
 done
