@@ -155,7 +155,7 @@ api_projects_list(struct req *r)
 	struct buf b;
 
 	buf_init(&b);
-	store_projects_json(&b, 0);
+	store_projects_json(&b);
 	reply_json(r, 200, &b);
 }
 
@@ -253,7 +253,7 @@ api_nodes_list(struct req *r)
 		return;
 	}
 	buf_init(&b);
-	if ((res = store_nodes_json(project, 0, &b, err)) != ST_OK) {
+	if ((res = store_nodes_json(project, &b, err)) != ST_OK) {
 		buf_free(&b);
 		reply_store_error(r, res, err);
 		return;

@@ -211,8 +211,8 @@ enum store_result store_hosts(const char *, const char *, int, int,
 enum store_result store_project_create(const char *, int, char *, char *);
 enum store_result store_project_delete(const char *, int, char *);
 enum store_result store_node_delete(const char *, int, char *);
-void	store_projects_json(struct buf *, int);
-enum store_result store_nodes_json(const char *, int, struct buf *, char *);
+void	store_projects_json(struct buf *);
+enum store_result store_nodes_json(const char *, struct buf *, char *);
 enum store_result store_history_json(const char *, struct buf *, char *);
 void	store_metrics(struct buf *);
 void	hosts_reply_init(struct hosts_reply *);

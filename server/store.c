@@ -648,13 +648,12 @@ out:
 
 /* Appends {"projects":[…]} (GET /api/v1/projects). */
 void
-store_projects_json(struct buf *b, int unused)
+store_projects_json(struct buf *b)
 {
 	struct project *p;
 	double now = now_monotonic();
 	int nodes, threads;
 
-	(void)unused;
 	buf_puts(b, "{\"projects\":[");
 	lock_store();
 	for (p = projects; p; p = p->next) {
@@ -694,7 +693,7 @@ node_json(struct buf *b, const struct node *n, double now, int64_t wall)
 
 /* Appends {"nodes":[…]} of one project (or all when project is NULL). */
 enum store_result
-store_nodes_json(const char *project, int unused, struct buf *b, char *err)
+store_nodes_json(const char *project, struct buf *b, char *err)
 {
 	struct project *p, *only = NULL;
 	double now = now_monotonic();
@@ -702,7 +701,6 @@ store_nodes_json(const char *project, int unused, struct buf *b, char *err)
 	int first = 1;
 	size_t i;
 
-	(void)unused;
 	lock_store();
 	if (project != NULL && (only = project_find(project)) == NULL) {
 		unlock_store();
@@ -859,7 +857,8 @@ store_sweep(void)
 			p->hist_t = wall;
 		}
 	}
-	if (now - last_purge >= 60) {
+	if (now - last_purge >= (cfg->purge_after > 0 && cfg->purge_after < 60 ?
+	    cfg->purge_after : 60)) {
 		last_purge = now;
 		purge(wall, now);
 	}
