@@ -27,6 +27,7 @@ static const struct conf_key {
 	{ "refresh_after", CT_INT, offsetof(struct server_config, refresh_after), 1, 86400 },
 	{ "legacy_ttl", CT_INT, offsetof(struct server_config, legacy_ttl), 2, 86400 },
 	{ "purge_after", CT_INT, offsetof(struct server_config, purge_after), 0, 365 * 86400 },
+	{ "max_nodes", CT_INT, offsetof(struct server_config, max_nodes), 1, 1000000 },
 	{ "threads", CT_INT, offsetof(struct server_config, threads), 1, 64 },
 	{ "max_connections", CT_INT, offsetof(struct server_config, max_connections), 1, 100000 },
 	{ "max_connections_per_ip", CT_INT, offsetof(struct server_config, max_connections_per_ip), 1, 100000 },
@@ -47,6 +48,7 @@ conf_defaults(struct server_config *c)
 	c->refresh_after = 15;
 	c->legacy_ttl = 660;
 	c->purge_after = 7 * 86400;
+	c->max_nodes = 10000;
 	c->threads = 2;
 	c->max_connections = 1000;
 	c->max_connections_per_ip = 200;

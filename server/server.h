@@ -61,6 +61,7 @@ struct server_config {
 	int	 refresh_after;
 	int	 legacy_ttl;
 	int	 purge_after;
+	int	 max_nodes;		/* per project */
 	int	 threads;
 	int	 max_connections;
 	int	 max_connections_per_ip;

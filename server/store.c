@@ -392,6 +392,12 @@ checkin_locked(struct project *p, const struct checkin *c, const char *addr,
 	    strcmp(n->owner, c->owner) != 0 ||
 	    strcmp(n->version, c->version) != 0 ||
 	    strcmp(n->compilers, comp) != 0;
+	if (n == NULL && p->n >= (size_t)cfg->max_nodes) {
+		seterr(err, "project '%s' is full (%d nodes); expunge old ones "
+		    "or raise max_nodes", p->name, cfg->max_nodes);
+		free(comp);
+		return ST_EXISTS;
+	}
 	if (changed) {
 		if (!db_usable(now, err)) {
 			free(comp);

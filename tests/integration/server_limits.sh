@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_common.bash"
 
-printf 'connection_timeout 2\nmax_connections_per_ip 8\n' >"$T/lim.conf"
+printf 'connection_timeout 2\nmax_connections_per_ip 8\nmax_nodes 3\n' >"$T/lim.conf"
 start_server -f "$T/lim.conf"
 create_project fw; FW=$KEY
 
@@ -74,4 +74,13 @@ curl -s "${urls[@]}" >/dev/null
 after=$(grep -c '\[WARN\]' "$T/server.log" || true)
 [ $((after - before)) -le 25 ] || fail "$((after - before)) warnings for 300 bad requests"
 [ $((after - before)) -ge 1 ] || fail "no warning at all for bad requests"
+
+say "a project holds at most max_nodes nodes"
+checkin fw "$(node_id 2)" 2 "$FW"; assert_eq "$STATUS" 200 "node 2"
+checkin fw "$(node_id 3)" 2 "$FW"; assert_eq "$STATUS" 200 "node 3"
+checkin fw "$(node_id 4)" 2 "$FW"
+assert_eq "$STATUS" 409 "node 4 of 3"
+assert_contains "$(jq -r .error <<<"$out")" "full"
+checkin fw "$(node_id 3)" 4 "$FW"; assert_eq "$STATUS" 200 "a known node still checks in"
+assert_eq "$(db_rows 'SELECT count(*) FROM nodes')" 3 "rows"
 server_alive || fail "server died"
