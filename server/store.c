@@ -340,6 +340,25 @@ authorized(const struct project *p, const struct store_auth *a)
 	return p->key[0] == '\0' || a->admin || auth_equal(p->key, a->bearer);
 }
 
+/* The project a keyed call names, or NULL with *res and err saying why
+ * (unknown, or the key does not open it). Called locked. */
+static struct project *
+project_for(const char *name, const struct store_auth *a,
+    enum store_result *res, char *err)
+{
+	struct project *p = project_find(name);
+
+	if (p == NULL) {
+		seterr(err, "no project '%s'", name);
+		*res = ST_NOT_FOUND;
+	} else if (!authorized(p, a)) {
+		seterr(err, "missing or wrong key for project '%s'", p->name);
+		*res = ST_UNAUTHORIZED;
+		p = NULL;
+	}
+	return p;
+}
+
 /* Maps a db.c status onto a registry result, and opens the fail-fast window
  * after a busy database so one locked file cannot queue every request. */
 static enum store_result
@@ -472,13 +491,7 @@ store_checkin(const struct checkin *c, const char *peer,
 		return ST_INVALID;
 	}
 	lock_store();
-	if ((p = project_find(c->project)) == NULL) {
-		seterr(err, "no project '%s'", c->project);
-		res = ST_NOT_FOUND;
-	} else if (!authorized(p, a)) {
-		seterr(err, "missing or wrong key for project '%s'", p->name);
-		res = ST_UNAUTHORIZED;
-	} else
+	if ((p = project_for(c->project, a, &res, err)) != NULL)
 		res = checkin_locked(p, c, addr, 0, peer_loopback, r, err);
 	unlock_store();
 	return res;
@@ -494,13 +507,11 @@ store_checkout(const char *project, const char *node,
 	struct node *n;
 
 	lock_store();
-	if ((p = project_find(project)) == NULL) {
-		seterr(err, "no project '%s'", project);
-		res = ST_NOT_FOUND;
-	} else if (!authorized(p, a)) {
-		seterr(err, "missing or wrong key for project '%s'", p->name);
-		res = ST_UNAUTHORIZED;
-	} else if ((n = node_find(p, node)) == NULL) {
+	if ((p = project_for(project, a, &res, err)) == NULL) {
+		unlock_store();
+		return res;
+	}
+	if ((n = node_find(p, node)) == NULL) {
 		seterr(err, "no node %s in project '%s'", node, project);
 		res = ST_NOT_FOUND;
 	} else {
@@ -526,13 +537,7 @@ store_hosts(const char *project, const char *node, int cores, int loopback_ok,
 	const struct node *n = NULL;
 
 	lock_store();
-	if ((p = project_find(project)) == NULL) {
-		seterr(err, "no project '%s'", project);
-		res = ST_NOT_FOUND;
-	} else if (!authorized(p, a)) {
-		seterr(err, "missing or wrong key for project '%s'", p->name);
-		res = ST_UNAUTHORIZED;
-	} else {
+	if ((p = project_for(project, a, &res, err)) != NULL) {
 		if (node != NULL)
 			n = node_find(p, node);
 		if (cores == 0)
