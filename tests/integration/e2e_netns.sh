@@ -34,7 +34,9 @@ netns_exit() {
 	for ns in "${ALL_NS[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
-	(exit "$1")
+	local rc=$1
+	pool_sanitizer_reports && [ "$rc" = 0 ] && rc=1
+	(exit "$rc")
 	cleanup
 }
 trap 'netns_exit $?' EXIT

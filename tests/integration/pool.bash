@@ -211,10 +211,27 @@ EOF
 # and stop their distccds; then lib.sh's cleanup stops the rest. cleanup
 # reads the exit status from $?, so it is handed back that way.
 pool_exit() {
+	local rc=$1
 	set +eu
 	pool_stop_nodes
 	[ ${#POOL_WHITELIST[@]} -eq 0 ] || rm -f "${POOL_WHITELIST[@]}"
-	(exit "$1")
+	[ -n "$SERVER_PID" ] && stop_server
+	pool_sanitizer_reports && [ "$rc" = 0 ] && rc=1
+	(exit "$rc")
 	cleanup
+}
+
+# pool_sanitizer_reports: prints the ASan/UBSan reports in $T's logs (the
+# programs are stopped by now, so leak reports are in); true if any.
+pool_sanitizer_reports() {
+	local f found=1
+	for f in "$T"/*.log; do
+		[ -f "$f" ] || continue
+		grep -Eq 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$f" || continue
+		echo "FAIL: sanitizer report in $(basename "$f"):"
+		grep -E -A12 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$f" | head -n 40
+		found=0
+	done
+	return $found
 }
 trap 'pool_exit $?' EXIT
