@@ -81,8 +81,8 @@ netns_node() {
 	state_dir $dir/state
 	owner $name
 	EOF
-	spawn "$name" ip netns exec "$P-$name" env -u TMPDIR \
-	    "$BIN/dcc-heartbeat" -d -f "$dir/client.conf"
+	spawn "$name" ip netns exec "$P-$name" "$BIN/dcc-heartbeat" -d \
+	    -f "$dir/client.conf"
 	POOL_PID[$name]=$SPAWNED_PID
 	POOL_NAMES+=("$name")
 }

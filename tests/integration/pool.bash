@@ -41,9 +41,7 @@ pool_node() {
 		echo "owner $name"
 		printf '%s\n' "$@"
 	} >"$dir/client.conf"
-	# distccd, once it has dropped root for user distccd, chdirs to
-	# $TMPDIR and exits (107) when that is a private directory.
-	spawn "$name" env -u TMPDIR "$BIN/dcc-heartbeat" -d -f "$dir/client.conf"
+	spawn "$name" "$BIN/dcc-heartbeat" -d -f "$dir/client.conf"
 	POOL_ADDR[$name]=$addr
 	POOL_PORT[$name]=$port
 	POOL_PID[$name]=$SPAWNED_PID
