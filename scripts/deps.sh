@@ -54,10 +54,14 @@ fi
 
 # The browser test drives Debian's chromium with playwright-core from npm.
 case " $groups " in *" test "*)
+	# playwright-core is pinned to a release that runs on Debian 12's Node 18;
+	# reinstall whenever the lockfile changes.
 	dir=$(dirname "$0")/../tests/browser
-	if [ -f "$dir/package.json" ] && [ ! -d "$dir/node_modules/playwright-core" ]; then
+	if [ -f "$dir/package-lock.json" ] &&
+	    ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.dyndistcc-lock"; then
 		echo "  NPM     playwright-core"
-		(cd "$dir" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
+		(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null &&
+		    cp package-lock.json node_modules/.dyndistcc-lock)
 	fi
 esac
 exit 0
