@@ -113,8 +113,7 @@ int
 main(int argc, char **argv)
 {
 	struct server_config cfg;
-	const char *conf_path = NULL, *set_key[NELEM(flag_keys)];
-	const char *set_val[NELEM(flag_keys)];
+	const char *conf_path = NULL, **set_key, **set_val;
 	char err[ERR_MAX];
 	int ch, foreground = 0, check = 0, nset = 0, ready_fd = -1, sig;
 	sigset_t sigs;
@@ -122,6 +121,9 @@ main(int argc, char **argv)
 	struct timespec tick = { 1, 0 };
 
 	log_init("dyndistcc-server", 0);
+	/* flags are applied after the file, in order; one slot per argument */
+	set_key = xcalloc((size_t)argc, sizeof(*set_key));
+	set_val = xcalloc((size_t)argc, sizeof(*set_val));
 	while ((ch = getopt_long(argc, argv, "hVdnf:p:l:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
@@ -174,6 +176,8 @@ main(int argc, char **argv)
 		    err);
 		return 1;
 	}
+	free(set_key);
+	free(set_val);
 	if (check) {
 		printf("configuration ok\n");
 		conf_free(&cfg);

@@ -39,6 +39,7 @@ rc=0; "$S" -n -p 0 >"$T/out" 2>&1 || rc=$?
 [ $rc -ne 0 ] || fail "port 0 accepted"
 rc=0; "$S" -n --ttl x >"$T/out" 2>&1 || rc=$?
 [ $rc -ne 0 ] || fail "--ttl x accepted"
+assert_eq "$("$S" -n $(for i in $(seq 30); do echo "-p $i --ttl $((i + 20))"; done))" "configuration ok" "repeated flags"
 rc=0; "$S" -n stray-argument >"$T/out" 2>&1 || rc=$?
 [ $rc -ne 0 ] || fail "a stray argument accepted"
 
