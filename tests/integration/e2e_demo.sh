@@ -52,6 +52,45 @@ echo "stopped in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 stopped_check "$T/demo.log"
 sed -n '/^dyndistcc demo/,/^  API/p' "$T/demo.log"
 
+say "demo on a terminal, stopped with Ctrl-C"
+# A pseudo-terminal, so Ctrl-C goes to the foreground process group the way
+# it does for a user: typed as ^C, turned into SIGINT by the tty driver.
+cat >"$T/ctrl_c.py" <<'EOF'
+import os, pty, select, sys, time
+log, argv = sys.argv[1], sys.argv[2:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(argv[0], argv)
+out = b""
+def read_for(seconds, until=None):
+    global out
+    end = time.time() + seconds
+    while time.time() < end and (until is None or until not in out):
+        if select.select([fd], [], [], 0.2)[0]:
+            try:
+                data = os.read(fd, 4096)
+            except OSError:
+                return
+            if not data:
+                return
+            out += data
+read_for(120, b"keeps running")
+if b"keeps running" in out:
+    os.write(fd, b"\x03")
+    read_for(30)
+else:
+    os.kill(pid, 9)
+_, status = os.waitpid(pid, 0)
+open(log, "wb").write(out)
+sys.exit(os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 1)
+EOF
+rc=0
+TMPDIR=$T python3 "$T/ctrl_c.py" "$T/demo-tty.log" bash "$TOP/scripts/demo.sh" "$BIN" || rc=$?
+tr -d '\r' <"$T/demo-tty.log" >"$T/demo-tty.txt"
+[ $rc -eq 0 ] || { cat "$T/demo-tty.txt"; fail "demo exited $rc after Ctrl-C"; }
+report_check "$T/demo-tty.txt"
+stopped_check "$T/demo-tty.txt"
+
 say "demo with DEMO_EXIT=1"
 rc=0
 DEMO_EXIT=1 TMPDIR=$T timeout 120 bash "$TOP/scripts/demo.sh" "$BIN" >"$T/demo-exit.log" 2>&1 || rc=$?
