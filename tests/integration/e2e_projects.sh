@@ -20,6 +20,26 @@ pool_client dev-alpha alpha "$KEY_alpha" 1
 pool_client dev-beta beta "$KEY_beta" 1
 declare -A PROJ=([a1]=alpha [a2]=alpha [b1]=beta [b2]=beta)
 ALPHA=(a1 a2) BETA=(b1 b2)
+
+# From the first check-in to the end, a watcher reads every node's host list
+# file ten times a second and records any address of the other project.
+watch_lists() {
+	local n m line
+	while :; do
+		for n in "${!PROJ[@]}"; do
+			line=" $(pool_hosts "$n") "
+			for m in "${!PROJ[@]}"; do
+				[ "${PROJ[$m]}" = "${PROJ[$n]}" ] && continue
+				case $line in *" ${POOL_ADDR[$m]}:"*)
+					echo "$(date +%T.%N) $n lists $m: $line" >>"$T/violations" ;;
+				esac
+			done
+		done
+		sleep 0.1
+	done
+}
+watch_lists &
+PIDS+=($!)
 pool_wait_settled 30 "${ALPHA[@]}" || fail "alpha's nodes did not settle"
 pool_wait_settled 30 "${BETA[@]}" || fail "beta's nodes did not settle"
 
@@ -85,4 +105,5 @@ for n in "${!PROJ[@]}"; do
 	echo "$n ($p): $jobs jobs, all $p's"
 done
 apart
+[ ! -s "$T/violations" ] || { cat "$T/violations"; fail "a node listed the other project's node"; }
 echo "ok"
