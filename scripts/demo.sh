@@ -46,7 +46,7 @@ demo_stop() {
 	local online n left=
 	for n in "${NODES[@]}"; do
 		[ -n "${POOL_PORT[$n]:-}" ] || continue
-		port_busy "${POOL_ADDR[$n]}" "${POOL_PORT[$n]}" && left="$left $n"
+		pool_listening "${POOL_ADDR[$n]}" "${POOL_PORT[$n]}" && left="$left $n"
 	done
 	[ -z "$left" ] || say "warning: distccd still listening for:$left"
 	online=$(curl -fsS "$SERVER_URL/api/v1/projects" 2>/dev/null |

@@ -70,6 +70,12 @@ pool_distccd_allows() {
 	tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -cx -- --allow || true
 }
 
+# pool_listening ADDR PORT: something listens there (asked of the kernel,
+# so distccd does not log a probe as a bad request).
+pool_listening() {
+	[ -n "$(ss -Hltn "src $1:$2")" ]
+}
+
 # pool_lists_all NAME OTHER...: NAME's list has every OTHER at its address.
 pool_lists_all() {
 	local me=$1 line m
@@ -91,7 +97,7 @@ pool_settled() {
 		pool_lists_all "$n" "$@" || return 1
 		[ "$(pool_distccd_allows "$n")" = $(($# + 1)) ] ||
 			return 1
-		port_busy "${POOL_ADDR[$n]}" "${POOL_PORT[$n]}" || return 1
+		pool_listening "${POOL_ADDR[$n]}" "${POOL_PORT[$n]}" || return 1
 	done
 }
 
