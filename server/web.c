@@ -309,6 +309,10 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		if (st->raw_uri == NULL || strlen(st->raw_uri) > URL_MAX)
 			return early_error(conn, method, url, 414,
 			    "URL longer than 4096 bytes");
+		/* a decoded NUL would cut the path or a value short unseen */
+		if (strcasestr(st->raw_uri, "%00") != NULL)
+			return early_error(conn, method, url, 400,
+			    "URL contains an encoded NUL byte");
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 		    "Content-Length");
 		if (cl != NULL && (str_to_long(cl, 0, BODY_MAX, &len) == -1))

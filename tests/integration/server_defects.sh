@@ -32,6 +32,11 @@ code=$(curl -s -o "$T/b" -w '%{http_code}' --request-target 'http://x/../../../.
 [ "$code" = 404 ] || [ "$code" = 400 ] || fail "absolute-form traversal: $code"
 assert_not_contains "$(cat "$T/b")" "$(hostname)" "absolute-form traversal"
 
+for path in "/index.html%00.png" "/api/v1/nodes?project=%00" "/api/v1/projects/fw%00x/hosts"; do
+	code=$(curl -s -o "$T/b" -w '%{http_code}' "$URL$path")
+	assert_eq "$code" 400 "GET $path (encoded NUL)"
+done
+
 say "D7: /dev/zero cannot eat memory"
 rss0=$(awk '/VmRSS/ {print $2}' "/proc/$SERVER_PID/status")
 for path in /../../../../dev/zero /dev/zero /%2e%2e/dev/zero /proc/self/mem; do
