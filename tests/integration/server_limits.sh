@@ -66,6 +66,31 @@ assert_eq "$(curl -s -o /dev/null -w '%{http_code}' -m 2 --interface 127.0.0.2 "
 for fd in 3 4 5 6 7 8 9 10; do eval "exec $fd<&-"; done
 wait_until 5 curl -fsS "$SERVER_URL/healthz" || fail "127.0.0.1 not served after closing"
 
+say "malformed requests are refused or closed; the server lives"
+# raw REQUEST: sends REQUEST (printf %b escapes) on a fresh connection and
+# prints the status code of the reply, or "closed".
+raw() {
+	local line
+	line=$( set +e +o pipefail
+		exec 3<>"/dev/tcp/127.0.0.1/$SERVER_PORT" || exit 0
+		printf '%b' "$1" >&3
+		timeout 3 head -1 <&3 | tr -d '\r' ) 2>/dev/null || true
+	set -- $line
+	echo "${2:-closed}"
+}
+H='Host: x\r\n'
+for c in "HELLO\r\n\r\n:400|closed" "GET * HTTP/1.1\r\n$H\r\n:404" "OPTIONS * HTTP/1.1\r\n$H\r\n:404" \
+    "CONNECT x:80 HTTP/1.1\r\n$H\r\n:404|405|400" \
+    "GET / HTTP/9.9\r\n$H\r\n:505|closed" "GET /healthz HTTP/1.1\r\nBadHeader\r\n\r\n:400" \
+    "POST /api/v1/checkin HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\nZZ\r\nabc\r\n0\r\n\r\n:400|closed" \
+    "POST /api/v1/checkin HTTP/1.1\r\n${H}Content-Length: -1\r\n\r\n:400|413" \
+    "GET //api/v1/projects HTTP/1.1\r\n$H\r\n:404" "GET /?a=b HTTP/1.1\r\n$H\r\n:200"; do
+	req=${c%:*}; want=${c##*:}
+	got=$(raw "$req")
+	[[ $got =~ ^($want)$ ]] || fail "$(printf '%q' "$req"): got $got, expected $want"
+done
+assert_eq "$(curl -fsS "$SERVER_URL/healthz")" ok "alive after malformed requests"
+
 say "a flood of bad requests writes a bounded number of log lines"
 before=$(grep -c '\[WARN\]' "$T/server.log" || true)
 urls=()
