@@ -48,13 +48,13 @@ for fd in 3 4 5 6 7; do
 done
 t0=$(date +%s%N)
 curl -fsS -m 2 "$SERVER_URL/healthz" >/dev/null || fail "server held by slow clients"
-[ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 1000 ] || fail "healthz slow while slow clients wait"
+[ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 2000 ] || fail "healthz slow while slow clients wait"
 t0=$(date +%s)
 for fd in 3 4 5 6 7; do
 	timeout 8 cat <&$fd >/dev/null || fail "slow connection $fd not closed within 8 s"
 	eval "exec $fd<&-"
 done
-[ $(( $(date +%s) - t0 )) -le 6 ] || fail "slow connections held too long"
+[ $(( $(date +%s) - t0 )) -le 8 ] || fail "slow connections held too long"
 
 say "per-IP connection limit: the 9th idle connection from one address is refused, others still served"
 for fd in 3 4 5 6 7 8 9 10; do
