@@ -9,10 +9,8 @@
 #ifndef DYNDISTCC_SERVER_H
 #define DYNDISTCC_SERVER_H
 
-#include <netinet/in.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <time.h>
 
 #include "../shim/util.h"
 
@@ -191,7 +189,7 @@ enum store_result {
 };
 struct store_auth {
 	const char *bearer;		/* Authorization: Bearer value or NULL */
-	int	admin;			/* the caller has admin rights */
+	int	admin;			/* bearer is the admin token: opens all */
 };
 struct hosts_reply {
 	char	project[NAME_MAX_LEN + 1];
@@ -271,9 +269,9 @@ struct req {
 	const char *etag;		/* ETag header or NULL */
 };
 int	web_start(const struct server_config *, char *);
+void	web_stop(void);
 const struct server_config *web_config(void);
 void	req_store_auth(struct req *, struct store_auth *);
-void	web_stop(void);
 const char *req_header(struct req *, const char *);
 const char *req_query(struct req *, const char *);
 const char *req_bearer(struct req *);
