@@ -45,8 +45,8 @@ assert_eq "$(metric dyndistcc_nodes_online 'project="big"')" 1000 "prefilled nod
 BENCH_PROJECT=big BENCH_KEY=$KEY_big BENCH_NODES=1000 "${WRK[@]}" -s "$LUA" "$SERVER_URL" >"$T/big"
 report "1000-node project, 32 connections" "$T/big"
 BIG=$RPS BIG99=$P99
-BENCH_PROJECT=big BENCH_KEY=$KEY_big BENCH_NODES=1000 wrk -t1 -c2 "-d${DUR}s" --latency -s "$LUA" "$SERVER_URL" >"$T/big2"
-report "1000-node project, 2 connections" "$T/big2"
+BENCH_PROJECT=big BENCH_KEY=$KEY_big BENCH_NODES=1000 BENCH_DELAY_MS=12 wrk -t1 -c4 "-d${DUR}s" --latency -s "$LUA" "$SERVER_URL" >"$T/big2"
+report "1000-node project, the predecessor's rate" "$T/big2"
 BIG2=$RPS BIG2_99=$P99
 reply=$(curl -fsS -H "Authorization: Bearer $KEY_big" "$SERVER_URL/api/v1/projects/big/hosts" | wc -c)
 echo "  (a 1000-node host-list reply is $reply bytes)"
@@ -108,7 +108,7 @@ awk -v big="$BIG" -v big99="$BIG99" -v big2="$BIG2" -v big2_99="$BIG2_99" \
     -v hosts="$HOSTS" -v nginx="$NGINX" -v rss="$rss" 'BEGIN {
 	printf "  check-ins vs. predecessor (300/s):            %6.1fx  (aim >= 50x)\n", big / 300
 	printf "  p99 vs. predecessor (650 ms), 32 connections: %6.1fx lower (%.2f ms)\n", 650 / big99, big99
-	printf "  p99 at %d/s (2 connections):               %6.2f ms   (aim < 10 ms)\n", big2, big2_99
+	printf "  p99 at %d/s (4 connections, 12 ms apart):    %6.2f ms   (aim < 10 ms)\n", big2, big2_99
 	printf "  host lists vs. nginx, same size:              %6.2f   (aim >= 0.5)\n", hosts / nginx
 	printf "  RSS vs. aim (20 MB):                          %6.2f   (aim < 1)\n", rss / 20480
 }'

@@ -5,6 +5,7 @@ local project = os.getenv("BENCH_PROJECT") or "bench"
 local projects = tonumber(os.getenv("BENCH_PROJECTS") or "1")
 local key = os.getenv("BENCH_KEY") or ""
 local nodes = tonumber(os.getenv("BENCH_NODES") or "1000")
+local pause = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
 local counter = 0
 
 function setup(thread)
@@ -18,6 +19,14 @@ function init(args)
 	wrk.headers["Content-Type"] = "application/json"
 	if key ~= "" then
 		wrk.headers["Authorization"] = "Bearer " .. key
+	end
+end
+
+-- with BENCH_DELAY_MS, each connection waits that long between requests
+-- (a fixed offered rate instead of as fast as possible)
+if pause > 0 then
+	function delay()
+		return pause
 	end
 end
 
