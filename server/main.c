@@ -109,21 +109,22 @@ daemonize(void)
 	return fds[1];
 }
 
-int
-main(int argc, char **argv)
-{
-	struct server_config cfg;
-	const char *conf_path = NULL, **set_key, **set_val;
-	char err[ERR_MAX];
-	int ch, foreground = 0, check = 0, nset = 0, ready_fd = -1, sig;
-	sigset_t sigs;
-	size_t i;
-	struct timespec tick = { 1, 0 };
+/* What the command line asked for. */
+struct opts {
+	int	 foreground;
+	int	 check;
+	const char *conf_path;
+	const char **key, **val;	/* flags that set config keys, in order */
+	int	 n;
+};
 
-	log_init("dyndistcc-server", 0);
-	/* flags are applied after the file, in order; one slot per argument */
-	set_key = xcalloc((size_t)argc, sizeof(*set_key));
-	set_val = xcalloc((size_t)argc, sizeof(*set_val));
+/* Parses the command line. Returns -1 to go on, or the exit status. */
+static int
+parse_options(int argc, char **argv, struct opts *o)
+{
+	size_t i;
+	int ch;
+
 	while ((ch = getopt_long(argc, argv, "hVdnf:p:l:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
@@ -133,13 +134,13 @@ main(int argc, char **argv)
 			printf("dyndistcc-server %s\n", DYNDISTCC_VERSION);
 			return 0;
 		case 'd':
-			foreground = 1;
+			o->foreground = 1;
 			break;
 		case 'n':
-			check = 1;
+			o->check = 1;
 			break;
 		case 'f':
-			conf_path = optarg;
+			o->conf_path = optarg;
 			break;
 		default:
 			for (i = 0; i < NELEM(flag_keys); i++)
@@ -149,8 +150,8 @@ main(int argc, char **argv)
 				usage(stderr);
 				return 2;
 			}
-			set_key[nset] = flag_keys[i].key;
-			set_val[nset++] = optarg;
+			o->key[o->n] = flag_keys[i].key;
+			o->val[o->n++] = optarg;
 			break;
 		}
 	}
@@ -158,31 +159,46 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	return -1;
+}
 
-	conf_defaults(&cfg);
-	if (conf_path == NULL && access(DEFAULT_CONFIG, F_OK) == 0)
-		conf_path = DEFAULT_CONFIG;
-	if (conf_path != NULL && conf_load(&cfg, conf_path, err) == -1) {
+/* Builds the configuration: defaults, then the file, then the flags.
+ * Returns 0, or -1 after logging why. */
+static int
+configure(struct server_config *c, const struct opts *o)
+{
+	const char *path = o->conf_path;
+	char err[ERR_MAX];
+	int i;
+
+	conf_defaults(c);
+	if (path == NULL && access(DEFAULT_CONFIG, F_OK) == 0)
+		path = DEFAULT_CONFIG;
+	if (path != NULL && conf_load(c, path, err) == -1) {
 		log_error("%s", err);
-		return 1;
+		return -1;
 	}
-	for (i = 0; i < (size_t)nset; i++)
-		if (conf_set(&cfg, set_key[i], set_val[i], err) == -1) {
+	for (i = 0; i < o->n; i++)
+		if (conf_set(c, o->key[i], o->val[i], err) == -1) {
 			log_error("option: %s", err);
-			return 1;
+			return -1;
 		}
-	if (conf_check(&cfg, err) == -1 || absolute_db(&cfg, err) == -1) {
-		log_error("%s%s%s", conf_path ? conf_path : "", conf_path ? ": " : "",
-		    err);
-		return 1;
+	if (conf_check(c, err) == -1 || absolute_db(c, err) == -1) {
+		log_error("%s%s%s", path ? path : "", path ? ": " : "", err);
+		return -1;
 	}
-	free(set_key);
-	free(set_val);
-	if (check) {
-		printf("configuration ok\n");
-		conf_free(&cfg);
-		return 0;
-	}
+	return 0;
+}
+
+/* Opens the store, starts serving, and runs the sweep once a second until
+ * SIGTERM or SIGINT; then shuts down in order. Returns the exit status. */
+static int
+serve(struct server_config *c, int foreground)
+{
+	struct timespec tick = { 1, 0 };
+	char err[ERR_MAX];
+	int ready_fd = -1, sig;
+	sigset_t sigs;
 
 	/* The HTTP threads inherit this mask; only the main thread takes
 	 * the signals, synchronously, between sweeps. */
@@ -196,18 +212,18 @@ main(int argc, char **argv)
 	if (!foreground)
 		ready_fd = daemonize();
 	log_sys("dyndistcc-server %s starting", DYNDISTCC_VERSION);
-	if (store_open(&cfg, err) == -1) {
+	if (store_open(c, err) == -1) {
 		log_error("%s", err);
 		return 1;
 	}
-	if (web_start(&cfg, err) == -1) {
+	if (web_start(c, err) == -1) {
 		log_error("%s", err);
 		store_close();
 		return 1;
 	}
 	log_sys("ready: listening on %s port %d (heartbeat %d s, ttl %d s, "
-	    "admin %s)", cfg.listen, cfg.port, cfg.heartbeat, cfg.ttl,
-	    cfg.admin_token ? "by token" : "from loopback only");
+	    "admin %s)", c->listen, c->port, c->heartbeat, c->ttl,
+	    c->admin_token ? "by token" : "from loopback only");
 	if (ready_fd != -1) {
 		if (write(ready_fd, "1", 1) != 1)
 			log_warn("telling the parent we are ready: %s",
@@ -227,6 +243,32 @@ main(int argc, char **argv)
 	web_stop();
 	store_close();
 	log_sys("stopped");
-	conf_free(&cfg);
 	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct server_config cfg;
+	struct opts o;
+	int rc;
+
+	log_init("dyndistcc-server", 0);
+	memset(&o, 0, sizeof(o));
+	o.key = xcalloc((size_t)argc, sizeof(*o.key));
+	o.val = xcalloc((size_t)argc, sizeof(*o.val));
+	rc = parse_options(argc, argv, &o);
+	if (rc < 0) {
+		if (configure(&cfg, &o) == -1)
+			rc = 1;
+		else if (o.check) {
+			printf("configuration ok\n");
+			rc = 0;
+		} else
+			rc = serve(&cfg, o.foreground);
+		conf_free(&cfg);
+	}
+	free(o.key);
+	free(o.val);
+	return rc;
 }
