@@ -52,7 +52,7 @@ demo_stop() {
 	online=$(curl -fsS "$SERVER_URL/api/v1/projects" 2>/dev/null |
 	    jq -r --arg p "$PROJECT" '.projects[] | select(.name == $p) | .nodes_online' || true)
 	say "nodes online after check-out: ${online:-?}"
-	stop_server
+	pool_stop_server
 	say "server stopped, $T removed"
 }
 pool_exit() {

@@ -25,7 +25,7 @@ ip netns add "$P-br" 2>"$T/netns.err" ||
 netns_exit() {
 	set +eu
 	pool_stop_nodes
-	[ -n "$SERVER_PID" ] && stop_server
+	pool_stop_server
 	local ns pids
 	for ns in "${ALL_NS[@]}"; do
 		pids=$(ip netns pids "$ns" 2>/dev/null)

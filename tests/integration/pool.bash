@@ -11,6 +11,7 @@
 #   pool_threads NAME                   pool_threads from that file's metadata
 #   pool_jobs NAME                      jobs NAME's distccd completed
 #   pool_stop_nodes [NAME...]           SIGTERM (check out), wait for the exit
+#   pool_stop_server                    SIGTERM, wait (bounded) for the exit
 #   pool_client NAME PROJECT KEY CORES  a developer machine: dcc only, no node
 #   pool_run NAME command...            runs command with NAME's dcc config,
 #                                       caches and distcc dir; $BIN on PATH
@@ -22,6 +23,9 @@ declare -A POOL_ADDR=() POOL_PORT=() POOL_PID=()
 POOL_NAMES=()
 POOL_WHITELIST=()
 
+# pool_node NAME ADDR PROJECT KEY CORES [config lines...]: writes NAME's
+# client.conf (extra lines are appended; a later key wins) and starts its
+# dcc-heartbeat. Returns at once; see pool_wait_settled.
 pool_node() {
 	local name=$1 addr=$2 project=$3 key=$4 cores=$5
 	shift 5
@@ -53,6 +57,7 @@ pool_hosts() {
 	grep -v '^#' "$T/$1/state/hosts" 2>/dev/null || true
 }
 
+# pool_threads NAME: pool_threads from the metadata line of NAME's list.
 pool_threads() {
 	sed -n '1s/.* pool_threads=\([0-9]*\).*/\1/p' "$T/$1/state/hosts" 2>/dev/null
 }
@@ -107,22 +112,34 @@ pool_wait_settled() {
 	wait_until "$limit" pool_settled "$@"
 }
 
+# pool_wait_exit PID SECONDS: waits up to SECONDS for PID to exit and reaps
+# it; one still running is left to lib.sh's cleanup, which kills it.
+pool_wait_exit() {
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$1" 2>/dev/null || wait "$1" 2>/dev/null || true
+}
+
 # pool_stop_nodes [NAME...]: SIGTERM to each heartbeat (it checks out and
 # stops its distccd), then waits up to 10 s for each to exit.
 pool_stop_nodes() {
-	local n pid
+	local n
 	[ $# -gt 0 ] || set -- "${POOL_NAMES[@]}"
 	for n; do
 		kill -TERM "${POOL_PID[$n]}" 2>/dev/null || true
 	done
 	for n; do
-		pid=${POOL_PID[$n]}
-		for _ in $(seq 100); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		wait "$pid" 2>/dev/null || true
+		pool_wait_exit "${POOL_PID[$n]}" 10
 	done
+}
+
+pool_stop_server() {
+	[ -n "${SERVER_PID:-}" ] || return 0
+	kill -TERM "$SERVER_PID" 2>/dev/null || return 0
+	pool_wait_exit "$SERVER_PID" 10
 }
 
 # pool_client NAME PROJECT KEY CORES: a machine that builds but lends no
@@ -140,6 +157,7 @@ pool_client() {
 	} >"$dir/client.conf"
 }
 
+# pool_run NAME command...: runs command as NAME's user of dcc.
 pool_run() {
 	local dir=$T/$1
 	shift
@@ -219,7 +237,7 @@ pool_exit() {
 	set +eu
 	pool_stop_nodes
 	[ ${#POOL_WHITELIST[@]} -eq 0 ] || rm -f "${POOL_WHITELIST[@]}"
-	[ -n "$SERVER_PID" ] && stop_server
+	pool_stop_server
 	pool_sanitizer_reports && [ "$rc" = 0 ] && rc=1
 	(exit "$rc")
 	cleanup
