@@ -217,6 +217,55 @@ void	store_metrics(struct buf *);
 void	hosts_reply_init(struct hosts_reply *);
 void	hosts_reply_free(struct hosts_reply *);
 
+/* store.c — the registry's internals, for view.c and sweep.c. Use them
+ * only between store_lock() and store_unlock(). */
+struct project;
+struct node {
+	struct project *proj;
+	struct node *hnext;		/* hash chain */
+	size_t	 idx;			/* in proj->nodes */
+	char	 id[NODE_ID_LEN + 1];
+	char	 addr[ADDR_MAX_LEN];
+	int	 port, cores, nice, legacy;
+	double	 load[3];
+	char	*hostname, *owner, *version, *compilers;
+	int64_t	 first_seen, last_seen;	/* wall clock, seconds */
+	double	 seen;			/* monotonic; < 0: not since start */
+	int	 online;		/* as last reported */
+	long	 cache_idx;		/* its entry in proj->cache, or -1 */
+};
+
+struct project {
+	struct project *next;
+	int64_t	 id;
+	char	 name[NAME_MAX_LEN + 1];
+	char	 key[KEY_HEX_LEN + 1];	/* "" for open projects */
+	int64_t	 created;
+	struct node **nodes;
+	size_t	 n, cap;
+	struct node **tab;		/* hash of nodes by id */
+	size_t	 tabsize;
+	struct host_entry *cache;	/* online members, sorted */
+	size_t	 ncache, cachecap;
+	struct host_lines lines;	/* the cache, rendered */
+	double	 cache_built;
+	int	 cache_valid;
+	struct history hist;
+	int	 hist_threads, hist_nodes;
+	int64_t	 hist_t;
+};
+void	store_lock(void);
+void	store_unlock(void);
+struct project *store_projects(void);
+size_t	store_nprojects(void);
+const struct server_config *store_config(void);
+struct project *store_find(const char *);
+int	store_node_online(const struct node *, double);
+void	store_project_counts(const struct project *, double, int *, int *);
+void	store_node_remove(struct node *);
+int	store_db_usable(double, char *);
+enum store_result store_db_result(int, double);
+
 /* metrics.c — counters; the registry adds its gauges. */
 enum checkin_result { CR_OK, CR_INVALID, CR_UNAUTHORIZED, CR_NOT_FOUND, CR_ERROR, CR_MAX };
 void	metrics_request(int);

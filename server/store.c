@@ -16,43 +16,6 @@
 
 #include "server.h"
 
-struct project;
-
-struct node {
-	struct project *proj;
-	struct node *hnext;		/* hash chain */
-	size_t	 idx;			/* in proj->nodes */
-	char	 id[NODE_ID_LEN + 1];
-	char	 addr[ADDR_MAX_LEN];
-	int	 port, cores, nice, legacy;
-	double	 load[3];
-	char	*hostname, *owner, *version, *compilers;
-	int64_t	 first_seen, last_seen;	/* wall clock, seconds */
-	double	 seen;			/* monotonic; < 0: not since start */
-	int	 online;		/* as last reported */
-	long	 cache_idx;		/* its entry in proj->cache, or -1 */
-};
-
-struct project {
-	struct project *next;
-	int64_t	 id;
-	char	 name[NAME_MAX_LEN + 1];
-	char	 key[KEY_HEX_LEN + 1];	/* "" for open projects */
-	int64_t	 created;
-	struct node **nodes;
-	size_t	 n, cap;
-	struct node **tab;		/* hash of nodes by id */
-	size_t	 tabsize;
-	struct host_entry *cache;	/* online members, sorted */
-	size_t	 ncache, cachecap;
-	struct host_lines lines;	/* the cache, rendered */
-	double	 cache_built;
-	int	 cache_valid;
-	struct history hist;
-	int	 hist_threads, hist_nodes;
-	int64_t	 hist_t;
-};
-
 #define CACHE_MAX_AGE	1.0	/* seconds a sorted host list is reused */
 #define BUSY_BACKOFF	1.0	/* seconds to fail fast after SQLITE_BUSY */
 
@@ -61,18 +24,41 @@ static const struct server_config *cfg;
 static struct project *projects;
 static size_t nprojects;
 static double busy_until;
-static double last_purge;
 
-static void
-lock_store(void)
+/* Takes the registry lock: every registry call holds it, and view.c and
+ * sweep.c hold it around their walks. */
+void
+store_lock(void)
 {
 	pthread_mutex_lock(&lock);
 }
 
-static void
-unlock_store(void)
+/* Releases the registry lock. */
+void
+store_unlock(void)
 {
 	pthread_mutex_unlock(&lock);
+}
+
+/* The first project of the registry (they are linked by `next`). */
+struct project *
+store_projects(void)
+{
+	return projects;
+}
+
+/* How many projects there are. */
+size_t
+store_nprojects(void)
+{
+	return nprojects;
+}
+
+/* The configuration the registry was opened with. */
+const struct server_config *
+store_config(void)
+{
+	return cfg;
 }
 
 static size_t
@@ -85,8 +71,9 @@ id_hash(const char *id)
 	return (size_t)h;
 }
 
-static struct project *
-project_find(const char *name)
+/* The project named name, or NULL. */
+struct project *
+store_find(const char *name)
 {
 	struct project *p;
 
@@ -193,8 +180,9 @@ node_free(struct node *n)
 	free(n);
 }
 
-static void
-node_remove(struct node *n)
+/* Unlinks and frees a node (the caller has deleted its row). */
+void
+store_node_remove(struct node *n)
 {
 	struct project *p = n->proj;
 	struct node **np;
@@ -239,21 +227,25 @@ project_remove(struct project *p)
 	project_free(p);
 }
 
-static int
-node_online(const struct node *n, double now)
+/* True when the node checked in within its ttl (legacy_ttl for the
+ * predecessor's clients) before monotonic time now. */
+int
+store_node_online(const struct node *n, double now)
 {
 	return n->seen >= 0 &&
 	    now - n->seen <= (n->legacy ? cfg->legacy_ttl : cfg->ttl);
 }
 
-static void
-project_counts(const struct project *p, double now, int *nodes, int *threads)
+/* Counts a project's online nodes and their cores. */
+void
+store_project_counts(const struct project *p, double now, int *nodes,
+    int *threads)
 {
 	size_t i;
 
 	*nodes = *threads = 0;
 	for (i = 0; i < p->n; i++)
-		if (node_online(p->nodes[i], now)) {
+		if (store_node_online(p->nodes[i], now)) {
 			(*nodes)++;
 			*threads += p->nodes[i]->cores;
 		}
@@ -283,7 +275,7 @@ cache_update(struct project *p, double now)
 	for (i = 0; i < p->n; i++) {
 		n = p->nodes[i];
 		n->cache_idx = -1;
-		if (!node_online(n, now))
+		if (!store_node_online(n, now))
 			continue;
 		e = &p->cache[total++];
 		memset(e, 0, sizeof(*e));
@@ -346,7 +338,7 @@ static struct project *
 project_for(const char *name, const struct store_auth *a,
     enum store_result *res, char *err)
 {
-	struct project *p = project_find(name);
+	struct project *p = store_find(name);
 
 	if (p == NULL) {
 		seterr(err, "no project '%s'", name);
@@ -361,8 +353,8 @@ project_for(const char *name, const struct store_auth *a,
 
 /* Maps a db.c status onto a registry result, and opens the fail-fast window
  * after a busy database so one locked file cannot queue every request. */
-static enum store_result
-db_result(int rc, double now)
+enum store_result
+store_db_result(int rc, double now)
 {
 	if (rc == DB_OK)
 		return ST_OK;
@@ -373,8 +365,9 @@ db_result(int rc, double now)
 	return rc == DB_EXISTS ? ST_EXISTS : ST_ERROR;
 }
 
-static int
-db_usable(double now, char *err)
+/* False (with err set) during the fail-fast window after a busy database. */
+int
+store_db_usable(double now, char *err)
 {
 	if (now < busy_until) {
 		seterr(err, "database busy, try again shortly");
@@ -418,7 +411,7 @@ checkin_locked(struct project *p, const struct checkin *c, const char *addr,
 		return ST_EXISTS;
 	}
 	if (changed) {
-		if (!db_usable(now, err)) {
+		if (!store_db_usable(now, err)) {
 			free(comp);
 			return ST_BUSY;
 		}
@@ -437,7 +430,7 @@ checkin_locked(struct project *p, const struct checkin *c, const char *addr,
 		d.last_seen = wall;
 		if ((rc = db_node_upsert(&d, err)) != DB_OK) {
 			free(comp);
-			return db_result(rc, now) == ST_BUSY ? ST_BUSY : ST_ERROR;
+			return store_db_result(rc, now) == ST_BUSY ? ST_BUSY : ST_ERROR;
 		}
 	}
 	if (n == NULL) {
@@ -459,7 +452,7 @@ checkin_locked(struct project *p, const struct checkin *c, const char *addr,
 		set_str(&n->compilers, comp);
 	}
 	free(comp);
-	was_online = node_online(n, now);
+	was_online = store_node_online(n, now);
 	memcpy(n->load, c->load, sizeof(n->load));
 	n->seen = now;
 	n->last_seen = wall;
@@ -490,10 +483,10 @@ store_checkin(const struct checkin *c, const char *peer,
 		    "from loopback");
 		return ST_INVALID;
 	}
-	lock_store();
+	store_lock();
 	if ((p = project_for(c->project, a, &res, err)) != NULL)
 		res = checkin_locked(p, c, addr, 0, peer_loopback, r, err);
-	unlock_store();
+	store_unlock();
 	return res;
 }
 
@@ -506,23 +499,23 @@ store_checkout(const char *project, const char *node,
 	struct project *p;
 	struct node *n;
 
-	lock_store();
+	store_lock();
 	if ((p = project_for(project, a, &res, err)) == NULL) {
-		unlock_store();
+		store_unlock();
 		return res;
 	}
 	if ((n = node_find(p, node)) == NULL) {
 		seterr(err, "no node %s in project '%s'", node, project);
 		res = ST_NOT_FOUND;
 	} else {
-		if (node_online(n, now_monotonic()))
+		if (store_node_online(n, now_monotonic()))
 			log_info("node %s (%s) left project %s (checked out)",
 			    n->id, n->hostname[0] ? n->hostname : n->addr, p->name);
 		n->seen = -1;
 		n->online = 0;
 		p->cache_valid = 0;
 	}
-	unlock_store();
+	store_unlock();
 	return res;
 }
 
@@ -536,7 +529,7 @@ store_hosts(const char *project, const char *node, int cores, int loopback_ok,
 	struct project *p;
 	const struct node *n = NULL;
 
-	lock_store();
+	store_lock();
 	if ((p = project_for(project, a, &res, err)) != NULL) {
 		if (node != NULL)
 			n = node_find(p, node);
@@ -544,7 +537,7 @@ store_hosts(const char *project, const char *node, int cores, int loopback_ok,
 			cores = n ? n->cores : 2;
 		hosts_for(p, n, cores, loopback_ok, now_monotonic(), r);
 	}
-	unlock_store();
+	store_unlock();
 	return res;
 }
 
@@ -561,15 +554,15 @@ store_project_create(const char *name, int keyed, char *key_out, char *err)
 	key_out[0] = '\0';
 	if (keyed)
 		auth_new_key(key_out);
-	lock_store();
-	if (project_find(name) != NULL) {
+	store_lock();
+	if (store_find(name) != NULL) {
 		seterr(err, "project '%s' exists", name);
 		res = ST_EXISTS;
-	} else if (!db_usable(now, err))
+	} else if (!store_db_usable(now, err))
 		res = ST_BUSY;
 	else if ((rc = db_project_insert(name, keyed ? key_out : NULL, created,
 	    &id, err)) != DB_OK) {
-		res = db_result(rc, now);
+		res = store_db_result(rc, now);
 		if (res == ST_EXISTS)
 			seterr(err, "project '%s' exists", name);
 	} else {
@@ -577,7 +570,7 @@ store_project_create(const char *name, int keyed, char *key_out, char *err)
 		log_info("project %s created (%s)", name, keyed ? "keyed" : "open");
 		res = ST_OK;
 	}
-	unlock_store();
+	store_unlock();
 	return res;
 }
 
@@ -590,23 +583,23 @@ store_project_delete(const char *name, int open_only, char *err)
 	double now = now_monotonic();
 	int rc;
 
-	lock_store();
-	if ((p = project_find(name)) == NULL) {
+	store_lock();
+	if ((p = store_find(name)) == NULL) {
 		seterr(err, "no project '%s'", name);
 		res = ST_NOT_FOUND;
 	} else if (open_only && p->key[0] != '\0') {
 		seterr(err, "project '%s' has a key; delete it with the v1 API",
 		    name);
 		res = ST_FORBIDDEN;
-	} else if (!db_usable(now, err))
+	} else if (!store_db_usable(now, err))
 		res = ST_BUSY;
 	else if ((rc = db_project_delete(p->id, err)) != DB_OK)
-		res = db_result(rc, now);
+		res = store_db_result(rc, now);
 	else {
 		log_info("project %s deleted (%zu nodes)", name, p->n);
 		project_remove(p);
 	}
-	unlock_store();
+	store_unlock();
 	return res;
 }
 
@@ -621,9 +614,9 @@ store_node_delete(const char *id, int open_only, char *err)
 	double now = now_monotonic();
 	int rc = DB_OK, found = 0;
 
-	lock_store();
-	if (!db_usable(now, err)) {
-		unlock_store();
+	store_lock();
+	if (!store_db_usable(now, err)) {
+		store_unlock();
 		return ST_BUSY;
 	}
 	if ((rc = db_begin(err)) != DB_OK)
@@ -644,236 +637,17 @@ store_node_delete(const char *id, int open_only, char *err)
 		    (n = node_find(p, id)) != NULL) {
 			log_info("node %s (%s) expunged from project %s", n->id,
 			    n->hostname[0] ? n->hostname : n->addr, p->name);
-			node_remove(n);
+			store_node_remove(n);
 		}
 out:
 	if (rc != DB_OK)
-		res = db_result(rc, now);
+		res = store_db_result(rc, now);
 	else if (!found) {
 		seterr(err, "no node %s", id);
 		res = ST_NOT_FOUND;
 	}
-	unlock_store();
+	store_unlock();
 	return res;
-}
-
-/* Appends {"projects":[…]} (GET /api/v1/projects). */
-void
-store_projects_json(struct buf *b)
-{
-	struct project *p;
-	double now = now_monotonic();
-	int nodes, threads;
-
-	buf_puts(b, "{\"projects\":[");
-	lock_store();
-	for (p = projects; p; p = p->next) {
-		project_counts(p, now, &nodes, &threads);
-		buf_puts(b, p == projects ? "{\"name\":" : ",{\"name\":");
-		buf_json_str(b, p->name);
-		buf_printf(b, ",\"keyed\":%s,\"nodes_online\":%d,"
-		    "\"threads_online\":%d,\"created\":%lld}",
-		    p->key[0] ? "true" : "false", nodes, threads,
-		    (long long)p->created);
-	}
-	unlock_store();
-	buf_puts(b, "]}\n");
-}
-
-static void
-node_json(struct buf *b, const struct node *n, double now, int64_t wall)
-{
-	buf_puts(b, "{\"id\":\"");
-	buf_puts(b, n->id);
-	buf_puts(b, "\",\"project\":");
-	buf_json_str(b, n->proj->name);
-	buf_puts(b, ",\"hostname\":");
-	buf_json_str(b, n->hostname);
-	buf_puts(b, ",\"owner\":");
-	buf_json_str(b, n->owner);
-	buf_printf(b, ",\"addr\":\"%s\",\"port\":%d,\"cores\":%d,\"nice\":%d,"
-	    "\"load\":[%.2f,%.2f,%.2f],\"version\":", n->addr, n->port,
-	    n->cores, n->nice, n->load[0], n->load[1], n->load[2]);
-	buf_json_str(b, n->version);
-	buf_printf(b, ",\"compilers\":%s,\"legacy\":%s,\"state\":\"%s\","
-	    "\"last_seen\":%lld,\"age\":%lld}", n->compilers,
-	    n->legacy ? "true" : "false",
-	    node_online(n, now) ? "online" : "offline", (long long)n->last_seen,
-	    (long long)(wall - n->last_seen < 0 ? 0 : wall - n->last_seen));
-}
-
-/* Appends {"nodes":[…]} of one project (or all when project is NULL). */
-enum store_result
-store_nodes_json(const char *project, struct buf *b, char *err)
-{
-	struct project *p, *only = NULL;
-	double now = now_monotonic();
-	int64_t wall = (int64_t)now_wall();
-	int first = 1;
-	size_t i;
-
-	lock_store();
-	if (project != NULL && (only = project_find(project)) == NULL) {
-		unlock_store();
-		seterr(err, "no project '%s'", project);
-		return ST_NOT_FOUND;
-	}
-	buf_puts(b, "{\"nodes\":[");
-	for (p = projects; p; p = p->next) {
-		if (only != NULL && p != only)
-			continue;
-		for (i = 0; i < p->n; i++) {
-			if (!first)
-				buf_puts(b, ",");
-			first = 0;
-			node_json(b, p->nodes[i], now, wall);
-		}
-	}
-	unlock_store();
-	buf_puts(b, "]}\n");
-	return ST_OK;
-}
-
-/* Appends a project's pool-size history. */
-enum store_result
-store_history_json(const char *name, struct buf *b, char *err)
-{
-	struct project *p;
-	int64_t wall = (int64_t)now_wall();
-
-	lock_store();
-	if ((p = project_find(name)) == NULL) {
-		unlock_store();
-		seterr(err, "no project '%s'", name);
-		return ST_NOT_FOUND;
-	}
-	buf_puts(b, "{\"project\":");
-	buf_json_str(b, p->name);
-	buf_printf(b, ",\"now\":%lld,\"window\":%d,\"samples\":",
-	    (long long)wall, HISTORY_WINDOW);
-	history_json(&p->hist, wall, b);
-	unlock_store();
-	buf_puts(b, "}\n");
-	return ST_OK;
-}
-
-/* Appends the registry's gauges in Prometheus text format. */
-void
-store_metrics(struct buf *b)
-{
-	struct project *p;
-	double now = now_monotonic();
-	int nodes, threads;
-	struct buf t;
-
-	buf_init(&t);
-	lock_store();
-	buf_printf(b, "# HELP dyndistcc_projects Projects.\n"
-	    "# TYPE dyndistcc_projects gauge\ndyndistcc_projects %zu\n", nprojects);
-	buf_puts(b, "# HELP dyndistcc_nodes_online Nodes seen within ttl, per project.\n"
-	    "# TYPE dyndistcc_nodes_online gauge\n");
-	buf_puts(&t, "# HELP dyndistcc_threads_online Cores of the online nodes, per project.\n"
-	    "# TYPE dyndistcc_threads_online gauge\n");
-	for (p = projects; p; p = p->next) {
-		project_counts(p, now, &nodes, &threads);
-		buf_printf(b, "dyndistcc_nodes_online{project=\"%s\"} %d\n",
-		    p->name, nodes);
-		buf_printf(&t, "dyndistcc_threads_online{project=\"%s\"} %d\n",
-		    p->name, threads);
-	}
-	unlock_store();
-	buf_add(b, t.s, t.len);
-	buf_free(&t);
-}
-
-/* Expunges nodes not seen for purge_after seconds, in one transaction. */
-static void
-purge(int64_t wall, double now)
-{
-	struct project *p;
-	char err[ERR_MAX];
-	size_t i;
-	int rc, any = 0;
-
-	if (cfg->purge_after == 0 || !db_usable(now, err))
-		return;
-	for (p = projects; p && !any; p = p->next)
-		for (i = 0; i < p->n && !any; i++)
-			any = p->nodes[i]->seen < 0 &&
-			    wall - p->nodes[i]->last_seen > cfg->purge_after;
-	if (!any)
-		return;
-	if ((rc = db_begin(err)) != DB_OK)
-		goto bad;
-	for (p = projects; p && rc == DB_OK; p = p->next)
-		for (i = 0; i < p->n && rc == DB_OK; i++)
-			if (p->nodes[i]->seen < 0 &&
-			    wall - p->nodes[i]->last_seen > cfg->purge_after)
-				rc = db_node_delete(p->id, p->nodes[i]->id, err);
-	if (rc == DB_OK && (rc = db_commit(err)) == DB_OK) {
-		for (p = projects; p; p = p->next)
-			for (i = p->n; i-- > 0;)
-				if (p->nodes[i]->seen < 0 && wall -
-				    p->nodes[i]->last_seen > cfg->purge_after) {
-					log_info("node %s expunged from project %s "
-					    "(not seen for %d s)", p->nodes[i]->id,
-					    p->name, cfg->purge_after);
-					node_remove(p->nodes[i]);
-				}
-		return;
-	}
-	db_rollback();
-bad:
-	db_result(rc, now);
-	log_warn("purging old nodes: %s", err);
-}
-
-/* Once a second: notices nodes that stopped checking in, samples the pool
- * size for the history, and now and then purges long-gone nodes. */
-void
-store_sweep(void)
-{
-	struct project *p;
-	struct node *n;
-	double now = now_monotonic();
-	int64_t wall = (int64_t)now_wall();
-	int nodes, threads;
-	size_t i;
-
-	lock_store();
-	for (p = projects; p; p = p->next) {
-		nodes = threads = 0;
-		for (i = 0; i < p->n; i++) {
-			n = p->nodes[i];
-			if (node_online(n, now)) {
-				nodes++;
-				threads += n->cores;
-				n->online = 1;
-			} else if (n->online) {
-				n->online = 0;
-				if (n->seen >= 0)
-					n->seen = -1;
-				p->cache_valid = 0;
-				log_info("node %s (%s) left project %s (no "
-				    "check-in for %d s)", n->id, n->hostname[0] ?
-				    n->hostname : n->addr, p->name,
-				    n->legacy ? cfg->legacy_ttl : cfg->ttl);
-			}
-		}
-		if (threads != p->hist_threads || nodes != p->hist_nodes ||
-		    wall - p->hist_t >= 60) {
-			history_add(&p->hist, wall, threads, nodes);
-			p->hist_threads = threads;
-			p->hist_nodes = nodes;
-			p->hist_t = wall;
-		}
-	}
-	if (now - last_purge >= (cfg->purge_after > 0 && cfg->purge_after < 60 ?
-	    cfg->purge_after : 60)) {
-		last_purge = now;
-		purge(wall, now);
-	}
-	unlock_store();
 }
 
 static void
@@ -929,7 +703,7 @@ load_node(const struct db_node *dn, void *arg)
 	 * empty every host list until the next heartbeats */
 	age = now_wall() - (double)dn->last_seen;
 	n->seen = age >= 0 && age < cfg->ttl ? now - age : -1;
-	n->online = node_online(n, now);
+	n->online = store_node_online(n, now);
 }
 
 /* Opens the database and loads the registry. */
@@ -950,7 +724,6 @@ store_open(const struct server_config *c, char *err)
 	for (p = projects; p; p = p->next)
 		nodes += p->n;
 	log_sys("database %s: %zu projects, %zu nodes", c->db, nprojects, nodes);
-	last_purge = now;
 	return 0;
 }
 
@@ -963,7 +736,7 @@ store_close(void)
 	size_t i;
 	int rc;
 
-	lock_store();
+	store_lock();
 	if ((rc = db_begin(err)) == DB_OK) {
 		for (p = projects; p && rc == DB_OK; p = p->next)
 			for (i = 0; i < p->n && rc == DB_OK; i++)
@@ -983,7 +756,7 @@ store_close(void)
 		project_free(p);
 	}
 	nprojects = 0;
-	unlock_store();
+	store_unlock();
 }
 
 /* True when the database answers. */
@@ -992,9 +765,9 @@ store_ping(void)
 {
 	int ok;
 
-	lock_store();
+	store_lock();
 	ok = db_ping();
-	unlock_store();
+	store_unlock();
 	return ok;
 }
 
@@ -1014,8 +787,8 @@ store_legacy_checkin(const struct legacy_query *q, const char *peer,
 	str_copy(c.version, q->version, sizeof(c.version));
 	c.cores = q->threads;
 	c.port = DISTCC_PORT;
-	lock_store();
-	if ((p = project_find(q->project)) == NULL) {
+	store_lock();
+	if ((p = store_find(q->project)) == NULL) {
 		seterr(err, "no project '%s'", q->project);
 		res = ST_NOT_FOUND;
 	} else if (p->key[0] != '\0') {
@@ -1025,61 +798,6 @@ store_legacy_checkin(const struct legacy_query *q, const char *peer,
 	} else
 		res = checkin_locked(p, &c, peer, 1, addr_is_loopback(peer), r,
 		    err);
-	unlock_store();
+	store_unlock();
 	return res;
-}
-
-/* The predecessor's getProjectList: [{"projectID":1,"name":"p"}], open
- * projects only. */
-void
-store_legacy_projects_json(struct buf *b)
-{
-	struct project *p;
-	int first = 1;
-
-	buf_puts(b, "[");
-	lock_store();
-	for (p = projects; p; p = p->next) {
-		if (p->key[0] != '\0')
-			continue;
-		buf_printf(b, "%s{\"projectID\":%lld,\"name\":", first ? "" : ",",
-		    (long long)p->id);
-		buf_json_str(b, p->name);
-		buf_puts(b, "}");
-		first = 0;
-	}
-	unlock_store();
-	buf_puts(b, "]");
-}
-
-/* The predecessor's getAllHosts, for the nodes of open projects. */
-void
-store_legacy_hosts_json(struct buf *b)
-{
-	struct project *p;
-	const struct node *n;
-	int first = 1, id = 0;
-	size_t i;
-
-	buf_puts(b, "[");
-	lock_store();
-	for (p = projects; p; p = p->next) {
-		if (p->key[0] != '\0')
-			continue;
-		for (i = 0; i < p->n; i++) {
-			n = p->nodes[i];
-			buf_printf(b, "%s{\"hostID\":%d,\"hash\":\"%s\","
-			    "\"ipAddr\":\"%s\",\"projectID\":%lld,\"ownerName\":",
-			    first ? "" : ",", ++id, n->id, n->addr,
-			    (long long)p->id);
-			buf_json_str(b, n->owner);
-			buf_printf(b, ",\"lastContact\":%lld,\"swVersion\":",
-			    (long long)n->last_seen * 1000);
-			buf_json_str(b, n->version);
-			buf_printf(b, ",\"threads\":%d}", n->cores);
-			first = 0;
-		}
-	}
-	unlock_store();
-	buf_puts(b, "]");
 }
