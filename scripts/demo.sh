@@ -76,10 +76,18 @@ api POST /api/v1/projects "{\"name\":\"$PROJECT\"}" >"$T/project.json"
 [ "$STATUS" = 201 ] || fail "creating the project: HTTP $STATUS $(cat "$T/project.json")"
 KEY=$(jq -r .key "$T/project.json")
 
+# One masquerade directory (links named like compilers, pointing at dcc):
+# the developer's builds go through it, and each node reports the
+# compilers it finds there to the panel.
+MASQ=$T/masq
+mkdir -p "$MASQ"
+sh "$top/masquerade/dyndistcc-masquerade" --dir "$MASQ" --dcc "$BIN/dcc" \
+    --no-distccd -q
+
 POOL_UP=1
 i=2
 for n in "${NODES[@]}"; do
-	pool_node "$n" "127.0.0.$i" "$PROJECT" "$KEY" 2
+	pool_node "$n" "127.0.0.$i" "$PROJECT" "$KEY" 2 "masquerade_dir $MASQ"
 	say "$n: dcc-heartbeat + distccd on ${POOL_ADDR[$n]}:${POOL_PORT[$n]}"
 	i=$((i + 1))
 done
@@ -87,15 +95,12 @@ pool_wait_settled 30 "${NODES[@]}" ||
 	fail "the nodes did not all see each other within 30 s"
 
 # The developer's machine: not a node, just dcc with the project's key,
-# one core of its own, and a masquerade directory first on PATH.
+# one core of its own, and the masquerade directory first on PATH.
 pool_client developer "$PROJECT" "$KEY" 1
 dev=$T/developer
-echo "masquerade_dir $dev/masq" >>"$dev/client.conf"
-mkdir -p "$dev/masq"
-sh "$top/masquerade/dyndistcc-masquerade" --dir "$dev/masq" --dcc "$BIN/dcc" \
-    --no-distccd -q
+echo "masquerade_dir $MASQ" >>"$dev/client.conf"
 export DCC_CONFIG=$dev/client.conf XDG_CACHE_HOME=$dev/cache DISTCC_DIR=$dev/distcc
-export PATH=$dev/masq:$BIN:$PATH
+export PATH=$MASQ:$BIN:$PATH
 
 POOL=$(dcc -j)
 say "dcc --show-hosts: $(dcc --show-hosts | tr '\n' ' ')"
