@@ -129,7 +129,7 @@ for n in "${NODES[@]}"; do
 done
 printf '  %-22s %d jobs\n' "this machine:" $((objects - remote))
 printf '  %-22s %s\n' "control panel:" "$PANEL"
-printf '  %-22s %s\n' "API:" "curl -s ${SERVER_URL}/api/v1/nodes?project=$PROJECT | jq"
+printf '  %-22s %s\n' "API:" "curl -s '$SERVER_URL/api/v1/nodes?project=$PROJECT' | jq"
 echo
 if [ "$nowait" = 1 ]; then
 	exit 0
