@@ -86,7 +86,7 @@ printf '   %-44s %7s s   speedup %sx = %s %% of the ideal 5x\n' \
     "$(ratio "$local_s" "$cpp_s")" "$(pct "$(ratio "$local_s" "$cpp_s")" 5)"
 jobs=
 for n in "${nodes[@]}"; do jobs="$jobs $n=$(pool_jobs "$n")"; done
-echo "   remote jobs per node over both pool runs:$jobs"
+echo "   distccd jobs over both pool runs:$jobs (f1 builds; its share runs as localhost)"
 pool_stop_nodes "${nodes[@]}"
 
 echo
@@ -114,4 +114,7 @@ printf '   %-44s %7s s   %sx faster (ideal %sx)\n' "dyndistcc, cores 16, make -j
 printf '   %-44s %7s s   %sx faster (ideal %sx)\n' \
     "tuned (same list, see above):" "$cpp_s" \
     "$(ratio "$plain_s" "$cpp_s")" "$ideal"
+jobs=
+for n in "${nodes[@]}"; do jobs="$jobs $n=$(pool_jobs "$n")"; done
+echo "   distccd jobs over the three runs:$jobs (w1 builds; plain distcc sends it jobs)"
 echo "   load at the end: $(load)"
