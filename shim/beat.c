@@ -28,12 +28,14 @@
 #define SHUTDOWN_GRACE		10.0	/* seconds running jobs get on SIGTERM */
 #define HEARTBEAT_DEFAULT	10
 
-/* A check-in interval with ±10 % jitter, so a hundred machines started
- * together do not beat in step; r is uniform in [0, 1). */
+/* A check-in interval spread over 80–100 % of the heartbeat, so a hundred
+ * machines started together do not beat in step (the same 20 % spread as
+ * ±10 %), yet a member never waits longer than one heartbeat to see a change
+ * of its pool; r is uniform in [0, 1). */
 double
 beat_jitter(int interval, double r)
 {
-	return interval * (0.9 + 0.2 * r);
+	return interval * (0.8 + 0.2 * r);
 }
 
 /* The next retry delay after a failed check-in: 1, 2, 4 … seconds, capped at

@@ -10,12 +10,12 @@
 
 TEST(jitter_bounds)
 {
-	CHECK(beat_jitter(10, 0) >= 9.0 - 1e-9);
-	CHECK(beat_jitter(10, 0.999999) <= 11.0);
-	CHECK(beat_jitter(10, 0.5) > 9.99 && beat_jitter(10, 0.5) < 10.01);
+	CHECK(beat_jitter(10, 0) >= 8.0 - 1e-9);
+	CHECK(beat_jitter(10, 0.999999) <= 10.0);
+	CHECK(beat_jitter(10, 0.5) > 8.99 && beat_jitter(10, 0.5) < 9.01);
 	for (int i = 0; i < 1000; i++) {
 		double j = beat_jitter(30, drand48());
-		CHECK(j >= 27 && j <= 33);
+		CHECK(j >= 24 && j <= 30);
 	}
 }
 
