@@ -10,13 +10,13 @@
 #    dyndistcc's list with each node's real cores. Ideal: 9 rounds of
 #    compiles against 3 (100 jobs over 12 slots, over 48).
 #
-# Each pool is also run "tuned": the same host list handed to distcc with
-# --localslots_cpp=<pool size> and DISTCC_PAUSE_TIME_MSEC=100. distcc takes a
-# cpu_localhost_* lock to preprocess, from the same lock files as the
-# localhost/N compile slots (8 of them unless --localslots_cpp says more),
-# and a distcc that finds no free slot sleeps DISTCC_PAUSE_TIME_MSEC (1000 ms
-# by default) before it looks again; with localhost/N first in the list,
-# both cost whole seconds per round of jobs.
+# Each pool also runs with two distcc settings that dyndistcc does not make
+# today. distcc takes a cpu_localhost_* lock to preprocess, from the same
+# lock files as the localhost/N compile slots (8 of them unless
+# --localslots_cpp says more), and a distcc that finds no free slot sleeps
+# DISTCC_PAUSE_TIME_MSEC (1000 ms by default) before it looks again. With
+# localhost/N first in the list, remote jobs wait on local compiles for
+# their preprocessing, and lose up to a second each time they do.
 #
 # Five machines share this machine's CPUs here, so the preprocessing and
 # the one-line compiles of a whole round of jobs land on 2 CPUs at once;
@@ -60,6 +60,39 @@ for p in five wide; do
 done
 
 load() { cut -d' ' -f1 /proc/loadavg; }
+
+# row LABEL SECONDS BASELINE IDEAL: a time, its speedup over BASELINE, and
+# that speedup's share of IDEAL.
+row() {
+	local r
+	r=$(ratio "$3" "$2")
+	printf '   %-46s %7s s  %5sx = %3s %% of the ideal %sx\n' "$1" "$2" "$r" \
+	    "$(pct "$r" "$4")" "$4"
+}
+
+# variants NAME SLOTS BASELINE IDEAL: builds from node NAME three ways:
+# dyndistcc as it is (make -jSLOTS CC="dcc …"); with DISTCC_PAUSE_TIME_MSEC=100,
+# which dcc passes through; and also with --localslots_cpp=SLOTS in front of
+# the same list, which only plain distcc can be given.
+variants() {
+	local who=$1 slots=$2 base=$3 ideal=$4 s hosts
+	hosts=$(pool_run "$who" dcc --show-hosts | tr '\n' ' ')
+	s=$(seconds compile_in "$who" -j"$slots" CC="dcc $SLEEPCC")
+	row "dyndistcc, make -j$slots (dcc -j):" "$s" "$base" "$ideal"
+	s=$(DISTCC_PAUSE_TIME_MSEC=100 seconds compile_in "$who" -j"$slots" \
+	    CC="dcc $SLEEPCC")
+	row "  + DISTCC_PAUSE_TIME_MSEC=100:" "$s" "$base" "$ideal"
+	s=$(DISTCC_PAUSE_TIME_MSEC=100 seconds compile_in "$who" -j"$slots" \
+	    CC="distcc $SLEEPCC" DISTCC_HOSTS="--localslots_cpp=$slots $hosts")
+	row "  + --localslots_cpp=$slots (same list, distcc):" "$s" "$base" "$ideal"
+}
+
+# node_jobs NAME...: " NAME=jobs" for each node's distccd.
+node_jobs() {
+	local n
+	for n; do printf ' %s=%s' "$n" "$(pool_jobs "$n")"; done
+}
+
 echo "$JOBS compiles of $JOB_SECONDS s each (+ a one-line gcc compile), $(nproc) CPUs here, load $(load)"
 echo
 echo "1. 5 nodes x 4 slots against one machine's make -j4"
@@ -71,22 +104,11 @@ done
 pool_wait_settled 30 "${nodes[@]}" || fail "the 5 nodes did not settle"
 clean
 local_s=$(seconds make -s -C "$T/src" objects -j4 CC="$SLEEPCC")
+printf '   %-46s %7s s\n' "local, make -j4, no distcc:" "$local_s"
 slots=$(pool_run f1 dcc -j)
 assert_eq "$slots" 20 "dcc -j on a node of the 5-node pool"
-pool_s=$(seconds compile_in f1 -j"$slots" CC="dcc $SLEEPCC")
-hosts=$(pool_run f1 dcc --show-hosts | tr '\n' ' ')
-cpp_s=$(DISTCC_PAUSE_TIME_MSEC=100 seconds compile_in f1 -j"$slots" \
-    CC="distcc $SLEEPCC" DISTCC_HOSTS="--localslots_cpp=$slots $hosts")
-speed=$(ratio "$local_s" "$pool_s")
-printf '   %-44s %7s s\n' "local, make -j4:" "$local_s"
-printf '   %-44s %7s s   speedup %sx = %s %% of the ideal 5x\n' \
-    "dyndistcc, make -j$slots (dcc -j):" "$pool_s" "$speed" "$(pct "$speed" 5)"
-printf '   %-44s %7s s   speedup %sx = %s %% of the ideal 5x\n' \
-    "tuned (same list, see above):" "$cpp_s" \
-    "$(ratio "$local_s" "$cpp_s")" "$(pct "$(ratio "$local_s" "$cpp_s")" 5)"
-jobs=
-for n in "${nodes[@]}"; do jobs="$jobs $n=$(pool_jobs "$n")"; done
-echo "   distccd jobs over both pool runs:$jobs (f1 builds; its share runs as localhost)"
+variants f1 "$slots" "$local_s" 5
+echo "   distccd jobs:$(node_jobs "${nodes[@]}") (f1 builds: its share runs as localhost)"
 pool_stop_nodes "${nodes[@]}"
 
 echo
@@ -100,21 +122,10 @@ pool_wait_settled 30 "${nodes[@]}" || fail "the 3 nodes did not settle"
 plain_hosts="127.0.0.2:${POOL_PORT[w1]} 127.0.0.3:${POOL_PORT[w2]} 127.0.0.4:${POOL_PORT[w3]}"
 plain_slots=$(DISTCC_HOSTS=$plain_hosts distcc -j)
 plain_s=$(seconds compile_in w1 -j"$plain_slots" CC="distcc $SLEEPCC" DISTCC_HOSTS="$plain_hosts")
+printf '   %-46s %7s s\n' "plain distcc, 3 names, make -j$plain_slots:" "$plain_s"
 slots=$(pool_run w1 dcc -j)
 assert_eq "$slots" 48 "dcc -j on a node of the 16-slot pool"
-dyn_s=$(seconds compile_in w1 -j"$slots" CC="dcc $SLEEPCC")
-hosts=$(pool_run w1 dcc --show-hosts | tr '\n' ' ')
-cpp_s=$(DISTCC_PAUSE_TIME_MSEC=100 seconds compile_in w1 -j"$slots" \
-    CC="distcc $SLEEPCC" DISTCC_HOSTS="--localslots_cpp=$slots $hosts")
 rounds() { awk -v j=$JOBS -v s="$1" 'BEGIN { r = j / s; print (r == int(r)) ? r : int(r) + 1 }'; }
-ideal=$(ratio "$(rounds "$plain_slots")" "$(rounds "$slots")")
-printf '   %-44s %7s s\n' "plain distcc, 3 names, make -j$plain_slots:" "$plain_s"
-printf '   %-44s %7s s   %sx faster (ideal %sx)\n' "dyndistcc, cores 16, make -j$slots:" \
-    "$dyn_s" "$(ratio "$plain_s" "$dyn_s")" "$ideal"
-printf '   %-44s %7s s   %sx faster (ideal %sx)\n' \
-    "tuned (same list, see above):" "$cpp_s" \
-    "$(ratio "$plain_s" "$cpp_s")" "$ideal"
-jobs=
-for n in "${nodes[@]}"; do jobs="$jobs $n=$(pool_jobs "$n")"; done
-echo "   distccd jobs over the three runs:$jobs (w1 builds; plain distcc sends it jobs)"
+variants w1 "$slots" "$plain_s" "$(ratio "$(rounds "$plain_slots")" "$(rounds "$slots")")"
+echo "   distccd jobs:$(node_jobs "${nodes[@]}") (w1 builds; plain distcc sends it jobs too)"
 echo "   load at the end: $(load)"
