@@ -20,9 +20,10 @@
 #
 # Five machines share this machine's CPUs here, so the preprocessing and
 # the one-line compiles of a whole round of jobs land on 2 CPUs at once;
-# that burst, not the network, is what separates a run from the ideal.
-# Figures are ratios of times measured in this run. JOB_SECONDS (default 4)
-# can be set in the environment; longer jobs hide more of that overhead.
+# that burst, not the network, is what still separates the last row from
+# the ideal. Figures are ratios of times measured in this run (about 5 min
+# in all). JOB_SECONDS (default 4) can be set in the environment; longer
+# jobs hide more of that overhead.
 set -euo pipefail
 TOP=${DYNDISTCC_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$TOP/tests/integration/lib.sh"
