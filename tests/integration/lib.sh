@@ -90,8 +90,10 @@ start_server() {
 	SERVER_PORT=${SERVER_PORT:-$(free_port)}
 	SERVER_DB=${SERVER_DB:-$T/dyndistcc.db}
 	SERVER_URL=http://127.0.0.1:$SERVER_PORT
-	spawn server "$BIN/dyndistcc-server" -d -l 127.0.0.1 -p "$SERVER_PORT" \
-	    --db "$SERVER_DB" "$@"
+	# -f /dev/null: never the machine's /etc/dyndistcc/server.conf (a later
+	# -f in "$@" wins)
+	spawn server "$BIN/dyndistcc-server" -d -f /dev/null -l 127.0.0.1 \
+	    -p "$SERVER_PORT" --db "$SERVER_DB" "$@"
 	SERVER_PID=$SPAWNED_PID
 	wait_until 10 curl -fsS "$SERVER_URL/healthz" ||
 		fail "server did not come up on $SERVER_URL"
