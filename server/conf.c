@@ -41,7 +41,7 @@ conf_defaults(struct server_config *c)
 	memset(c, 0, sizeof(*c));
 	c->listen = xstrdup("0.0.0.0");
 	c->port = 33333;
-	c->db = xstrdup("/var/lib/dyndistcc/dyndistcc.db");
+	c->db = xstrdup("/var/lib/dyndistcc/server/dyndistcc.db");
 	c->admin_token = NULL;
 	c->heartbeat = 10;
 	c->ttl = 30;
