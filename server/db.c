@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sqlite3.h>
@@ -199,9 +200,20 @@ db_open(const char *path, char *err)
 			    "restore it or remove it to start empty", path);
 			return -1;
 		}
-	} else if (errno == ENOENT)
+	} else if (errno == ENOENT) {
+		/* like systemd's StateDirectory=: a first start makes its home */
+		char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+
+		if (slash != NULL && slash != dir) {
+			*slash = '\0';
+			if (mkdir_p(dir, 0750, err) == -1) {
+				free(dir);
+				return -1;
+			}
+		}
+		free(dir);
 		flags |= SQLITE_OPEN_CREATE;
-	else {
+	} else {
 		seterr(err, "%s: %s", path, strerror(errno));
 		return -1;
 	}

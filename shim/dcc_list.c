@@ -177,30 +177,6 @@ dcc_stamp_age(const char *stamp, double now, char *text, size_t size)
 	return now - ((double)st.st_mtim.tv_sec + st.st_mtim.tv_nsec / 1e9);
 }
 
-/* mkdir -p for the cache directory, mode 0700 for what it creates. */
-static int
-make_dirs(const char *dir, char *err)
-{
-	char *p = xstrdup(dir), *s, c;
-	int rc = 0;
-
-	for (s = p + 1; rc == 0; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		c = *s;
-		*s = '\0';
-		if (mkdir(p, 0700) == -1 && errno != EEXIST) {
-			seterr(err, "mkdir %s: %s", p, strerror(errno));
-			rc = -1;
-		}
-		*s = c;
-		if (c == '\0')
-			break;
-	}
-	free(p);
-	return rc;
-}
-
 /* Writes a stamp file in the cache directory: its text, and the time as
  * its mtime. paths->failed stops fetches and their warning for
  * DCC_FAILURE_HOLD s; paths->warned does the same for other warnings.
@@ -212,7 +188,7 @@ dcc_stamp_write(const struct dcc_paths *paths, const char *stamp,
 	char e[ERR_MAX], *line;
 	int rc;
 
-	if (stamp == NULL || make_dirs(paths->cache_dir, e) == -1)
+	if (stamp == NULL || mkdir_p(paths->cache_dir, 0700, e) == -1)
 		return -1;
 	line = xasprintf("%s\n", text);
 	if ((rc = file_write_atomic(stamp, line, strlen(line), 0644, e)) == -1)
@@ -347,7 +323,7 @@ take_lock(const struct dcc_paths *paths, int wait, char *err)
 		seterr(err, "no home directory for a cache");
 		return -1;
 	}
-	if (make_dirs(paths->cache_dir, err) == -1)
+	if (mkdir_p(paths->cache_dir, 0700, err) == -1)
 		return -1;
 	if ((fd = open(paths->lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
 		seterr(err, "%s: %s", paths->lock, strerror(errno));

@@ -98,10 +98,8 @@ nodeid_load(const char *state_dir, char id[NODEID_LEN + 1], char *err)
 	}
 	if ((r = read_id(path, id, err)) <= 0)
 		return r;
-	if (mkdir(state_dir, 0755) == -1 && errno != EEXIST) {
-		seterr(err, "mkdir %s: %s", state_dir, strerror(errno));
+	if (mkdir_p(state_dir, 0755, err) == -1)
 		return -1;
-	}
 	if (nodeid_generate(id, err) == -1)
 		return -1;
 	snprintf(line, sizeof(line), "%s\n", id);

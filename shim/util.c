@@ -255,6 +255,31 @@ fail:
 	return -1;
 }
 
+/* mkdir -p: creates dir and any missing parents with the given mode.
+ * 0 on success (also when it already exists), -1 with err set. */
+int
+mkdir_p(const char *dir, int mode, char *err)
+{
+	char *p = xstrdup(dir), *s, c;
+	int rc = 0;
+
+	for (s = p + 1; rc == 0; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		c = *s;
+		*s = '\0';
+		if (mkdir(p, (mode_t)mode) == -1 && errno != EEXIST) {
+			seterr(err, "mkdir %s: %s", p, strerror(errno));
+			rc = -1;
+		}
+		*s = c;
+		if (c == '\0')
+			break;
+	}
+	free(p);
+	return rc;
+}
+
 /* Reads a whole file of at most max bytes into a new NUL-terminated buffer;
  * the caller frees. NULL with err set on error or when the file is larger. */
 char *

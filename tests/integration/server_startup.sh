@@ -38,8 +38,15 @@ refused "$T/newer.db" "newer"
 mkdir "$T/dir.db"
 rc=0; timeout 10 "$BIN/dyndistcc-server" -d -l 127.0.0.1 -p "$(free_port)" --db "$T/dir.db" >"$T/out" 2>&1 || rc=$?
 [ $rc -ne 0 ] && grep -q '\[ERROR\]' "$T/out" || fail "a directory as database: rc $rc"
-rc=0; timeout 10 "$BIN/dyndistcc-server" -d -l 127.0.0.1 -p "$(free_port)" --db "$T/no/such/dir.db" >"$T/out" 2>&1 || rc=$?
-[ $rc -ne 0 ] && grep -q '\[ERROR\]' "$T/out" || fail "a database in a missing directory: rc $rc"
+: >"$T/plain"
+rc=0; timeout 10 "$BIN/dyndistcc-server" -d -l 127.0.0.1 -p "$(free_port)" --db "$T/plain/x.db" >"$T/out" 2>&1 || rc=$?
+[ $rc -ne 0 ] && grep -q '\[ERROR\]' "$T/out" || fail "a database under a regular file: rc $rc"
+say "a first start creates the database's directory"
+SERVER_DB=$T/state/server/dyndistcc.db start_server
+[ -f "$T/state/server/dyndistcc.db" ] || fail "no database in the new directory"
+[ "$(stat -c %a "$T/state/server")" = 750 ] || fail "database directory mode $(stat -c %a "$T/state/server")"
+stop_server
+unset SERVER_PORT
 
 say "durability: kill -9 while projects are created and nodes check in"
 SERVER_DB=$T/dur.db

@@ -96,8 +96,23 @@ TEST(refuses_bad_files)
 	CHECK_INT(db_open(p, err), -1);
 	CHECK(strstr(err, p) != NULL);
 	unlink(p);
+	/* a missing directory is created, as on a first start */
 	snprintf(p, sizeof(p), "%s/none/x.db", dir);
+	CHECK_INT(db_open(p, err), 0);
+	db_close();
+	CHECK_INT(access(p, F_OK), 0);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/none", dir);
+	rmdir(p);
+	/* one that cannot be a directory is refused */
+	snprintf(p, sizeof(p), "%s/file", dir);
+	f = fopen(p, "w");
+	fclose(f);
+	snprintf(p, sizeof(p), "%s/file/x.db", dir);
 	CHECK_INT(db_open(p, err), -1);
+	CHECK(strstr(err, "Not a directory") != NULL);
+	snprintf(p, sizeof(p), "%s/file", dir);
+	unlink(p);
 }
 
 int
