@@ -57,6 +57,17 @@ printf '# dyndistcc project=fw refresh_after=15 heartbeat=10 ttl=30 pool_threads
     "$now" >"$T/state/hosts"
 check_compile system DCC_DISTCC="$T/fake-distcc"
 hosts_were "localhost/1 127.0.0.9:3700/2"
+grep -qx "DISTCC_PAUSE_TIME_MSEC=100" "$FAKE_OUT" || fail "no 100 ms lock poll by default"
+
+say "a pool wider than distcc's 8 preprocessing slots gets as many, and the user's poll wins"
+printf '# dyndistcc project=fw refresh_after=15 heartbeat=10 ttl=30 pool_threads=17 fetched=%s\nlocalhost/1 127.0.0.9:3700/16\n' \
+    "$now" >"$T/state/hosts"
+check_compile wide DCC_DISTCC="$T/fake-distcc" DISTCC_PAUSE_TIME_MSEC=250
+hosts_were "--localslots_cpp=17 localhost/1 127.0.0.9:3700/16"
+grep -qx "DISTCC_PAUSE_TIME_MSEC=250" "$FAKE_OUT" || fail "the user's DISTCC_PAUSE_TIME_MSEC was changed"
+assert_eq "$(DCC_DISTCC="$T/fake-distcc" "$BIN/dcc" -j)" 17 "dcc -j with the tuned list"
+printf '# dyndistcc project=fw refresh_after=15 heartbeat=10 ttl=30 pool_threads=3 fetched=%s\nlocalhost/1 127.0.0.9:3700/2\n' \
+    "$now" >"$T/state/hosts"
 say "... but not when it is another project's"
 sed -i '1s/project=fw/project=other/' "$T/state/hosts"
 rm -f "$CACHE/failed"
