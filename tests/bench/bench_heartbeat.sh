@@ -63,7 +63,7 @@ stats() {	# name aim_ms values...: min/median/max in seconds and the aim
 }
 echo "heartbeat 10 s, ttl 30 s (server defaults), $rounds rounds"
 stats "start -> in the server's list for A" 10000 "${join_srv[@]}"
-stats "start -> in A's host-list file" 11000 "${join_file[@]}"
+stats "start -> in A's host-list file" 10000 "${join_file[@]}"
 stats "SIGTERM -> gone from the server's list for A" 1000 "${leave_srv[@]}"
-stats "SIGTERM -> gone from A's host-list file" 11000 "${leave_file[@]}"
+stats "SIGTERM -> gone from A's host-list file" 10000 "${leave_file[@]}"
 stats "kill -9 -> gone from the server's list for A" 40000 "$crash_srv"
