@@ -8,6 +8,7 @@
  * A compile with a fresh list reads the config and one or two small files,
  * stats each PATH entry once, and execs; no fork, no JSON, no libcurl.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@ struct dcc {
 	struct client_config	 cfg;
 	const char		*cfg_path;
 	char			 cfg_err[ERR_MAX];	/* empty when it loaded */
+	int			 cfg_private;	/* exists, but not for this user */
 	struct dcc_paths	 paths;
 	struct dcc_list		 list;
 	char			 list_err[ERR_MAX];	/* why it is not fresh */
@@ -46,7 +48,10 @@ usage(FILE *f)
 }
 
 /* Loads the config; a broken one leaves the defaults (plus DCC_*) and a
- * note in d->cfg_err, because a build must not stop over it. */
+ * note in d->cfg_err, because a build must not stop over it. The installed
+ * config holds the project key and is readable by root only: for any other
+ * user that is normal, not an error (d->cfg_private), and dcc lives on the
+ * heartbeat's world-readable list. */
 static void
 setup_config(struct dcc *d)
 {
@@ -56,6 +61,7 @@ setup_config(struct dcc *d)
 	config_defaults(&d->cfg);
 	if (config_load(&d->cfg, d->cfg_path, env == NULL || *env == '\0',
 	    d->cfg_err) == -1) {
+		d->cfg_private = access(d->cfg_path, R_OK) == -1 && errno == EACCES;
 		config_free(&d->cfg);
 		config_defaults(&d->cfg);
 	}
@@ -87,7 +93,10 @@ setup_list(struct dcc *d)
 	int rc;
 
 	dcc_paths_init(&d->paths, &d->cfg);
-	if (d->cfg_err[0] != '\0') {
+	if (d->cfg_private)
+		dcc_debug("%s is not readable by this user (it holds the key): "
+		    "using the heartbeat's list", d->cfg_path);
+	else if (d->cfg_err[0] != '\0') {
 		snprintf(msg, sizeof(msg), "ignoring the config: %s", d->cfg_err);
 		warn_once(d, msg);
 	}
@@ -112,8 +121,9 @@ setup_list(struct dcc *d)
 		snprintf(msg, sizeof(msg), "cannot refresh the host list: %s; "
 		    "using the one from %.0f s ago", err, now - d->list.fetched);
 	else
-		snprintf(msg, sizeof(msg), "cannot get a host list: %s; "
-		    "compiling on this machine only", err);
+		snprintf(msg, sizeof(msg), "cannot get a host list: %s%s; "
+		    "compiling on this machine only", err, d->cfg_private ?
+		    " (the config is root's and the heartbeat wrote no list)" : "");
 	/* dcc_list_refresh recorded the failure: say it once, here */
 	dcc_warn("%s", msg);
 }
@@ -214,6 +224,12 @@ cmd_refresh(struct dcc *d)
 	char err[ERR_MAX];
 
 	setup_config(d);
+	if (d->cfg_private) {
+		fprintf(stderr, "dcc: %s holds the project key and is not readable "
+		    "by this user; the heartbeat refreshes the list (or: sudo dcc "
+		    "--refresh)\n", d->cfg_path);
+		return 1;
+	}
 	if (d->cfg_err[0] != '\0')
 		fprintf(stderr, "dcc: ignoring the config: %s\n", d->cfg_err);
 	dcc_paths_init(&d->paths, &d->cfg);
@@ -253,8 +269,12 @@ cmd_status(struct dcc *d)
 	setup_config(d);
 	dcc_paths_init(&d->paths, &d->cfg);
 	dcc_list_load(&d->list, &d->paths, &d->cfg, now);
-	printf("%-13s %s%s%s\n", "config:", d->cfg_path,
-	    d->cfg_err[0] != '\0' ? ": IGNORED: " : "", d->cfg_err);
+	if (d->cfg_private)
+		printf("%-13s %s: not readable by this user (it holds the key); "
+		    "the heartbeat's list is used\n", "config:", d->cfg_path);
+	else
+		printf("%-13s %s%s%s\n", "config:", d->cfg_path,
+		    d->cfg_err[0] != '\0' ? ": IGNORED: " : "", d->cfg_err);
 	printf("%-13s %s\n", "server:", d->cfg.server ? d->cfg.server : "(none)");
 	printf("%-13s %s\n", "project:", d->cfg.project ? d->cfg.project : "(none)");
 	printf("%-13s %s\n", "key:", d->cfg.key ? "set" : "(none)");

@@ -114,3 +114,31 @@ assert_eq "$rc" 100 "dcc with no arguments"
 rc=0; DCC_DISTCC=/nonexistent "$BIN/dcc" no-such-compiler-xyz -c a.c 2>"$T/err.out" || rc=$?
 assert_eq "$rc" 101 "neither distcc nor the compiler"
 assert_contains "$(cat "$T/err.out")" "no-such-compiler-xyz" "message"
+
+say "a user who may not read the config (it holds the key) builds quietly on the heartbeat's list"
+# The list must be at the default state_dir, since this user cannot read the
+# config that names another: bind it there in a mount namespace of our own.
+chmod 0711 "$T"
+chmod 0755 "$T/state"
+mkdir "$T/user"
+cp a.c local.o "$T/fake-distcc" "$T/user/"
+chown -R nobody "$T/user"
+install -m 0600 "$T/client.conf" "$T/private.conf"
+printf '# dyndistcc project=fw refresh_after=15 heartbeat=10 ttl=30 pool_threads=3 fetched=%s\nlocalhost/1 127.0.0.9:3700/2\n' \
+    "$(date +%s)" >"$T/state/hosts"
+chmod 0644 "$T/state/hosts"
+made=0
+[ -d /var/lib/dyndistcc ] || { mkdir -p /var/lib/dyndistcc; made=1; }
+as_user() {	# command...: as nobody, with the heartbeat's list in place
+	unshare -m sh -c 'mount --bind "$0" /var/lib/dyndistcc && exec "$@"' \
+	    "$T/state" runuser -u nobody -- env -C "$T/user" HOME="$T/user" \
+	    DCC_CONFIG="$T/private.conf" DCC_DISTCC="$T/user/fake-distcc" \
+	    FAKE_OUT="$T/user/fake.out" "$@"
+}
+rc=0; as_user "$BIN/dcc" gcc -O2 -c a.c -o a.o 2>"$T/user.err" || rc=$?
+[ $made -eq 1 ] && rmdir /var/lib/dyndistcc
+assert_eq "$rc" 0 "the user's compile"
+cmp "$T/user/a.o" "$T/user/local.o" || fail "the user's object differs"
+assert_eq "$(cat "$T/user.err")" "" "stderr of the user's compile"
+grep -qx "DISTCC_HOSTS=localhost/1 127.0.0.9:3700/2" "$T/user/fake.out" ||
+    fail "the user's compile did not use the heartbeat's list: $(cat "$T/user/fake.out")"
