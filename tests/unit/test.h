@@ -7,6 +7,7 @@
 #ifndef DYNDISTCC_TEST_H
 #define DYNDISTCC_TEST_H
 
+#include <ftw.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -54,6 +55,25 @@ static const char *test_current;
 		    a_ ? a_ : "(null)", b_ ? b_ : "(null)");		\
 	}								\
 } while (0)
+
+static int
+test_rmtree_one(const char *path, const struct stat *st, int flag,
+    struct FTW *ftw)
+{
+	(void)st; (void)flag; (void)ftw;
+	return remove(path);
+}
+
+/* rm -rf dir, for a test's temp dir; a failure is a failed check. */
+static inline void
+test_rmtree(const char *dir)
+{
+	test_checks++;
+	if (nftw(dir, test_rmtree_one, 16, FTW_DEPTH | FTW_PHYS) != 0) {
+		test_failures++;
+		fprintf(stderr, "could not remove %s\n", dir);
+	}
+}
 
 static inline int
 test_summary(void)

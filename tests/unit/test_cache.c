@@ -111,11 +111,6 @@ main(void)
 	RUN(roundtrip);
 	RUN(refuses_to_write_junk);
 	RUN(rejects_corrupt_files);
-	{
-		char *cmd = xasprintf("rm -rf '%s'", dir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "could not remove %s\n", dir);
-		free(cmd);
-	}
+	test_rmtree(dir);
 	return test_summary();
 }

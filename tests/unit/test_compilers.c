@@ -117,16 +117,12 @@ TEST(missing_directory)
 int
 main(void)
 {
-	char cmd[128];
-
 	snprintf(dir, sizeof(dir), "/tmp/test_compilers.XXXXXX");
 	if (mkdtemp(dir) == NULL)
 		return 1;
 	RUN(search_path);
 	RUN(probe);
 	RUN(missing_directory);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		return 1;
+	test_rmtree(dir);
 	return test_summary();
 }

@@ -164,11 +164,6 @@ main(void)
 	RUN(missing_file);
 	RUN(env_overrides);
 	RUN(valid_name);
-	{
-		char *cmd = xasprintf("rm -rf '%s'", dir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "could not remove %s\n", dir);
-		free(cmd);
-	}
+	test_rmtree(dir);
 	return test_summary();
 }

@@ -109,11 +109,6 @@ main(void)
 	RUN(clean_path_drops_masquerade_dir);
 	RUN(clean_path_drops_dirs_holding_this_binary);
 	RUN(find_program);
-	{
-		char *cmd = xasprintf("rm -rf '%s'", dir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "could not remove %s\n", dir);
-		free(cmd);
-	}
+	test_rmtree(dir);
 	return test_summary();
 }

@@ -228,11 +228,6 @@ main(void)
 	RUN(refresh_is_one_at_a_time);
 	RUN(unusable_cache_dir);
 	RUN(local_cores);
-	{
-		char *cmd = xasprintf("rm -rf '%s'", dir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "could not remove %s\n", dir);
-		free(cmd);
-	}
+	test_rmtree(dir);
 	return test_summary();
 }

@@ -70,8 +70,6 @@ TEST(damaged_file_is_an_error)
 int
 main(void)
 {
-	char cmd[128];
-
 	snprintf(dir, sizeof(dir), "/tmp/test_nodeid.XXXXXX");
 	if (mkdtemp(dir) == NULL)
 		return 1;
@@ -79,8 +77,6 @@ main(void)
 	RUN(generate_is_random);
 	RUN(created_once);
 	RUN(damaged_file_is_an_error);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		return 1;
+	test_rmtree(dir);
 	return test_summary();
 }

@@ -118,8 +118,6 @@ TEST(affinity_is_honoured)
 int
 main(void)
 {
-	char cmd[128];
-
 	snprintf(root, sizeof(root), "/tmp/test_sysinfo.XXXXXX");
 	if (mkdtemp(root) == NULL)
 		return 1;
@@ -128,8 +126,6 @@ main(void)
 	RUN(cgroup_v1);
 	RUN(machine_facts);
 	RUN(affinity_is_honoured);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	if (system(cmd) != 0)
-		return 1;
+	test_rmtree(root);
 	return test_summary();
 }
