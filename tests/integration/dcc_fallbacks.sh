@@ -121,7 +121,8 @@ say "a user who may not read the config (it holds the key) builds quietly on the
 chmod 0711 "$T"
 chmod 0755 "$T/state"
 mkdir "$T/user"
-cp a.c local.o "$T/fake-distcc" "$T/user/"
+# The user's own copy of dcc: the build dir may sit where nobody cannot go.
+cp a.c local.o "$T/fake-distcc" "$BIN/dcc" "$T/user/"
 chown -R nobody "$T/user"
 install -m 0600 "$T/client.conf" "$T/private.conf"
 printf '# dyndistcc project=fw refresh_after=15 heartbeat=10 ttl=30 pool_threads=3 fetched=%s\nlocalhost/1 127.0.0.9:3700/2\n' \
@@ -135,7 +136,7 @@ as_user() {	# command...: as nobody, with the heartbeat's list in place
 	    DCC_CONFIG="$T/private.conf" DCC_DISTCC="$T/user/fake-distcc" \
 	    FAKE_OUT="$T/user/fake.out" "$@"
 }
-rc=0; as_user "$BIN/dcc" gcc -O2 -c a.c -o a.o 2>"$T/user.err" || rc=$?
+rc=0; as_user "$T/user/dcc" gcc -O2 -c a.c -o a.o 2>"$T/user.err" || rc=$?
 [ $made -eq 1 ] && rmdir /var/lib/dyndistcc
 assert_eq "$rc" 0 "the user's compile"
 cmp "$T/user/a.o" "$T/user/local.o" || fail "the user's object differs"
