@@ -55,12 +55,10 @@ demo_stop() {
 	pool_stop_server
 	say "server stopped, $T removed"
 }
+# Replaces pool.bash's exit hook (lib.sh's cleanup runs it, then stops the rest).
 pool_exit() {
-	set +eu
 	trap - INT TERM
 	demo_stop
-	(exit "$1")
-	cleanup
 }
 trap 'exit 0' INT TERM
 # Job control puts every process we start into a process group of its own,

@@ -8,7 +8,7 @@ dcc_setup
 # whitelisted for distccd under a name no other test uses.
 CROSS=arm-dcctest$$-eabi-gcc
 WHITELIST=/usr/lib/distcc/$CROSS
-trap 'rc=$?; rm -f "$WHITELIST"; (exit $rc); cleanup' EXIT
+at_exit 'rm -f "$WHITELIST"'
 mkdir -p "$T/cross"
 printf '#!/bin/sh\nexec gcc "$@"\n' >"$T/cross/$CROSS"
 chmod 0755 "$T/cross" "$T/cross/$CROSS"

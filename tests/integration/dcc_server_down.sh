@@ -48,7 +48,7 @@ dcc --refresh >/dev/null
 build fresh-again
 BASE=$SECS
 kill -STOP "$SERVER_PID"
-trap 'rc=$?; kill -CONT "$SERVER_PID" 2>/dev/null; (exit $rc); cleanup' EXIT
+at_exit 'kill -CONT "$SERVER_PID" 2>/dev/null'
 rm -f "$CACHE/failed"
 make_stale "$CACHE/hosts"
 build hanging

@@ -20,10 +20,10 @@ command -v ip >/dev/null || fail "ip (iproute2) is not installed"
 ip netns add "$P-br" 2>"$T/netns.err" ||
 	fail "ip netns is not available here: $(cat "$T/netns.err")"
 
-# At exit: nodes check out, then everything still running in our
-# namespaces (server, distccds) is stopped and the namespaces removed.
+# At exit (before pool.bash's pool_exit, which then finds nothing left to
+# stop and scans the logs for sanitizer reports): nodes check out, then
+# everything still running in our namespaces is stopped and they are removed.
 netns_exit() {
-	set +eu
 	pool_stop_nodes
 	pool_stop_server
 	local ns pids
@@ -34,12 +34,8 @@ netns_exit() {
 	for ns in "${ALL_NS[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
-	local rc=$1
-	pool_sanitizer_reports && [ "$rc" = 0 ] && rc=1
-	(exit "$rc")
-	cleanup
 }
-trap 'netns_exit $?' EXIT
+at_exit netns_exit
 
 say "namespaces $P-*: bridge and 4 hosts on $NET.0/24"
 ip -n "$P-br" link add br0 type bridge

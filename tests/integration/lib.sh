@@ -10,9 +10,22 @@ TOP=${DYNDISTCC_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 BIN=${DYNDISTCC_BUILD:-$TOP/build}
 T=$(mktemp -d "${TMPDIR:-/tmp}/dyndistcc-$(basename "$0" .sh).XXXXXX")
 PIDS=()
+AT_EXIT=()
+
+# at_exit COMMAND: a shell command for cleanup to run before it stops the
+# spawned processes (the last registered runs first), with errexit off. It
+# may set EXIT_RC=1 to fail a scenario that had passed. Scenarios add their
+# own steps here rather than replacing the EXIT trap.
+at_exit() { AT_EXIT=("$1" ${AT_EXIT[@]+"${AT_EXIT[@]}"}); }
 
 cleanup() {
-	local rc=$? pid
+	EXIT_RC=$?
+	set +eu
+	local rc pid step
+	for step in "${AT_EXIT[@]}"; do
+		eval "$step"
+	done
+	rc=$EXIT_RC
 	for pid in "${PIDS[@]}"; do
 		kill -TERM "$pid" 2>/dev/null || true
 	done

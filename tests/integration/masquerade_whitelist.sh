@@ -29,9 +29,9 @@ if [ "${DYNDISTCC_IN_NS:-}" != 1 ]; then
 		done
 		cp -a "$T/wl-saved/." "$WL/"
 	}
-	trap 'rc=$?; set +e; restore_wl; (exit $rc); cleanup' EXIT
+	at_exit restore_wl
 fi
-[ -z "${DYNDISTCC_OUTER_T:-}" ] || trap 'rc=$?; rm -rf "$DYNDISTCC_OUTER_T"; set +e; (exit $rc); cleanup' EXIT
+[ -z "${DYNDISTCC_OUTER_T:-}" ] || at_exit 'rm -rf "$DYNDISTCC_OUTER_T"'
 
 TOOL=$TOP/masquerade/dyndistcc-masquerade
 mkdir -p "$T/cross" "$T/home" "$T/distcc"

@@ -230,17 +230,13 @@ EOF
 }
 
 # At exit, stop the nodes while the server still answers, so they check out
-# and stop their distccds; then lib.sh's cleanup stops the rest. cleanup
-# reads the exit status from $?, so it is handed back that way.
+# and stop their distccds; then lib.sh's cleanup stops the rest. A sanitizer
+# report in any log fails the scenario (EXIT_RC).
 pool_exit() {
-	local rc=$1
-	set +eu
 	pool_stop_nodes
 	[ ${#POOL_WHITELIST[@]} -eq 0 ] || rm -f "${POOL_WHITELIST[@]}"
 	pool_stop_server
-	pool_sanitizer_reports && [ "$rc" = 0 ] && rc=1
-	(exit "$rc")
-	cleanup
+	pool_sanitizer_reports && EXIT_RC=1
 }
 
 # pool_sanitizer_reports: prints the ASan/UBSan reports in $T's logs (the
@@ -256,4 +252,4 @@ pool_sanitizer_reports() {
 	done
 	return $found
 }
-trap 'pool_exit $?' EXIT
+at_exit pool_exit

@@ -59,7 +59,7 @@ server_alive() { kill -0 "$SERVER_PID" 2>/dev/null; }
 netns_setup() {
 	NS=dyndistcc-$$-$RANDOM
 	ip netns add "$NS" || fail "cannot create a network namespace"
-	trap 'rc=$?; ip netns del "$NS" 2>/dev/null; (exit $rc); cleanup' EXIT
+	at_exit 'ip netns del "$NS" 2>/dev/null'
 	ip netns exec "$NS" ip link set lo up
 	ip netns exec "$NS" ip link add v0 type veth peer name v1
 	ip netns exec "$NS" ip addr add 10.77.0.1/24 dev v0
