@@ -16,7 +16,6 @@
 
 static const char *log_prog = "dyndistcc";
 static int log_verbose;
-static int log_fd = STDERR_FILENO;
 
 /* Prints a message to stderr and exits with status 1. For programming errors
  * and allocation failure only; everything else reports through err buffers. */
@@ -150,13 +149,6 @@ log_init(const char *prog, int verbose)
 	log_verbose = verbose;
 }
 
-/* Sends log lines to fd instead of stderr. */
-void
-log_set_file(int fd)
-{
-	log_fd = fd;
-}
-
 static const char *const log_tags[] = {
 	[LOG_SYS] = "SYS", [LOG_INFO] = "INFO", [LOG_WARN] = "WARN",
 	[LOG_ERROR] = "ERROR", [LOG_DEBUG] = "DEBUG",
@@ -188,7 +180,7 @@ log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	if (n >= sizeof(line) - 1)
 		n = sizeof(line) - 2;
 	line[n++] = '\n';
-	if (write(log_fd, line, n) < 0) {
+	if (write(STDERR_FILENO, line, n) < 0) {
 		/* nowhere left to report it */
 	}
 }

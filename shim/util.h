@@ -36,7 +36,6 @@ void seterr(char *, const char *, ...) ATTR_PRINTF(2, 3);
 size_t str_copy(char *, const char *, size_t);
 int str_to_long(const char *, long, long, long *);
 void log_init(const char *, int);
-void log_set_file(int);
 void log_msg(enum log_level, const char *, ...) ATTR_PRINTF(2, 3);
 void log_vmsg(enum log_level, const char *, va_list) ATTR_PRINTF(2, 0);
 int file_write_atomic(const char *, const void *, size_t, int, char *);
