@@ -172,6 +172,6 @@ uninstall:
 	$(Q)sh scripts/install-files.sh -u "$(BUILD)" "$(DESTDIR)" "$(PREFIX)" "$(SYSCONFDIR)" "$(UNITDIR)"
 
 clean:
-	rm -rf build build-san build-fuzz tests/browser/node_modules/.cache
+	rm -rf build build-san build-fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
