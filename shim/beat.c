@@ -239,8 +239,12 @@ checkin(struct beat *b)
 		b->last_hosts = xstrdup(hl.distcc_hosts);
 	}
 	write_lists(b, &hl);
-	distccd_allow(&b->distccd, hl.members, hl.nmembers);
+	if (b->cfg.manage_distccd)
+		distccd_allow(&b->distccd, hl.members, hl.nmembers);
 	b->next_checkin = now + beat_jitter(b->heartbeat, drand48());
+	log_debug("checked in: %zu member%s, %d threads; next in %.1f s",
+	    hl.nmembers, hl.nmembers == 1 ? "" : "s", hl.pool_threads,
+	    b->next_checkin - now);
 	hostlist_free(&hl);
 	return 0;
 }
@@ -302,8 +306,9 @@ reap(struct beat *b)
 }
 
 /* Blocks the signals the loop handles (and SIGPIPE) and opens a signalfd
- * for them; call it before anything forks, so no signal is lost before the
- * loop runs. Children unblock everything before exec. 0, or -1 with err. */
+ * for them; call it before distccd starts and before the daemon detaches
+ * (both keep the mask and the fd), so no signal is lost before the loop
+ * runs. Children unblock everything before exec. 0, or -1 with err. */
 int
 beat_signals(struct beat *b, char *err)
 {

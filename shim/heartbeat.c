@@ -27,8 +27,16 @@ static const struct option options[] = {
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: dcc-heartbeat [-dnv] [-f config] [--once] "
-	    "[--help] [--version]\n");
+	fprintf(f,
+	    "usage: dcc-heartbeat [-dnv] [-f config] [--once]\n"
+	    "       dcc-heartbeat --help | --version\n"
+	    "\n"
+	    "  -d, --foreground  stay in the foreground (for systemd)\n"
+	    "  -n, --check       check the config and exit\n"
+	    "  -f, --config F    the config file (default %s)\n"
+	    "      --once        check in once, write the host list, exit\n"
+	    "  -v, --verbose     log each check-in and distccd decision\n",
+	    CLIENT_CONFIG_PATH);
 }
 
 /* Detaches from the terminal: stdin and stdout go to /dev/null; stderr, where
@@ -94,13 +102,11 @@ main(int argc, char **argv)
 		rc = 0;
 		goto out;
 	}
-	if (!once && !foreground && daemonize(err) == -1) {
-		log_error("%s", err);
-		config_free(&cfg);
-		goto out;
-	}
+	/* Everything that can fail at start fails before the detach, so the
+	 * exit status tells (daemon(3) keeps the signal mask and signalfd). */
 	if (beat_init(&b, &cfg, path, err) == -1 ||
-	    (!once && beat_signals(&b, err) == -1))
+	    (!once && beat_signals(&b, err) == -1) ||
+	    (!once && !foreground && daemonize(err) == -1))
 		log_error("%s", err);
 	else if (once) {
 		if ((rc = beat_once(&b, err) == 0 ? 0 : 1) != 0)

@@ -1,4 +1,5 @@
-/* Unit tests for shim/beat.c: jitter stays within ±10 %, retries back off
+/* Unit tests for shim/beat.c: jitter stays within 80-100 % of the
+ * heartbeat, retries back off
  * to the heartbeat and no further, a config needs server and project. */
 #include <stdio.h>
 #include <stdlib.h>
