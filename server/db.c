@@ -40,6 +40,9 @@ static const char *const migrations[] = {
 	"  last_seen INTEGER NOT NULL,"
 	"  PRIMARY KEY (project_id, id)) WITHOUT ROWID;"
 	"CREATE INDEX nodes_by_id ON nodes(id);",
+	/* 2: a node offline at shutdown (checked out, or silent) stays offline
+	 * after a restart, whatever its last_seen */
+	"ALTER TABLE nodes ADD COLUMN gone INTEGER NOT NULL DEFAULT 0;",
 };
 
 enum {
@@ -61,9 +64,10 @@ static const char *const statements[S_MAX] = {
 	    " port = excluded.port, cores = excluded.cores, nice = excluded.nice,"
 	    " hostname = excluded.hostname, owner = excluded.owner,"
 	    " version = excluded.version, compilers = excluded.compilers,"
-	    " legacy = excluded.legacy, last_seen = excluded.last_seen",
+	    " legacy = excluded.legacy, last_seen = excluded.last_seen, gone = 0",
 	[S_NODE_DELETE] = "DELETE FROM nodes WHERE project_id = ? AND id = ?",
-	[S_NODE_TOUCH] = "UPDATE nodes SET last_seen = ? WHERE project_id = ? AND id = ?",
+	[S_NODE_TOUCH] = "UPDATE nodes SET last_seen = ?, gone = ?"
+	    " WHERE project_id = ? AND id = ?",
 };
 
 static sqlite3 *db;
@@ -323,7 +327,7 @@ db_load(void (*project_cb)(const struct db_project *, void *),
 		return fail(rc, "loading projects", err);
 	rc = sqlite3_prepare_v2(db, "SELECT project_id, id, addr, port, cores,"
 	    " nice, hostname, owner, version, compilers, legacy, first_seen,"
-	    " last_seen FROM nodes", -1, &st, NULL);
+	    " last_seen, gone FROM nodes", -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return fail(rc, "loading nodes", err);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -340,6 +344,7 @@ db_load(void (*project_cb)(const struct db_project *, void *),
 		n.legacy = sqlite3_column_int(st, 10);
 		n.first_seen = sqlite3_column_int64(st, 11);
 		n.last_seen = sqlite3_column_int64(st, 12);
+		n.gone = sqlite3_column_int(st, 13);
 		node_cb(&n, arg);
 	}
 	sqlite3_finalize(st);
@@ -410,15 +415,18 @@ db_node_delete(int64_t project_id, const char *id, char *err)
 	return run(st, "delete node", err);
 }
 
-/* Records when a node was last seen (written on shutdown, not per beat). */
+/* Records when a node was last seen and whether it is offline (written on
+ * shutdown, not per beat). */
 int
-db_node_touch(int64_t project_id, const char *id, int64_t last_seen, char *err)
+db_node_touch(int64_t project_id, const char *id, int64_t last_seen, int gone,
+    char *err)
 {
 	sqlite3_stmt *st = stmts[S_NODE_TOUCH];
 
 	sqlite3_bind_int64(st, 1, last_seen);
-	sqlite3_bind_int64(st, 2, project_id);
-	sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, gone != 0);
+	sqlite3_bind_int64(st, 3, project_id);
+	sqlite3_bind_text(st, 4, id, -1, SQLITE_STATIC);
 	return run(st, "touch node", err);
 }
 

@@ -160,6 +160,7 @@ struct db_node {
 	const char *id, *addr, *hostname, *owner, *version, *compilers;
 	int	port, cores, nice, legacy;
 	int64_t	first_seen, last_seen;
+	int	gone;			/* offline at the last shutdown */
 };
 struct db_project {
 	int64_t	id;
@@ -180,7 +181,7 @@ int	db_node_delete(int64_t, const char *, char *);
 int	db_begin(char *);
 int	db_commit(char *);
 void	db_rollback(void);
-int	db_node_touch(int64_t, const char *, int64_t, char *);
+int	db_node_touch(int64_t, const char *, int64_t, int, char *);
 
 /* store.c — the registry: projects and nodes in memory, written through. */
 enum store_result {

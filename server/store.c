@@ -700,9 +700,11 @@ load_node(const struct db_node *dn, void *arg)
 	n->first_seen = dn->first_seen;
 	n->last_seen = dn->last_seen;
 	/* keep the node's age across a restart, so a clean restart does not
-	 * empty every host list until the next heartbeats */
+	 * empty every host list until the next heartbeats; a node that was
+	 * offline (checked out) at shutdown stays offline */
 	age = now_wall() - (double)dn->last_seen;
-	n->seen = age >= 0 && age < cfg->ttl ? now - age : -1;
+	n->seen = !dn->gone && age >= 0 &&
+	    age < (n->legacy ? cfg->legacy_ttl : cfg->ttl) ? now - age : -1;
 	n->online = store_node_online(n, now);
 }
 
@@ -741,7 +743,8 @@ store_close(void)
 		for (p = projects; p && rc == DB_OK; p = p->next)
 			for (i = 0; i < p->n && rc == DB_OK; i++)
 				rc = db_node_touch(p->id, p->nodes[i]->id,
-				    p->nodes[i]->last_seen, err);
+				    p->nodes[i]->last_seen,
+				    !store_node_online(p->nodes[i], now_monotonic()), err);
 		if (rc == DB_OK)
 			rc = db_commit(err);
 		if (rc != DB_OK)

@@ -98,3 +98,27 @@ assert_eq "$(jq -r ".nodes[] | select(.id==\"$N\") | [.addr, .port, .cores, .hos
     "$(printf '127.0.0.77\t3999\t12\tkeeper\tonline')" "node after a clean restart"
 api GET /api/v1/projects/fw/hosts "" "$FW" >/dev/null
 assert_contains "$(jq -r .distcc_hosts "$T/api.body")" "127.0.0.77:3999/12" "hosts after a clean restart"
+
+say "... but a node that checked out stays offline across it"
+G=$(node_id 501)
+checkin fw "$G" 6 "$FW" '"addr":"127.0.0.78"'
+api POST /api/v1/checkout "{\"project\":\"fw\",\"node\":\"$G\"}" "$FW" >/dev/null
+assert_eq "$STATUS" 200 "check-out"
+stop_server
+start_server
+call GET /api/v1/nodes?project=fw
+assert_eq "$(jq -r ".nodes[] | select(.id==\"$G\") | .state" <<<"$out")" offline "checked-out node after a restart"
+api GET /api/v1/projects/fw/hosts "" "$FW" >/dev/null
+assert_not_contains "$(jq -r .distcc_hosts "$T/api.body")" "127.0.0.78" "hosts after a restart"
+
+say "... and an old client's node, seen longer ago than ttl, comes back (legacy_ttl)"
+stop_server
+start_server --heartbeat 1 --ttl 2
+create_project legacyp open
+curl -fsS "$SERVER_URL/api/checkin?hash=oldclient&project=legacyp&username=u&swVersion=0.0.6&threads=3" >/dev/null ||
+    fail "legacy check-in"
+sleep 3
+stop_server
+start_server --heartbeat 1 --ttl 2
+call GET /api/v1/nodes?project=legacyp
+assert_eq "$(jq -r '.nodes[0].state' <<<"$out")" online "legacy node 3 s after its check-in, ttl 2"

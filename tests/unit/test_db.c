@@ -10,7 +10,7 @@
 
 static char dir[64], path[128];
 static int projects_seen, nodes_seen;
-static char last_node[64];
+static char last_node[128];
 
 static void
 on_project(const struct db_project *p, void *arg)
@@ -25,15 +25,16 @@ on_node(const struct db_node *n, void *arg)
 {
 	(void)arg;
 	nodes_seen++;
-	snprintf(last_node, sizeof(last_node), "%s %s:%d/%d", n->id, n->addr,
-	    n->port, n->cores);
+	snprintf(last_node, sizeof(last_node), "%s %s:%d/%d seen %lld%s", n->id,
+	    n->addr, n->port, n->cores, (long long)n->last_seen,
+	    n->gone ? " gone" : "");
 }
 
 static struct db_node
 node(int64_t project, const char *id, int cores)
 {
 	struct db_node n = { project, id, "10.0.0.1", "h", "o", "1", "[]",
-	    3632, cores, 0, 0, 1, 2 };
+	    3632, cores, 0, 0, 1, 2, 0 };
 	return n;
 }
 
@@ -58,7 +59,7 @@ TEST(schema_and_rows)
 	CHECK(db_node_upsert(&n, err) != DB_OK);	/* foreign key */
 	CHECK_INT(db_project_delete(os, err), DB_OK);	/* cascades */
 	CHECK_INT(db_begin(err), DB_OK);
-	CHECK_INT(db_node_touch(fw, "0123456789abcdef0123456789abcdef", 99, err), DB_OK);
+	CHECK_INT(db_node_touch(fw, "0123456789abcdef0123456789abcdef", 99, 1, err), DB_OK);
 	CHECK_INT(db_commit(err), DB_OK);
 	db_close();
 
@@ -67,7 +68,8 @@ TEST(schema_and_rows)
 	CHECK_INT(db_load(on_project, on_node, NULL, err), DB_OK);
 	CHECK_INT(projects_seen, 1);
 	CHECK_INT(nodes_seen, 1);
-	CHECK_STR(last_node, "0123456789abcdef0123456789abcdef 10.0.0.1:3632/16");
+	/* the touch wrote both last_seen and the offline mark */
+	CHECK_STR(last_node, "0123456789abcdef0123456789abcdef 10.0.0.1:3632/16 seen 99 gone");
 	CHECK_INT(db_begin(err), DB_OK);
 	CHECK_INT(db_node_delete(fw, "0123456789abcdef0123456789abcdef", err), DB_OK);
 	db_rollback();					/* undone */
@@ -76,6 +78,12 @@ TEST(schema_and_rows)
 	nodes_seen = 0;
 	CHECK_INT(db_load(on_project, on_node, NULL, err), DB_OK);
 	CHECK_INT(nodes_seen, 1);
+	/* a new check-in (upsert) clears the offline mark */
+	n = node(fw, "0123456789abcdef0123456789abcdef", 16);
+	CHECK_INT(db_node_upsert(&n, err), DB_OK);
+	nodes_seen = 0;
+	CHECK_INT(db_load(on_project, on_node, NULL, err), DB_OK);
+	CHECK(strstr(last_node, " gone") == NULL);
 	db_close();
 }
 
