@@ -5,8 +5,8 @@
  * named explicitly (dcc_exec.c). Whatever goes wrong, it ends in a compile:
  * on this machine alone if it must.
  *
- * A compile with a fresh list reads the config and one or two small files,
- * stats each PATH entry once, and execs; no fork, no JSON, no libcurl.
+ * A compile with a fresh list reads the config and the list, stats each
+ * PATH entry, and execs; no fork, no JSON, no libcurl.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -117,7 +117,10 @@ setup_list(struct dcc *d)
 		    "old list" : "local machine only");
 		return;
 	}
-	if (d->list.source != SOURCE_NONE)
+	if (d->list.source != SOURCE_NONE && d->cfg_private)
+		snprintf(msg, sizeof(msg), "the heartbeat's host list is %.0f s "
+		    "old (is dcc-heartbeat running?); using it", now - d->list.fetched);
+	else if (d->list.source != SOURCE_NONE)
 		snprintf(msg, sizeof(msg), "cannot refresh the host list: %s; "
 		    "using the one from %.0f s ago", err, now - d->list.fetched);
 	else
@@ -161,11 +164,9 @@ tune_for_pool(char *hosts)
 	long pool = hostlist_threads(hosts);
 	char *tuned;
 
-	if (getenv("DISTCC_PAUSE_TIME_MSEC") == NULL)
-		setenv("DISTCC_PAUSE_TIME_MSEC", "100", 0);
-	if (pool <= DISTCC_LOCALSLOTS_CPP || strncmp(hosts, "localhost", 9) != 0 ||
-	    strchr(hosts, ' ') == NULL)
-		return hosts;	/* distcc's default is enough, or all is local */
+	setenv("DISTCC_PAUSE_TIME_MSEC", "100", 0);	/* unless the user's */
+	if (pool <= DISTCC_LOCALSLOTS_CPP || strchr(hosts, ' ') == NULL)
+		return hosts;	/* distcc's default is enough, or one host only */
 	tuned = xasprintf("--localslots_cpp=%ld %s", pool, hosts);
 	free(hosts);
 	return tuned;

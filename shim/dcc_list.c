@@ -177,6 +177,24 @@ dcc_stamp_age(const char *stamp, double now, char *text, size_t size)
 	return now - ((double)st.st_mtim.tv_sec + st.st_mtim.tv_nsec / 1e9);
 }
 
+/* Is the server on hold (it failed less than DCC_FAILURE_HOLD s ago)? Then
+ * says so in err. The stamp's text is read only for the debug output, so a
+ * build with the server down pays one stat per compile. */
+static int
+on_hold(const struct dcc_paths *paths, char *err)
+{
+	char why[ERR_MAX] = "";
+	double age;
+
+	age = dcc_stamp_age(paths->failed, now_wall(),
+	    dcc_verbose() ? why : NULL, sizeof(why));
+	if (age < 0 || age >= DCC_FAILURE_HOLD)
+		return 0;
+	seterr(err, "not asking the server: it failed %.1f s ago%s%s%s", age,
+	    *why ? " (" : "", why, *why ? ")" : "");
+	return 1;
+}
+
 /* Writes a stamp file in the cache directory: its text, and the time as
  * its mtime. paths->failed stops fetches and their warning for
  * DCC_FAILURE_HOLD s; paths->warned does the same for other warnings.
@@ -358,15 +376,12 @@ dcc_list_refresh(struct dcc_list *list, const struct dcc_paths *paths,
     const struct client_config *cfg, int force, char *err)
 {
 	struct hostlist hl;
-	char why[ERR_MAX], e[ERR_MAX];
-	double age;
+	char e[ERR_MAX];
+	double now;
 	int fd;
 
-	if (!force && (age = dcc_stamp_age(paths->failed, now_wall(), why,
-	    sizeof(why))) >= 0 && age < DCC_FAILURE_HOLD) {
-		seterr(err, "not asking the server: it failed %.1f s ago (%s)", age, why);
+	if (!force && on_hold(paths, err))
 		return 0;
-	}
 	if ((fd = take_lock(paths, force, e)) == -1) {
 		if (e[0] != '\0')
 			seterr(err, "cannot refresh: %s", e);
@@ -374,16 +389,14 @@ dcc_list_refresh(struct dcc_list *list, const struct dcc_paths *paths,
 			seterr(err, "another dcc is refreshing the list");
 		return 0;
 	}
-	/* Under the lock: did a refresh finish while we were getting here? */
-	if (!force && take_cache(list, paths->user_hosts, SOURCE_USER, cfg,
-	    now_wall()) &&
-	    dcc_list_fresh(list, now_wall())) {
+	/* Under the lock: did another dcc refresh, or fail, meanwhile? */
+	now = now_wall();
+	if (!force && take_cache(list, paths->user_hosts, SOURCE_USER, cfg, now) &&
+	    dcc_list_fresh(list, now)) {
 		close(fd);
 		return 1;
 	}
-	if (!force && (age = dcc_stamp_age(paths->failed, now_wall(), why,
-	    sizeof(why))) >= 0 && age < DCC_FAILURE_HOLD) {
-		seterr(err, "not asking the server: it failed %.1f s ago (%s)", age, why);
+	if (!force && on_hold(paths, err)) {
 		close(fd);
 		return 0;
 	}

@@ -27,11 +27,12 @@ dcc_note_init(void)
 		note_fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 }
 
-/* Is DCC_VERBOSE set? */
+/* Does debug output go anywhere (DCC_VERBOSE or DCC_LOG)? Lets callers
+ * skip work whose only use is a dcc_debug line. */
 int
 dcc_verbose(void)
 {
-	return note_verbose;
+	return note_verbose || note_fd != -1;
 }
 
 /* One line, "dcc[pid]: message\n", in a single write(2) so lines from a

@@ -33,10 +33,15 @@ check_compile() {	# WHAT [env...]: dcc gcc -O2 -c a.c must equal local.o
 }
 
 say "a normal compile hands distcc the server's list and passes DISTCC_* on"
+# A member, so the server's list differs from dcc's local fallback; it
+# checks out after this case, as the later cases expect no members.
+checkin_node 127.0.0.8 3700 2
 check_compile normal DCC_DISTCC="$T/fake-distcc" DISTCC_FOO=bar DISTCC_HOSTS=bogus
 assert_contains "$(cat "$FAKE_OUT")" "argv: gcc -O2 -c a.c -o a.o" "distcc argv"
 assert_contains "$(cat "$FAKE_OUT")" "DISTCC_FOO=bar" "passed through"
-hosts_were localhost/1
+hosts_were "localhost/1 127.0.0.8:3700/2"
+api POST /api/v1/checkout "{\"project\":\"fw\",\"node\":\"$(printf 127.0.0.8:3700 | md5sum | cut -c1-32)\"}" "$KEY" >/dev/null
+assert_eq "$STATUS" 200 "check-out"
 [ -s "$CACHE/hosts" ] || fail "no user cache written"
 
 say "corrupt caches: the user's and the system's"
