@@ -4,7 +4,7 @@
  *   /api/checkin?hash=H&project=P&username=U&swVersion=0.0.6&threads=8
  * Only open projects (created without a key) are served; the mutations
  * need the admin rights of v1. Unlike the predecessor, every error is a
- * 4xx (wget then keeps the old hosts file) and a repeated parameter is an
+ * 4xx or 5xx (wget then keeps the old hosts file) and a repeated parameter is an
  * error, not a silent pick.
  */
 #include <ctype.h>
