@@ -152,7 +152,8 @@ export async function startServer({ heartbeat = 1, ttl = 3, token = randomBytes(
 	const port = await freePort();
 	const bin = path.join(BUILD, 'dyndistcc-server');
 	assert(fs.existsSync(bin), `${bin} exists (run make first)`);
-	const args = ['-d', '-l', '127.0.0.1', '-p', String(port),
+	// -f /dev/null: never the machine's own /etc/dyndistcc/server.conf
+	const args = ['-f', '/dev/null', '-d', '-l', '127.0.0.1', '-p', String(port),
 	    '--db', path.join(dir, 'dyndistcc.db'), '--admin-token', token,
 	    '--heartbeat', String(heartbeat), '--ttl', String(ttl)];
 	const url = `http://127.0.0.1:${port}`;

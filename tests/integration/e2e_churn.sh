@@ -7,7 +7,7 @@
 #                   file within one heartbeat;
 #   kill -9:        gone from each member's file within ttl + one heartbeat;
 #   new node:       in each member's file within one heartbeat.
-# Heartbeats have ±10 % jitter and this machine is shared, so each bound gets
+# This machine is shared, so each bound gets
 # SLACK seconds on top.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pool.bash"

@@ -13,7 +13,7 @@ REMOTE=http://10.77.0.1:33333
 SERVER_DB=$T/a.db
 
 start_ns_server() {	# start_ns_server [args...]
-	spawn "server$#" ip netns exec "$NS" "$BIN/dyndistcc-server" -d -l 0.0.0.0 \
+	spawn "server$#" ip netns exec "$NS" "$BIN/dyndistcc-server" -f /dev/null -d -l 0.0.0.0 \
 	    -p 33333 --db "$SERVER_DB" "$@"
 	SERVER_PID=$SPAWNED_PID
 	wait_until 10 curl -fsS "$LOOP/healthz" || fail "server did not start"

@@ -104,7 +104,7 @@ assert_eq "$(db_rows "SELECT count(*) FROM sqlite_master WHERE name IN ('nodes',
 
 say "D15: IPv6 and v4-mapped peers, :port, limits, shutdown"
 P6=$(free_port)
-spawn server6 "$BIN/dyndistcc-server" -d -l :: -p "$P6" --db "$T/v6.db"
+spawn server6 "$BIN/dyndistcc-server" -f /dev/null -d -l :: -p "$P6" --db "$T/v6.db"
 wait_until 10 curl -fsS "http://[::1]:$P6/healthz" || fail "no IPv6 server"
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -d '{"name":"six"}' "http://[::1]:$P6/api/v1/projects")
 assert_eq "$code" 201 "admin from ::1"
