@@ -2,7 +2,6 @@
  * auth.c — join keys: generated from the kernel's random source, compared
  * in constant time.
  */
-#include <sys/random.h>
 
 #include <errno.h>
 #include <string.h>
@@ -13,26 +12,10 @@
 void
 auth_new_key(char *out)
 {
-	static const char hex[] = "0123456789abcdef";
-	unsigned char raw[KEY_HEX_LEN / 2];
-	size_t got = 0;
-	ssize_t n;
-	int i;
+	char err[ERR_MAX];
 
-	while (got < sizeof(raw)) {
-		n = getrandom(raw + got, sizeof(raw) - got, 0);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			fatal("getrandom: %s", strerror(errno));
-		}
-		got += (size_t)n;
-	}
-	for (i = 0; i < (int)sizeof(raw); i++) {
-		out[2 * i] = hex[raw[i] >> 4];
-		out[2 * i + 1] = hex[raw[i] & 15];
-	}
-	out[KEY_HEX_LEN] = '\0';
+	if (random_hex(out, KEY_HEX_LEN / 2, err) == -1)
+		fatal("%s", err);
 }
 
 /* True when the secret `want` equals the presented `got`. The time taken

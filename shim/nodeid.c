@@ -33,26 +33,7 @@ nodeid_valid(const char *s)
 int
 nodeid_generate(char id[NODEID_LEN + 1], char *err)
 {
-	static const char hex[] = "0123456789abcdef";
-	unsigned char raw[NODEID_LEN / 2];
-	size_t got = 0, i;
-
-	while (got < sizeof(raw)) {
-		ssize_t r = getrandom(raw + got, sizeof(raw) - got, 0);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			seterr(err, "getrandom: %s", strerror(errno));
-			return -1;
-		}
-		got += (size_t)r;
-	}
-	for (i = 0; i < sizeof(raw); i++) {
-		id[2 * i] = hex[raw[i] >> 4];
-		id[2 * i + 1] = hex[raw[i] & 15];
-	}
-	id[NODEID_LEN] = '\0';
-	return 0;
+	return random_hex(id, NODEID_LEN / 2, err);
 }
 
 /* Reads path into id; 0, 1 when the file does not exist, -1 on a bad file. */

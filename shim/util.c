@@ -1,6 +1,7 @@
 /*
  * util.c — allocation, errors, logging, small string and file helpers.
  */
+#include <sys/random.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -245,6 +246,38 @@ fail:
 		close(fd);
 	unlink(tmp);
 	return -1;
+}
+
+/* Writes nbytes random bytes from getrandom(2) to out as 2 * nbytes
+ * lowercase hex digits and a NUL (keys, node ids). 0, or -1 with err set. */
+int
+random_hex(char *out, size_t nbytes, char *err)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char raw[64];
+	size_t got = 0, i;
+
+	if (nbytes > sizeof(raw)) {
+		seterr(err, "random_hex: %zu bytes asked, %zu at most", nbytes,
+		    sizeof(raw));
+		return -1;
+	}
+	while (got < nbytes) {
+		ssize_t r = getrandom(raw + got, nbytes - got, 0);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			seterr(err, "getrandom: %s", strerror(errno));
+			return -1;
+		}
+		got += (size_t)r;
+	}
+	for (i = 0; i < nbytes; i++) {
+		out[2 * i] = hex[raw[i] >> 4];
+		out[2 * i + 1] = hex[raw[i] & 15];
+	}
+	out[2 * nbytes] = '\0';
+	return 0;
 }
 
 /* mkdir -p: creates dir and any missing parents with the given mode.

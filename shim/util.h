@@ -40,6 +40,7 @@ void log_msg(enum log_level, const char *, ...) ATTR_PRINTF(2, 3);
 void log_vmsg(enum log_level, const char *, va_list) ATTR_PRINTF(2, 0);
 int file_write_atomic(const char *, const void *, size_t, int, char *);
 int mkdir_p(const char *, int, char *);
+int random_hex(char *, size_t, char *);
 char *file_read(const char *, size_t, size_t *, char *);
 double now_monotonic(void);
 double now_wall(void);

@@ -66,6 +66,39 @@ TEST(file_write_atomic_roundtrip)
 	rmdir(dir);
 }
 
+TEST(random_hex_digits)
+{
+	char a[33], b[33], err[ERR_MAX], big[200];
+	size_t i;
+
+	CHECK_INT(random_hex(a, 16, err), 0);
+	CHECK_INT(random_hex(b, 16, err), 0);
+	CHECK_INT(strlen(a), 32);
+	for (i = 0; i < 32; i++)
+		CHECK(strchr("0123456789abcdef", a[i]) != NULL);
+	CHECK(strcmp(a, b) != 0);
+	CHECK_INT(random_hex(big, 65, err), -1);
+}
+
+TEST(mkdir_p_makes_parents)
+{
+	char dir[] = "/tmp/test_util_mk.XXXXXX", path[96], err[ERR_MAX];
+	struct stat st;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/a/b/c", dir);
+	CHECK_INT(mkdir_p(path, 0750, err), 0);
+	CHECK_INT(stat(path, &st), 0);
+	CHECK(S_ISDIR(st.st_mode));
+	CHECK_INT(mkdir_p(path, 0750, err), 0);		/* exists: fine */
+	snprintf(path, sizeof(path), "%s/a/b/c/f", dir);
+	fclose(fopen(path, "w"));
+	snprintf(path, sizeof(path), "%s/a/b/c/f/g", dir);
+	CHECK_INT(mkdir_p(path, 0750, err), -1);	/* under a file */
+	CHECK(strstr(err, "mkdir") != NULL);
+	test_rmtree(dir);
+}
+
 TEST(xasprintf_formats)
 {
 	char *s = xasprintf("%s/%d", "localhost", 4);
@@ -82,5 +115,7 @@ main(void)
 	RUN(seterr_formats_and_accepts_null);
 	RUN(file_write_atomic_roundtrip);
 	RUN(xasprintf_formats);
+	RUN(random_hex_digits);
+	RUN(mkdir_p_makes_parents);
 	return test_summary();
 }
