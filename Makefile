@@ -13,9 +13,6 @@
 VERSION    := 1.0.0
 PREFIX     ?= /usr/local
 DESTDIR    ?=
-BINDIR      = $(PREFIX)/bin
-SBINDIR     = $(PREFIX)/sbin
-MANDIR      = $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 UNITDIR    ?= /lib/systemd/system
 

@@ -66,6 +66,3 @@ netns_setup() {
 	ip netns exec "$NS" ip link set v0 up
 	ip netns exec "$NS" ip link set v1 up
 }
-
-# ns_curl ARGS...: curl from inside the namespace.
-ns_curl() { ip netns exec "$NS" curl "$@"; }
