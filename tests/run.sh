@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs dyndistcc's tests and prints one PASS/FAIL line per test, then
-# "N passed, N failed". Logs are kept only for failures, in <build>/test-logs/.
+# Runs dyndistcc's tests and prints one PASS/FAIL/SKIP line per test, then
+# "N passed, N failed" (", N skipped" when a test exited 77: it cannot run
+# on this machine, and its last line says why). Logs are kept only for
+# failures, in <build>/test-logs/.
 #
 #   tests/run.sh --build build [--san-build build-san] [--only unit|integration|browser]
 #                [--filter REGEX]
@@ -21,7 +23,7 @@ case $build in /*) ;; *) build=$top/$build ;; esac
 [ -n "$san" ] && case $san in /*) ;; *) san=$top/$san ;; esac
 logs=$build/test-logs
 rm -rf "$logs" && mkdir -p "$logs"
-passed=0 failed=0 failures=()
+passed=0 failed=0 skipped=0 failures=()
 
 # Every test finds the programs here; integration tests source lib.sh.
 export DYNDISTCC_BUILD=$build DYNDISTCC_TOP=$top
@@ -40,6 +42,10 @@ run_one() {	# name timeout command...
 	if [ $rc -eq 0 ]; then
 		printf 'PASS %-44s %6ss\n' "$name" "$secs"
 		passed=$((passed + 1))
+		rm -f "$log"
+	elif [ $rc -eq 77 ]; then	# the test cannot run here, and says why
+		printf 'SKIP %-44s %6ss  (%s)\n' "$name" "$secs" "$(tail -n 1 "$log")"
+		skipped=$((skipped + 1))
 		rm -f "$log"
 	else
 		[ $rc -eq 124 ] && echo "(timed out after ${limit}s)" >>"$log"
@@ -75,5 +81,9 @@ if [ -z "$only" ] || [ "$only" = browser ]; then
 fi
 
 [ $failed -gt 0 ] && printf 'failed: %s\n' "${failures[*]}"
-echo "$passed passed, $failed failed"
+if [ $skipped -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
 [ $failed -eq 0 ] && [ $passed -gt 0 ]

@@ -9,7 +9,7 @@
 if [ "${1:-}" != inner ]; then
 	mkdir -p "$T/probe/lower" "$T/probe/upper" "$T/probe/work" "$T/probe/merged"
 	unshare -m --propagation private mount -t overlay overlay -o "lowerdir=$T/probe/lower,upperdir=$T/probe/upper,workdir=$T/probe/work" \
-	    "$T/probe/merged" 2>/dev/null || { say "no mount namespaces or overlayfs here: skipped"; exit 0; }
+	    "$T/probe/merged" 2>/dev/null || { say "no mount namespaces or overlayfs here: skipped"; exit 77; }
 	start_server
 	api POST /api/v1/projects '{"name":"fw"}' >"$T/project.json"
 	assert_eq "$STATUS" 201 "create project"
