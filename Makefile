@@ -9,8 +9,12 @@
 #   make clean
 #   V=1                  show full command lines
 #   SANITIZE=1           build with -fsanitize=address,undefined (into build-san/)
+#   WERROR=              without -Werror (make check and CI keep it; packagers
+#                        building with another compiler may want it off)
 
-VERSION    := 1.0.0
+# The one place the version is written: the programs, the man pages and the
+# masquerade tool get it from here.
+VERSION    := 1.1.0
 PREFIX     ?= /usr/local
 DESTDIR    ?=
 SYSCONFDIR ?= /etc
@@ -21,7 +25,8 @@ CC         ?= cc
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lmicrohttpd -lsqlite3 -lcurl -lcjson)
 
-WARN   := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
+WERROR ?= -Werror
+WARN   := -Wall -Wextra $(WERROR) -Wshadow -Wpointer-arith -Wstrict-prototypes \
           -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
 CFLAGS ?= -O2 -g
 ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -DDYNDISTCC_VERSION='"$(VERSION)"' \
@@ -55,17 +60,43 @@ SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o) $(BUILD)/server/assets.o
 SHIM_OBJ   := $(SHIM_SRC:%.c=$(BUILD)/%.o)
 WWW        := $(sort $(wildcard server/www/*))
 
-PROGS      := $(BUILD)/dyndistcc-server $(BUILD)/dcc $(BUILD)/dcc-heartbeat
+PROGS      := $(BUILD)/dyndistcc-server $(BUILD)/dcc $(BUILD)/dcc-heartbeat \
+              $(BUILD)/dyndistcc-masquerade
+MAN_SRC    := shim/dcc.1 shim/dcc-heartbeat.8 server/dyndistcc-server.8 \
+              masquerade/dyndistcc-masquerade.8
+MANS       := $(addprefix $(BUILD)/man/,$(notdir $(MAN_SRC)))
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all check check-unit check-integration check-browser unit bench demo \
-        fuzz install uninstall clean deps
+        fuzz install uninstall clean deps version FORCE
 .DELETE_ON_ERROR:
 
-all: $(PROGS)
+all: $(PROGS) $(MANS)
 
-$(BUILD)/%.o: %.c
+# The version goes into the scripts and man pages as they are copied to the
+# build directory; their sources say @VERSION@.
+$(BUILD)/dyndistcc-masquerade: masquerade/dyndistcc-masquerade Makefile
+	$(call say,GEN,$@)
+	@mkdir -p $(@D)
+	$(Q)sed 's/@VERSION@/$(VERSION)/g' $< >$@.tmp && chmod 0755 $@.tmp && mv $@.tmp $@
+
+$(BUILD)/man/%: Makefile
+	$(call say,GEN,$@)
+	@mkdir -p $(@D)
+	$(Q)sed 's/@VERSION@/$(VERSION)/g' $(filter %/$*,$(MAN_SRC)) >$@.tmp && mv $@.tmp $@
+
+$(MANS): $(MAN_SRC)
+
+# Objects depend on the flags they were built with (the version is one), so
+# a changed flag rebuilds them.
+FLAGS_FILE := $(BUILD)/.cflags
+$(FLAGS_FILE): FORCE
+	@mkdir -p $(@D)
+	@echo '$(CC) $(ALL_CFLAGS)' | cmp -s - $@ || echo '$(CC) $(ALL_CFLAGS)' >$@
+FORCE:
+
+$(BUILD)/%.o: %.c $(FLAGS_FILE)
 	$(call say,CC,$<)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -77,7 +108,7 @@ $(BUILD)/server/assets.c: $(WWW) server/www-embed.sh
 	@mkdir -p $(@D)
 	$(Q)sh server/www-embed.sh $(WWW) > $@
 
-$(BUILD)/server/assets.o: $(BUILD)/server/assets.c
+$(BUILD)/server/assets.o: $(BUILD)/server/assets.c $(FLAGS_FILE)
 	$(call say,CC,$<)
 	$(Q)$(CC) $(ALL_CFLAGS) -Iserver -c -o $@ $<
 
@@ -101,7 +132,7 @@ $(BUILD)/dcc-heartbeat: $(BUILD)/shim/heartbeat.o $(BUILD)/libshim.a
 	$(call say,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h $(BUILD)/libserver.a $(BUILD)/libshim.a
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h $(BUILD)/libserver.a $(BUILD)/libshim.a $(FLAGS_FILE)
 	$(call say,CC,$<)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -Iserver -Ishim -o $@ $< \
@@ -109,14 +140,17 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h $(BUILD)/libserver.a $(BUILD)
 
 unit: $(UNIT_BINS)
 
+version:
+	@echo $(VERSION)
+
 deps:
 	@sh scripts/deps.sh
 
 # make check: unit tests, the unit tests again under the sanitizers, then the
 # integration and browser tests against the real programs.
 check: deps
-	@$(MAKE) --no-print-directory all unit
-	@$(MAKE) --no-print-directory SANITIZE=1 BUILD=$(if $(filter 1,$(SANITIZE)),$(BUILD),build-san) all unit
+	@$(MAKE) --no-print-directory WERROR=-Werror all unit
+	@$(MAKE) --no-print-directory WERROR=-Werror SANITIZE=1 BUILD=$(if $(filter 1,$(SANITIZE)),$(BUILD),build-san) all unit
 	@bash tests/run.sh --build $(BUILD) --san-build $(if $(filter 1,$(SANITIZE)),$(BUILD),build-san)
 
 check-unit: all unit

@@ -79,7 +79,7 @@ KEY=$(jq -r .key "$T/project.json")
 # compilers it finds there to the panel.
 MASQ=$T/masq
 mkdir -p "$MASQ"
-sh "$top/masquerade/dyndistcc-masquerade" --dir "$MASQ" --dcc "$BIN/dcc" \
+sh "$BIN/dyndistcc-masquerade" --dir "$MASQ" --dcc "$BIN/dcc" \
     --no-distccd -q
 
 POOL_UP=1

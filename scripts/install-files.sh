@@ -47,12 +47,12 @@ files() {
 	cat <<EOF
 client prog $build/dcc $bindir 0755
 client prog $build/dcc-heartbeat $sbindir 0755
-client prog $top/masquerade/dyndistcc-masquerade $sbindir 0755
+client prog $build/dyndistcc-masquerade $sbindir 0755
 server prog $build/dyndistcc-server $sbindir 0755
-client opt $top/shim/dcc.1 $mandir/man1 0644
-client opt $top/shim/dcc-heartbeat.8 $mandir/man8 0644
-client opt $top/masquerade/dyndistcc-masquerade.8 $mandir/man8 0644
-server opt $top/server/dyndistcc-server.8 $mandir/man8 0644
+client prog $build/man/dcc.1 $mandir/man1 0644
+client prog $build/man/dcc-heartbeat.8 $mandir/man8 0644
+client prog $build/man/dyndistcc-masquerade.8 $mandir/man8 0644
+server prog $build/man/dyndistcc-server.8 $mandir/man8 0644
 client unit $top/scripts/dcc-heartbeat.service $unitdir 0644
 server unit $top/scripts/dyndistcc-server.service $unitdir 0644
 client opt $top/scripts/client.conf.example $docdir 0644

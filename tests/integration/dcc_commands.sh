@@ -10,7 +10,7 @@ dcc=$BIN/dcc
 
 say "--help and --version"
 assert_contains "$("$dcc" --help)" "usage: dcc" "--help"
-assert_eq "$("$dcc" --version)" "dcc 1.0.0" "--version"
+assert_eq "$("$dcc" --version)" "dcc $VERSION" "--version"
 
 say "with no list, -j is this machine's cores and the list is localhost"
 assert_eq "$(DCC_SERVER=http://127.0.0.1:1 "$dcc" -j 2>/dev/null)" 1 "-j without a list (cores 1)"

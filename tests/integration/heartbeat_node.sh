@@ -14,7 +14,7 @@ assert_eq "$(node_field 127.0.0.2 .cores)" 3 "cores"
 assert_eq "$(node_field 127.0.0.2 .nice)" 7 "nice"
 assert_eq "$(node_field 127.0.0.2 .port)" "$NODE_PORT" "port"
 assert_eq "$(node_field 127.0.0.2 .owner)" '"alice"' "owner"
-assert_eq "$(node_field 127.0.0.2 .version)" '"1.0.0"' "version"
+assert_eq "$(node_field 127.0.0.2 .version)" "\"$VERSION\"" "version"
 assert_eq "$(node_field 127.0.0.2 .hostname)" "\"$(hostname)\"" "hostname"
 assert_eq "$(node_field 127.0.0.2 .id)" "\"$(cat "$NODE_DIR/node-id")\"" "node id"
 want=$(jq -cn --arg v "$(gcc -dumpfullversion)" --arg t "$(gcc -dumpmachine)" \

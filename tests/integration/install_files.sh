@@ -33,7 +33,7 @@ say "installed programs are the built ones and run"
 cmp -s "$BIN/dcc" "$T/root/usr/local/bin/dcc" || fail "dcc differs from $BIN/dcc"
 for p in sbin/dcc-heartbeat sbin/dyndistcc-server sbin/dyndistcc-masquerade; do
 	out=$("$T/root/usr/local/$p" --version)
-	assert_eq "$out" "$(basename "$p") 1.0.0" "$p --version"
+	assert_eq "$out" "$(basename "$p") $VERSION" "$p --version"
 done
 
 say "units name the installed paths"

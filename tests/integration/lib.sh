@@ -8,6 +8,8 @@ set -euo pipefail
 
 TOP=${DYNDISTCC_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 BIN=${DYNDISTCC_BUILD:-$TOP/build}
+# The version the programs report: the Makefile's, its one source.
+VERSION=$(sed -n 's/^VERSION *:= *//p' "$TOP/Makefile")
 T=$(mktemp -d "${TMPDIR:-/tmp}/dyndistcc-$(basename "$0" .sh).XXXXXX")
 PIDS=()
 AT_EXIT=()

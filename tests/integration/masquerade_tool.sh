@@ -4,7 +4,7 @@
 # whitelist part is in masquerade_whitelist.sh.
 . "$(dirname "$0")/lib.sh"
 
-TOOL=$TOP/masquerade/dyndistcc-masquerade
+TOOL=$BIN/dyndistcc-masquerade
 M=$T/masq
 mkdir -p "$T/bin" "$T/cross" "$T/distcc" "$T/home"
 export HOME=$T/home XDG_CACHE_HOME=$T/home/.cache DCC_CONFIG=$T/none.conf

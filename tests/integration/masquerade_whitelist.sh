@@ -33,7 +33,7 @@ if [ "${DYNDISTCC_IN_NS:-}" != 1 ]; then
 fi
 [ -z "${DYNDISTCC_OUTER_T:-}" ] || at_exit 'rm -rf "$DYNDISTCC_OUTER_T"'
 
-TOOL=$TOP/masquerade/dyndistcc-masquerade
+TOOL=$BIN/dyndistcc-masquerade
 mkdir -p "$T/cross" "$T/home" "$T/distcc"
 export HOME=$T/home
 printf '#!/bin/sh\nexec gcc "$@"\n' >"$T/cross/arm-none-eabi-gcc"

@@ -3,7 +3,7 @@
 
 for p in dyndistcc-server dcc dcc-heartbeat; do
 	out=$("$BIN/$p" --version)
-	assert_eq "$out" "$p 1.0.0" "$p --version"
+	assert_eq "$out" "$p $VERSION" "$p --version"
 	out=$("$BIN/$p" --help)
 	assert_contains "$out" "usage: $p" "$p --help"
 done
