@@ -43,11 +43,20 @@ static const char *const migrations[] = {
 	/* 2: a node offline at shutdown (checked out, or silent) stays offline
 	 * after a restart, whatever its last_seen */
 	"ALTER TABLE nodes ADD COLUMN gone INTEGER NOT NULL DEFAULT 0;",
+	/* 3 (1.1): a node's secret binds its id; a project may allow
+	 * advertised addresses (NAT); server-wide settings such as the
+	 * generated admin token */
+	"ALTER TABLE nodes ADD COLUMN secret TEXT;"
+	"ALTER TABLE projects ADD COLUMN advertise INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE settings ("
+	"  name TEXT PRIMARY KEY,"
+	"  value TEXT NOT NULL) WITHOUT ROWID;",
 };
 
 enum {
 	S_BEGIN, S_COMMIT, S_ROLLBACK, S_PING, S_PROJECT_INSERT,
-	S_PROJECT_DELETE, S_NODE_UPSERT, S_NODE_DELETE, S_NODE_TOUCH, S_MAX
+	S_PROJECT_DELETE, S_NODE_UPSERT, S_NODE_DELETE, S_NODE_TOUCH,
+	S_SETTING_GET, S_SETTING_PUT, S_MAX
 };
 static const char *const statements[S_MAX] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
@@ -68,6 +77,9 @@ static const char *const statements[S_MAX] = {
 	[S_NODE_DELETE] = "DELETE FROM nodes WHERE project_id = ? AND id = ?",
 	[S_NODE_TOUCH] = "UPDATE nodes SET last_seen = ?, gone = ?"
 	    " WHERE project_id = ? AND id = ?",
+	[S_SETTING_GET] = "SELECT value FROM settings WHERE name = ?",
+	[S_SETTING_PUT] = "INSERT INTO settings (name, value) VALUES (?, ?)"
+	    " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
 };
 
 static sqlite3 *db;
@@ -428,6 +440,38 @@ db_node_touch(int64_t project_id, const char *id, int64_t last_seen, int gone,
 	sqlite3_bind_int64(st, 3, project_id);
 	sqlite3_bind_text(st, 4, id, -1, SQLITE_STATIC);
 	return run(st, "touch node", err);
+}
+
+/* Reads the server-wide setting name into a new string (the caller frees);
+ * NULL when it is not set or on error (err says which: empty when unset). */
+char *
+db_setting_get(const char *name, char *err)
+{
+	sqlite3_stmt *st = stmts[S_SETTING_GET];
+	char *value = NULL;
+	int rc;
+
+	err[0] = '\0';
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		value = xstrdup(col(st, 0));
+	else if (rc != SQLITE_DONE)
+		fail(rc, "read setting", err);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return value;
+}
+
+/* Stores the server-wide setting name = value. */
+int
+db_setting_put(const char *name, const char *value, char *err)
+{
+	sqlite3_stmt *st = stmts[S_SETTING_PUT];
+
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	return run(st, "save setting", err);
 }
 
 /* Starts a write transaction (takes the write lock now, or fails busy). */

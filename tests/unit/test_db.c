@@ -87,6 +87,26 @@ TEST(schema_and_rows)
 	db_close();
 }
 
+/* Server-wide settings survive a reopen; an unset one is NULL, no error. */
+TEST(settings)
+{
+	char err[ERR_MAX], *v;
+
+	CHECK_INT(db_open(path, err), 0);
+	v = db_setting_get("admin_token", err);
+	CHECK(v == NULL && err[0] == '\0');
+	CHECK_INT(db_setting_put("admin_token", "first", err), DB_OK);
+	CHECK_INT(db_setting_put("admin_token", "second", err), DB_OK);
+	db_close();
+	CHECK_INT(db_open(path, err), 0);
+	v = db_setting_get("admin_token", err);
+	CHECK(v != NULL);
+	if (v != NULL)
+		CHECK_STR(v, "second");
+	free(v);
+	db_close();
+}
+
 TEST(refuses_bad_files)
 {
 	char p[160], err[ERR_MAX];
@@ -131,6 +151,7 @@ main(void)
 		return 1;
 	snprintf(path, sizeof(path), "%s/t.db", dir);
 	RUN(schema_and_rows);
+	RUN(settings);
 	RUN(refuses_bad_files);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/t.db-wal", dir);
