@@ -1,5 +1,5 @@
 /*
- * api.c — the handlers of API v1 (DESIGN.md, "Wire format"). Each one
+ * api.c — the handlers of API v1 (README.md, "API"). Each one
  * validates first, then calls the registry once, then replies.
  */
 #include <ctype.h>
@@ -71,7 +71,7 @@ api_checkin(struct req *r)
 void
 api_checkout(struct req *r)
 {
-	char project[NAME_MAX_LEN + 1], node[NODE_ID_LEN + 1], err[ERR_MAX];
+	char project[WIRE_NAME_MAX + 1], node[WIRE_NODE_ID_LEN + 1], err[ERR_MAX];
 	struct store_auth a;
 	enum store_result res;
 	struct buf b;
@@ -104,34 +104,31 @@ void
 api_hosts(struct req *r)
 {
 	const char *node = req_query(r, "node"), *cores_s = req_query(r, "cores");
-	char id[NODE_ID_LEN + 1], err[ERR_MAX];
+	char id[WIRE_NODE_ID_LEN + 1], err[ERR_MAX];
 	struct hosts_reply h;
 	struct store_auth a;
 	enum store_result res;
 	long cores = 0;
-	size_t i;
 
-	if (!valid_name(r->arg)) {
+	if (!wire_name_valid(r->arg)) {
 		metrics_hosts(CR_INVALID);
-		reply_error(r, 400, "project must be 1..64 characters of "
-		    "A-Z a-z 0-9 . _ -");
+		reply_error(r, 400, "project must be " WIRE_NAME_RULE);
 		return;
 	}
 	if (node != NULL && *node != '\0') {
-		if (!valid_node_id(node)) {
+		if (wire_node_id(node, id) == -1) {
 			metrics_hosts(CR_INVALID);
-			reply_error(r, 400, "node must be 32 hex digits");
+			reply_error(r, 400, "node must be " WIRE_NODE_ID_RULE);
 			return;
 		}
-		for (i = 0; i <= NODE_ID_LEN; i++)
-			id[i] = (char)tolower((unsigned char)node[i]);
 		node = id;
 	} else
 		node = NULL;
 	if (cores_s != NULL && *cores_s != '\0' &&
-	    str_to_long(cores_s, 1, 4096, &cores) == -1) {
+	    str_to_long(cores_s, WIRE_CORES_MIN, WIRE_CORES_MAX, &cores) == -1) {
 		metrics_hosts(CR_INVALID);
-		reply_error(r, 400, "cores must be an integer 1..4096");
+		reply_error(r, 400, "cores must be an integer %d..%d",
+		    WIRE_CORES_MIN, WIRE_CORES_MAX);
 		return;
 	}
 	req_store_auth(r, &a);
@@ -155,7 +152,7 @@ api_projects_list(struct req *r)
 	struct buf b;
 
 	buf_init(&b);
-	store_projects_json(&b);
+	view_projects_json(&b);
 	reply_json(r, 200, &b);
 }
 
@@ -163,7 +160,7 @@ api_projects_list(struct req *r)
 void
 api_project_create(struct req *r)
 {
-	char name[NAME_MAX_LEN + 1], key[KEY_HEX_LEN + 1], err[ERR_MAX];
+	char name[WIRE_NAME_MAX + 1], key[WIRE_KEY_LEN + 1], err[ERR_MAX];
 	enum store_result res;
 	struct buf b;
 	int keyed;
@@ -198,9 +195,8 @@ api_project_delete(struct req *r)
 
 	if (!require_admin(r))
 		return;
-	if (!valid_name(r->arg)) {
-		reply_error(r, 400, "project must be 1..64 characters of "
-		    "A-Z a-z 0-9 . _ -");
+	if (!wire_name_valid(r->arg)) {
+		reply_error(r, 400, "project must be " WIRE_NAME_RULE);
 		return;
 	}
 	if ((res = store_project_delete(r->arg, 0, err)) != ST_OK) {
@@ -222,13 +218,12 @@ api_project_history(struct req *r)
 	char err[ERR_MAX];
 	struct buf b;
 
-	if (!valid_name(r->arg)) {
-		reply_error(r, 400, "project must be 1..64 characters of "
-		    "A-Z a-z 0-9 . _ -");
+	if (!wire_name_valid(r->arg)) {
+		reply_error(r, 400, "project must be " WIRE_NAME_RULE);
 		return;
 	}
 	buf_init(&b);
-	if ((res = store_history_json(r->arg, &b, err)) != ST_OK) {
+	if ((res = view_history_json(r->arg, &b, err)) != ST_OK) {
 		buf_free(&b);
 		reply_store_error(r, res, err);
 		return;
@@ -247,13 +242,12 @@ api_nodes_list(struct req *r)
 
 	if (project != NULL && *project == '\0')
 		project = NULL;
-	if (project != NULL && !valid_name(project)) {
-		reply_error(r, 400, "project must be 1..64 characters of "
-		    "A-Z a-z 0-9 . _ -");
+	if (project != NULL && !wire_name_valid(project)) {
+		reply_error(r, 400, "project must be " WIRE_NAME_RULE);
 		return;
 	}
 	buf_init(&b);
-	if ((res = store_nodes_json(project, &b, err)) != ST_OK) {
+	if ((res = view_nodes_json(project, &b, err)) != ST_OK) {
 		buf_free(&b);
 		reply_store_error(r, res, err);
 		return;
@@ -266,18 +260,15 @@ void
 api_node_delete(struct req *r)
 {
 	enum store_result res;
-	char err[ERR_MAX], id[NODE_ID_LEN + 1];
+	char err[ERR_MAX], id[WIRE_NODE_ID_LEN + 1];
 	struct buf b;
-	size_t i;
 
 	if (!require_admin(r))
 		return;
-	if (!valid_node_id(r->arg)) {
-		reply_error(r, 400, "node must be 32 hex digits");
+	if (wire_node_id(r->arg, id) == -1) {
+		reply_error(r, 400, "node must be " WIRE_NODE_ID_RULE);
 		return;
 	}
-	for (i = 0; i <= NODE_ID_LEN; i++)
-		id[i] = (char)tolower((unsigned char)r->arg[i]);
 	if ((res = store_node_delete(id, 0, err)) != ST_OK) {
 		reply_store_error(r, res, err);
 		return;
@@ -293,7 +284,7 @@ api_metrics(struct req *r)
 {
 	buf_free(&r->out);
 	metrics_render(&r->out);
-	store_metrics(&r->out);
+	view_metrics(&r->out);
 	r->status = 200;
 	r->ctype = "text/plain; version=0.0.4; charset=utf-8";
 }

@@ -14,7 +14,7 @@ auth_new_key(char *out)
 {
 	char err[ERR_MAX];
 
-	if (random_hex(out, KEY_HEX_LEN / 2, err) == -1)
+	if (random_hex(out, WIRE_KEY_LEN / 2, err) == -1)
 		fatal("%s", err);
 }
 

@@ -1,93 +1,68 @@
 /*
- * conf.c — server.conf: `key value` lines, `#` comments. One table names
- * every key; errors name file:line. main.c applies flags after the file.
+ * conf.c — server.conf: the table of its keys, read by the shared `key
+ * value` reader (shim/kv.c); errors name file:line. main.c applies flags
+ * after the file.
  */
-#include <ctype.h>
-#include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "server.h"
 
-enum conf_type { CT_STR, CT_INT };
+#define OFF(k)	offsetof(struct server_config, k)
 
-static const struct conf_key {
-	const char *name;
-	enum conf_type type;
-	size_t	 off;
-	long	 min, max;
-} conf_keys[] = {
-	{ "listen", CT_STR, offsetof(struct server_config, listen), 0, 0 },
-	{ "port", CT_INT, offsetof(struct server_config, port), 1, 65535 },
-	{ "db", CT_STR, offsetof(struct server_config, db), 0, 0 },
-	{ "admin_token", CT_STR, offsetof(struct server_config, admin_token), 0, 0 },
-	{ "heartbeat", CT_INT, offsetof(struct server_config, heartbeat), 1, 3600 },
-	{ "ttl", CT_INT, offsetof(struct server_config, ttl), 2, 86400 },
-	{ "refresh_after", CT_INT, offsetof(struct server_config, refresh_after), 1, 86400 },
-	{ "legacy_ttl", CT_INT, offsetof(struct server_config, legacy_ttl), 2, 86400 },
-	{ "purge_after", CT_INT, offsetof(struct server_config, purge_after), 0, 365 * 86400 },
-	{ "max_nodes", CT_INT, offsetof(struct server_config, max_nodes), 1, 1000000 },
-	{ "threads", CT_INT, offsetof(struct server_config, threads), 1, 64 },
-	{ "max_connections", CT_INT, offsetof(struct server_config, max_connections), 1, 100000 },
-	{ "max_connections_per_ip", CT_INT, offsetof(struct server_config, max_connections_per_ip), 1, 100000 },
-	{ "connection_timeout", CT_INT, offsetof(struct server_config, connection_timeout), 1, 3600 },
+/* Every key of server.conf: type, range, default and what it is for. The
+ * README's table and server.conf.example say the same. */
+static const struct kv_key conf_keys[] = {
+	{ "listen", KV_STR, OFF(listen), 0, 0, kv_check_word, "0.0.0.0", 0,
+	    "address to listen on; :: takes IPv6 and IPv4" },
+	{ "port", KV_INT, OFF(port), WIRE_PORT_MIN, WIRE_PORT_MAX, NULL,
+	    "33333", 0, "TCP port" },
+	{ "db", KV_STR, OFF(db), 0, 0, kv_check_word,
+	    "/var/lib/dyndistcc/server/dyndistcc.db", 0,
+	    "SQLite database; relative to the starting directory" },
+	{ "admin_token", KV_STR, OFF(admin_token), 0, 0, kv_check_word, NULL, 1,
+	    "bearer token for admin calls (at least 16 characters)" },
+	{ "heartbeat", KV_INT, OFF(heartbeat), 1, WIRE_HEARTBEAT_MAX, NULL,
+	    "10", 0,
+	    "seconds between a node's check-ins" },
+	{ "ttl", KV_INT, OFF(ttl), 2, WIRE_TTL_MAX, NULL, "30", 0,
+	    "seconds a node stays online without a check-in" },
+	{ "refresh_after", KV_INT, OFF(refresh_after), 1, WIRE_REFRESH_MAX,
+	    NULL, "15", 0,
+	    "age at which dcc refreshes its cached host list" },
+	{ "legacy_ttl", KV_INT, OFF(legacy_ttl), 2, 86400, NULL, "660", 0,
+	    "ttl of the predecessor's clients (they check in every 5 min)" },
+	{ "purge_after", KV_INT, OFF(purge_after), 0, 365 * 86400, NULL,
+	    "604800", 0, "expunge nodes not seen for this long; 0 keeps them" },
+	{ "max_nodes", KV_INT, OFF(max_nodes), 1, 1000000, NULL, "10000", 0,
+	    "nodes per project" },
+	{ "threads", KV_INT, OFF(threads), 1, 64, NULL, "2", 0,
+	    "HTTP worker threads" },
+	{ "max_connections", KV_INT, OFF(max_connections), 1, 100000, NULL,
+	    "1000", 0, "connections open at once" },
+	{ "max_connections_per_ip", KV_INT, OFF(max_connections_per_ip), 1,
+	    100000, NULL, "200", 0, "connections open at once from one address" },
+	{ "connection_timeout", KV_INT, OFF(connection_timeout), 1, 3600, NULL,
+	    "15", 0, "seconds a stalled or idle connection may stay open" },
 };
 
-/* Fills in the defaults (DESIGN.md); strings are owned by the config. */
+static const struct kv_table conf_table = { conf_keys, NELEM(conf_keys) };
+
+/* Fills in the defaults of conf_keys; strings are owned by the config. */
 void
 conf_defaults(struct server_config *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->listen = xstrdup("0.0.0.0");
-	c->port = 33333;
-	c->db = xstrdup("/var/lib/dyndistcc/server/dyndistcc.db");
-	c->admin_token = NULL;
-	c->heartbeat = 10;
-	c->ttl = 30;
-	c->refresh_after = 15;
-	c->legacy_ttl = 660;
-	c->purge_after = 7 * 86400;
-	c->max_nodes = 10000;
-	c->threads = 2;
-	c->max_connections = 1000;
-	c->max_connections_per_ip = 200;
-	c->connection_timeout = 15;
+	kv_defaults(c, &conf_table);
 }
 
-/* Sets one key from its text value. Returns 0, or -1 with err set. */
+/* Sets one key from its text value (a line of the file, or a flag).
+ * Returns 0, or -1 with err set. */
 int
 conf_set(struct server_config *c, const char *key, const char *value, char *err)
 {
-	const struct conf_key *k;
-	long v;
-	size_t i;
-
-	for (i = 0; i < NELEM(conf_keys); i++) {
-		k = &conf_keys[i];
-		if (strcmp(k->name, key) != 0)
-			continue;
-		if (k->type == CT_STR) {
-			char **sp = (char **)((char *)c + k->off);
-
-			if (*value == '\0' || strlen(value) > 1024) {
-				seterr(err, "%s: needs a value of 1..1024 characters", key);
-				return -1;
-			}
-			free(*sp);
-			*sp = xstrdup(value);
-			return 0;
-		}
-		if (str_to_long(value, k->min, k->max, &v) == -1) {
-			seterr(err, "%s: '%s' is not an integer in %ld..%ld",
-			    key, value, k->min, k->max);
-			return -1;
-		}
-		*(int *)((char *)c + k->off) = (int)v;
-		return 0;
-	}
-	seterr(err, "unknown key '%s'", key);
-	return -1;
+	return kv_set(c, &conf_table, key, value, err);
 }
 
 /* Reads a config file over the current values. Returns 0, or -1 with err
@@ -95,53 +70,23 @@ conf_set(struct server_config *c, const char *key, const char *value, char *err)
 int
 conf_load(struct server_config *c, const char *path, char *err)
 {
-	char line[2048], e[ERR_MAX], *p, *key, *value, *end;
-	FILE *f;
-	int n = 0;
+	return kv_load(c, &conf_table, path, 0, err);
+}
 
-	if ((f = fopen(path, "r")) == NULL) {
-		seterr(err, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	while (fgets(line, sizeof(line), f) != NULL) {
-		n++;
-		if (strchr(line, '\n') == NULL && !feof(f)) {
-			seterr(err, "%s:%d: line too long", path, n);
-			fclose(f);
-			return -1;
-		}
-		for (p = line; isspace((unsigned char)*p); p++)
-			;
-		if (*p == '\0' || *p == '#')
-			continue;
-		key = p;
-		while (*p && !isspace((unsigned char)*p))
-			p++;
-		if (*p)
-			*p++ = '\0';
-		while (isspace((unsigned char)*p))
-			p++;
-		value = p;
-		end = value + strlen(value);
-		while (end > value && isspace((unsigned char)end[-1]))
-			*--end = '\0';
-		if (conf_set(c, key, value, e) == -1) {
-			seterr(err, "%s:%d: %s", path, n, e);
-			fclose(f);
-			return -1;
-		}
-	}
-	fclose(f);
-	return 0;
+/* Prints the effective configuration (dyndistcc-server -n). */
+void
+conf_print(FILE *f, struct server_config *c)
+{
+	kv_print(f, c, &conf_table);
 }
 
 /* Checks what single keys cannot: the relations between them. */
 int
 conf_check(const struct server_config *c, char *err)
 {
-	char a[ADDR_MAX_LEN];
+	char a[WIRE_ADDR_MAX];
 
-	if (addr_canonical(c->listen, a) == -1) {
+	if (wire_addr_canonical(c->listen, a) == -1) {
 		seterr(err, "listen: '%s' is not an IPv4 or IPv6 address", c->listen);
 		return -1;
 	}
@@ -161,8 +106,6 @@ conf_check(const struct server_config *c, char *err)
 void
 conf_free(struct server_config *c)
 {
-	free(c->listen);
-	free(c->db);
-	free(c->admin_token);
+	kv_free(c, &conf_table);
 	memset(c, 0, sizeof(*c));
 }

@@ -97,7 +97,7 @@ hosts_prerender(struct host_entry *v, size_t n, struct host_lines *hl)
 				buf_printf(&hl->line[k], " [%s]", e->addr);
 			else
 				buf_printf(&hl->line[k], " %s", e->addr);
-			if (e->port != DISTCC_PORT)
+			if (e->port != WIRE_DISTCC_PORT)
 				buf_printf(&hl->line[k], ":%d", e->port);
 			buf_printf(&hl->line[k], "/%d", e->cores);
 			e->off[k] = start;

@@ -18,11 +18,11 @@ static const struct legacy_param {
 	size_t	 off;
 	size_t	 size;
 } params[] = {
-	{ "hash", LQ_HASH, offsetof(struct legacy_query, hash), NAME_MAX_LEN + 1 },
-	{ "project", LQ_PROJECT, offsetof(struct legacy_query, project), NAME_MAX_LEN + 1 },
-	{ "username", LQ_USERNAME, offsetof(struct legacy_query, username), TEXT_MAX_LEN + 1 },
-	{ "swVersion", LQ_VERSION, offsetof(struct legacy_query, version), TEXT_MAX_LEN + 1 },
-	{ "name", LQ_NAME, offsetof(struct legacy_query, name), NAME_MAX_LEN + 1 },
+	{ "hash", LQ_HASH, offsetof(struct legacy_query, hash), WIRE_NAME_MAX + 1 },
+	{ "project", LQ_PROJECT, offsetof(struct legacy_query, project), WIRE_NAME_MAX + 1 },
+	{ "username", LQ_USERNAME, offsetof(struct legacy_query, username), WIRE_TEXT_MAX + 1 },
+	{ "swVersion", LQ_VERSION, offsetof(struct legacy_query, version), WIRE_TEXT_MAX + 1 },
+	{ "name", LQ_NAME, offsetof(struct legacy_query, name), WIRE_NAME_MAX + 1 },
 	{ "threads", LQ_THREADS, 0, 16 },
 };
 
@@ -70,7 +70,7 @@ int
 legacy_parse(const char *uri, struct legacy_query *q, char *err)
 {
 	const char *p, *amp, *eq;
-	char key[32], val[TEXT_MAX_LEN + 1];
+	char key[32], val[WIRE_TEXT_MAX + 1];
 	const struct legacy_param *lp;
 	size_t i, klen;
 	long v;
@@ -104,22 +104,23 @@ legacy_parse(const char *uri, struct legacy_query *q, char *err)
 			return -1;
 		}
 		if (lp->bit == LQ_THREADS) {
-			if (str_to_long(val, 1, 4096, &v) == -1) {
-				seterr(err, "threads must be an integer 1..4096");
+			if (str_to_long(val, WIRE_CORES_MIN, WIRE_CORES_MAX,
+			    &v) == -1) {
+				seterr(err, "threads must be an integer %d..%d",
+				    WIRE_CORES_MIN, WIRE_CORES_MAX);
 				return -1;
 			}
 			q->threads = (int)v;
 		} else if (lp->bit == LQ_USERNAME || lp->bit == LQ_VERSION) {
-			if (!valid_text(val, TEXT_MAX_LEN)) {
+			if (!wire_text_valid(val, WIRE_TEXT_MAX)) {
 				seterr(err, "%s must be at most %d printable "
-				    "characters", key, TEXT_MAX_LEN);
+				    "characters", key, WIRE_TEXT_MAX);
 				return -1;
 			}
 			memcpy((char *)q + lp->off, val, strlen(val) + 1);
 		} else {
-			if (!valid_name(val)) {
-				seterr(err, "%s must be 1..64 characters of "
-				    "A-Z a-z 0-9 . _ -", key);
+			if (!wire_name_valid(val)) {
+				seterr(err, "%s must be " WIRE_NAME_RULE, key);
 				return -1;
 			}
 			memcpy((char *)q + lp->off, val, strlen(val) + 1);
@@ -129,32 +130,34 @@ legacy_parse(const char *uri, struct legacy_query *q, char *err)
 	return 0;
 }
 
-/* The node id (NODE_ID_LEN + 1 bytes) standing for a legacy client's hash:
- * the hash itself when it already is 32 hex digits, else a 128-bit FNV-1a
- * digest of it (ids are not secrets: the old client's hash never was). */
+/* The node id (WIRE_NODE_ID_LEN + 1 bytes) standing for a legacy client's hash:
+ * the hash itself when it already is 32 hex digits, else a 128-bit digest of
+ * it: two FNV-1a lanes over "legacy:" and the hash, the second with every
+ * byte of the hash plus one (kept exactly as 1.0 derived it, so old clients'
+ * nodes keep their ids across an upgrade). Ids are not secrets: the old
+ * client's hash never was. */
 void
 legacy_node_id(const char *hash, char *out)
 {
 	static const char hex[] = "0123456789abcdef";
-	uint64_t h[2] = { 0xcbf29ce484222325ULL, 0x84222325cbf29ce4ULL };
-	const unsigned char *p;
-	int i, k;
+	unsigned char shifted[WIRE_NAME_MAX];
+	size_t n = strlen(hash), i;
+	uint64_t h[2];
+	int k;
 
-	if (valid_node_id(hash)) {
-		for (i = 0; i <= NODE_ID_LEN; i++)
-			out[i] = (char)tolower((unsigned char)hash[i]);
+	if (wire_node_id(hash, out) == 0)
 		return;
-	}
-	for (k = 0; k < 2; k++) {
-		for (p = (const unsigned char *)"legacy:"; *p; p++)
-			h[k] = (h[k] ^ *p) * 0x100000001b3ULL;
-		for (p = (const unsigned char *)hash; *p; p++)
-			h[k] = (h[k] ^ (*p + (unsigned)k)) * 0x100000001b3ULL;
-	}
+	if (n > sizeof(shifted))
+		n = sizeof(shifted);	/* cannot happen: hashes are names */
+	for (i = 0; i < n; i++)		/* names are ASCII: no byte wraps */
+		shifted[i] = (unsigned char)(hash[i] + 1);
+	h[0] = hash_fnv1a(hash, n, hash_fnv1a("legacy:", 7, HASH_FNV_SEED));
+	h[1] = hash_fnv1a(shifted, n, hash_fnv1a("legacy:", 7,
+	    0x84222325cbf29ce4ULL));
 	for (k = 0; k < 2; k++)
 		for (i = 0; i < 16; i++)
 			out[k * 16 + i] = hex[(h[k] >> (60 - 4 * i)) & 15];
-	out[NODE_ID_LEN] = '\0';
+	out[WIRE_NODE_ID_LEN] = '\0';
 }
 
 static int
@@ -211,7 +214,7 @@ legacy_project_list(struct req *r)
 	struct buf b;
 
 	buf_init(&b);
-	store_legacy_projects_json(&b);
+	view_legacy_projects_json(&b);
 	reply_json(r, 200, &b);
 }
 
@@ -222,7 +225,7 @@ legacy_all_hosts(struct req *r)
 	struct buf b;
 
 	buf_init(&b);
-	store_legacy_hosts_json(&b);
+	view_legacy_hosts_json(&b);
 	reply_json(r, 200, &b);
 }
 
@@ -241,7 +244,7 @@ legacy_create_project(struct req *r)
 {
 	struct legacy_query q;
 	enum store_result res;
-	char err[ERR_MAX], key[KEY_HEX_LEN + 1];
+	char err[ERR_MAX], key[WIRE_KEY_LEN + 1];
 
 	if (!legacy_admin(r) || parse_or_reply(r, &q, LQ_NAME) == -1)
 		return;
@@ -271,7 +274,7 @@ legacy_delete_project(struct req *r)
 void
 legacy_delete_host(struct req *r)
 {
-	char err[ERR_MAX], id[NODE_ID_LEN + 1];
+	char err[ERR_MAX], id[WIRE_NODE_ID_LEN + 1];
 	struct legacy_query q;
 	enum store_result res;
 

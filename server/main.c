@@ -36,6 +36,7 @@ static const struct option longopts[] = {
 	{ "version", no_argument, NULL, 'V' },
 	{ "foreground", no_argument, NULL, 'd' },
 	{ "check", no_argument, NULL, 'n' },
+	{ "verbose", no_argument, NULL, 'v' },
 	{ "config", required_argument, NULL, 'f' },
 	{ "port", required_argument, NULL, 'p' },
 	{ "listen", required_argument, NULL, 'l' },
@@ -51,7 +52,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: dyndistcc-server [-dn] [-f config] [-p port] [-l addr] [--db path]\n"
+	    "usage: dyndistcc-server [-dnv] [-f config] [-p port] [-l addr] [--db path]\n"
 	    "                        [--admin-token token] [--heartbeat s] [--ttl s]\n"
 	    "                        [--refresh-after s]\n"
 	    "       dyndistcc-server --help | --version\n");
@@ -113,6 +114,7 @@ daemonize(void)
 struct opts {
 	int	 foreground;
 	int	 check;
+	int	 verbose;		/* -n: print the effective config */
 	const char *conf_path;
 	const char **key, **val;	/* flags that set config keys, in order */
 	int	 n;
@@ -125,7 +127,7 @@ parse_options(int argc, char **argv, struct opts *o)
 	size_t i;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "hVdnf:p:l:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "hVdnvf:p:l:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
 			usage(stdout);
@@ -138,6 +140,9 @@ parse_options(int argc, char **argv, struct opts *o)
 			break;
 		case 'n':
 			o->check = 1;
+			break;
+		case 'v':
+			o->verbose = 1;
 			break;
 		case 'f':
 			o->conf_path = optarg;
@@ -237,7 +242,7 @@ serve(struct server_config *c, int foreground)
 			break;
 		if (sig == SIGHUP)
 			log_info("SIGHUP ignored; restart to reload the config");
-		store_sweep();
+		sweep_run();
 	}
 	log_sys("%s received, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	web_stop();
@@ -262,6 +267,8 @@ main(int argc, char **argv)
 		if (configure(&cfg, &o) == -1)
 			rc = 1;
 		else if (o.check) {
+			if (o.verbose)
+				conf_print(stdout, &cfg);
 			printf("configuration ok\n");
 			rc = 0;
 		} else

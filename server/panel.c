@@ -29,15 +29,12 @@ static char etags[MAX_ASSETS][24];
 void
 panel_init(void)
 {
-	const unsigned char *p;
 	uint64_t h;
 	size_t i;
 
 	for (i = 0; assets[i].name != NULL && i < MAX_ASSETS; i++) {
-		h = 0xcbf29ce484222325ULL;
-		for (p = (const unsigned char *)assets[i].start;
-		    p < (const unsigned char *)assets[i].end; p++)
-			h = (h ^ *p) * 0x100000001b3ULL;
+		h = hash_fnv1a(assets[i].start,
+		    (size_t)(assets[i].end - assets[i].start), HASH_FNV_SEED);
 		snprintf(etags[i], sizeof(etags[i]), "\"%016llx\"",
 		    (unsigned long long)h);
 	}

@@ -11,8 +11,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "../shim/util.h"
+#include "../shim/wire.h"
 
 /* A file of the control panel, built into the binary (see www-embed.sh). */
 struct asset {
@@ -23,16 +25,6 @@ struct asset {
 
 /* assets.c (generated) */
 extern const struct asset assets[];
-
-#define NAME_MAX_LEN	64	/* project names */
-#define TEXT_MAX_LEN	64	/* hostname, owner, version, compiler fields */
-#define NODE_ID_LEN	32	/* hex characters */
-#define KEY_HEX_LEN	32	/* 128-bit join keys */
-#define ADDR_MAX_LEN	46	/* INET6_ADDRSTRLEN */
-#define MAX_COMPILERS	32
-#define BODY_MAX	(64 * 1024)
-#define URL_MAX		4096
-#define DISTCC_PORT	3632
 
 /* buf.c — a growing byte string; `s` is always NUL-terminated. */
 struct buf {
@@ -69,34 +61,29 @@ void	conf_defaults(struct server_config *);
 int	conf_set(struct server_config *, const char *, const char *, char *);
 int	conf_load(struct server_config *, const char *, char *);
 int	conf_check(const struct server_config *, char *);
+void	conf_print(FILE *, struct server_config *);
 void	conf_free(struct server_config *);
 
 /* validate.c — everything a client sends is checked here first. */
 struct compiler {
-	char	name[TEXT_MAX_LEN + 1];
-	char	version[TEXT_MAX_LEN + 1];
-	char	target[TEXT_MAX_LEN + 1];
+	char	name[WIRE_TEXT_MAX + 1];
+	char	version[WIRE_TEXT_MAX + 1];
+	char	target[WIRE_TEXT_MAX + 1];
 };
 struct checkin {
-	char	project[NAME_MAX_LEN + 1];
-	char	node[NODE_ID_LEN + 1];
-	char	hostname[TEXT_MAX_LEN + 1];
-	char	owner[TEXT_MAX_LEN + 1];
-	char	version[TEXT_MAX_LEN + 1];
-	char	addr[ADDR_MAX_LEN];	/* canonical; "" = use the peer's */
+	char	project[WIRE_NAME_MAX + 1];
+	char	node[WIRE_NODE_ID_LEN + 1];
+	char	hostname[WIRE_TEXT_MAX + 1];
+	char	owner[WIRE_TEXT_MAX + 1];
+	char	version[WIRE_TEXT_MAX + 1];
+	char	addr[WIRE_ADDR_MAX];	/* canonical; "" = use the peer's */
 	int	cores;
 	int	nice;
 	int	port;
 	double	load[3];
 	int	ncompilers;
-	struct compiler compilers[MAX_COMPILERS];
+	struct compiler compilers[WIRE_COMPILERS_MAX];
 };
-int	valid_name(const char *);
-int	valid_node_id(const char *);
-int	valid_text(const char *, size_t);
-int	valid_addr(const char *, char *, int *);
-int	addr_canonical(const char *, char *);
-int	addr_is_loopback(const char *);
 int	checkin_parse(const char *, size_t, struct checkin *, char *);
 int	checkout_parse(const char *, size_t, char *, char *, char *);
 int	project_parse(const char *, size_t, char *, int *, char *);
@@ -109,7 +96,7 @@ int	auth_equal(const char *, const char *);
 /* hosts.c — the distcc hosts line, from validated numbers only. */
 struct host_entry {
 	const void *who;		/* identity of the node (opaque) */
-	char	addr[ADDR_MAX_LEN];
+	char	addr[WIRE_ADDR_MAX];
 	int	port;
 	int	cores;
 	double	spare;			/* cores − load, the sort key */
@@ -182,6 +169,27 @@ int	db_begin(char *);
 int	db_commit(char *);
 void	db_rollback(void);
 int	db_node_touch(int64_t, const char *, int64_t, int, char *);
+char   *db_setting_get(const char *, char *);
+int	db_setting_put(const char *, const char *, char *);
+
+/* legacy.c — the predecessor's API, for its bash client. */
+struct legacy_query {
+	char	hash[WIRE_NAME_MAX + 1];
+	char	project[WIRE_NAME_MAX + 1];
+	char	username[WIRE_TEXT_MAX + 1];
+	char	version[WIRE_TEXT_MAX + 1];
+	char	name[WIRE_NAME_MAX + 1];
+	int	threads;
+	unsigned present;		/* LQ_* bits */
+};
+#define LQ_HASH		0x01
+#define LQ_PROJECT	0x02
+#define LQ_USERNAME	0x04
+#define LQ_VERSION	0x08
+#define LQ_THREADS	0x10
+#define LQ_NAME		0x20
+int	legacy_parse(const char *, struct legacy_query *, char *);
+void	legacy_node_id(const char *, char *);
 
 /* store.c — the registry: projects and nodes in memory, written through. */
 enum store_result {
@@ -193,7 +201,7 @@ struct store_auth {
 	int	admin;			/* bearer is the admin token: opens all */
 };
 struct hosts_reply {
-	char	project[NAME_MAX_LEN + 1];
+	char	project[WIRE_NAME_MAX + 1];
 	struct buf line;		/* distcc hosts line, no newline */
 	struct buf members;		/* JSON array body: "a","b" */
 	int	threads;
@@ -201,7 +209,6 @@ struct hosts_reply {
 int	store_open(const struct server_config *, char *);
 void	store_close(void);
 int	store_ping(void);
-void	store_sweep(void);
 enum store_result store_checkin(const struct checkin *, const char *,
 	    const struct store_auth *, int, struct hosts_reply *, char *);
 enum store_result store_checkout(const char *, const char *,
@@ -211,10 +218,8 @@ enum store_result store_hosts(const char *, const char *, int, int,
 enum store_result store_project_create(const char *, int, char *, char *);
 enum store_result store_project_delete(const char *, int, char *);
 enum store_result store_node_delete(const char *, int, char *);
-void	store_projects_json(struct buf *);
-enum store_result store_nodes_json(const char *, struct buf *, char *);
-enum store_result store_history_json(const char *, struct buf *, char *);
-void	store_metrics(struct buf *);
+enum store_result store_legacy_checkin(const struct legacy_query *,
+	    const char *, struct hosts_reply *, char *);
 void	hosts_reply_init(struct hosts_reply *);
 void	hosts_reply_free(struct hosts_reply *);
 
@@ -225,8 +230,8 @@ struct node {
 	struct project *proj;
 	struct node *hnext;		/* hash chain */
 	size_t	 idx;			/* in proj->nodes */
-	char	 id[NODE_ID_LEN + 1];
-	char	 addr[ADDR_MAX_LEN];
+	char	 id[WIRE_NODE_ID_LEN + 1];
+	char	 addr[WIRE_ADDR_MAX];
 	int	 port, cores, nice, legacy;
 	double	 load[3];
 	char	*hostname, *owner, *version, *compilers;
@@ -239,8 +244,8 @@ struct node {
 struct project {
 	struct project *next;
 	int64_t	 id;
-	char	 name[NAME_MAX_LEN + 1];
-	char	 key[KEY_HEX_LEN + 1];	/* "" for open projects */
+	char	 name[WIRE_NAME_MAX + 1];
+	char	 key[WIRE_KEY_LEN + 1];	/* "" for open projects */
 	int64_t	 created;
 	struct node **nodes;
 	size_t	 n, cap;
@@ -267,6 +272,17 @@ void	store_node_remove(struct node *);
 int	store_db_usable(double, char *);
 enum store_result store_db_result(int, double);
 
+/* view.c — the registry rendered for readers (JSON lists, gauges). */
+void	view_projects_json(struct buf *);
+enum store_result view_nodes_json(const char *, struct buf *, char *);
+enum store_result view_history_json(const char *, struct buf *, char *);
+void	view_metrics(struct buf *);
+void	view_legacy_projects_json(struct buf *);
+void	view_legacy_hosts_json(struct buf *);
+
+/* sweep.c — the once-a-second sweep: timeouts, history, purges. */
+void	sweep_run(void);
+
 /* metrics.c — counters; the registry adds its gauges. */
 enum checkin_result { CR_OK, CR_INVALID, CR_UNAUTHORIZED, CR_NOT_FOUND, CR_ERROR, CR_MAX };
 void	metrics_request(int);
@@ -274,25 +290,6 @@ void	metrics_checkin(enum checkin_result);
 void	metrics_hosts(enum checkin_result);
 void	metrics_render(struct buf *);
 enum checkin_result metrics_result(enum store_result);
-
-/* legacy.c — the predecessor's API, for its bash client. */
-struct legacy_query {
-	char	hash[NAME_MAX_LEN + 1];
-	char	project[NAME_MAX_LEN + 1];
-	char	username[TEXT_MAX_LEN + 1];
-	char	version[TEXT_MAX_LEN + 1];
-	char	name[NAME_MAX_LEN + 1];
-	int	threads;
-	unsigned present;		/* LQ_* bits */
-};
-#define LQ_HASH		0x01
-#define LQ_PROJECT	0x02
-#define LQ_USERNAME	0x04
-#define LQ_VERSION	0x08
-#define LQ_THREADS	0x10
-#define LQ_NAME		0x20
-int	legacy_parse(const char *, struct legacy_query *, char *);
-void	legacy_node_id(const char *, char *);
 
 /* web.c — libmicrohttpd: daemon, requests, replies. */
 struct req;
@@ -304,8 +301,8 @@ struct req {
 	const char *raw_uri;		/* as received, with query */
 	const char *body;
 	size_t	 body_len;
-	char	 arg[NAME_MAX_LEN * 2 + 1];	/* the {name}/{id} segment */
-	char	 peer[ADDR_MAX_LEN];
+	char	 arg[WIRE_NAME_MAX * 2 + 1];	/* the {name}/{id} segment */
+	char	 peer[WIRE_ADDR_MAX];
 	int	 peer_loopback;
 	/* reply */
 	int	 status;
@@ -332,7 +329,7 @@ void	reply_text(struct req *, int, const char *);
 void	reply_store_error(struct req *, enum store_result, const char *);
 void	warn_limited(const char *, ...) ATTR_PRINTF(1, 2);
 
-/* routes.c */
+/* routes.c — the route table */
 void	routes_dispatch(struct req *);
 
 /* api.c — the v1 handlers. */
@@ -348,19 +345,13 @@ void	api_node_delete(struct req *);
 void	api_metrics(struct req *);
 void	api_healthz(struct req *);
 
-/* legacy.c handlers */
+/* legacy.c — the predecessor's handlers */
 void	legacy_checkin(struct req *);
 void	legacy_project_list(struct req *);
 void	legacy_all_hosts(struct req *);
 void	legacy_create_project(struct req *);
 void	legacy_delete_project(struct req *);
 void	legacy_delete_host(struct req *);
-
-/* store.c, for legacy.c */
-enum store_result store_legacy_checkin(const struct legacy_query *,
-	    const char *, struct hosts_reply *, char *);
-void	store_legacy_projects_json(struct buf *);
-void	store_legacy_hosts_json(struct buf *);
 
 /* panel.c — the control panel's embedded files. */
 void	panel_init(void);

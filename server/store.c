@@ -64,11 +64,7 @@ store_config(void)
 static size_t
 id_hash(const char *id)
 {
-	uint64_t h = 1469598103934665603ULL;
-
-	while (*id)
-		h = (h ^ (unsigned char)*id++) * 1099511628211ULL;
-	return (size_t)h;
+	return (size_t)hash_fnv1a(id, strlen(id), HASH_FNV_SEED);
 }
 
 /* The project named name, or NULL. */
@@ -156,7 +152,7 @@ node_add(struct project *p, const char *id)
 	n->compilers = xstrdup("[]");
 	if (p->n == p->cap) {
 		p->cap = p->cap ? p->cap * 2 : 8;
-		p->nodes = xrealloc(p->nodes, p->cap * sizeof(*p->nodes));
+		p->nodes = xreallocarray(p->nodes, p->cap, sizeof(*p->nodes));
 	}
 	n->idx = p->n;
 	p->nodes[p->n++] = n;
@@ -270,7 +266,7 @@ cache_update(struct project *p, double now)
 		return;
 	if (p->cachecap < p->n) {
 		p->cachecap = p->n;
-		p->cache = xrealloc(p->cache, p->cachecap * sizeof(*p->cache));
+		p->cache = xreallocarray(p->cache, p->cachecap, sizeof(*p->cache));
 	}
 	for (i = 0; i < p->n; i++) {
 		n = p->nodes[i];
@@ -284,7 +280,7 @@ cache_update(struct project *p, double now)
 		e->port = n->port;
 		e->cores = n->cores;
 		e->spare = n->cores - n->load[0];
-		e->loopback = addr_is_loopback(n->addr);
+		e->loopback = wire_addr_is_loopback(n->addr);
 	}
 	p->ncache = hosts_sort(p->cache, total);
 	hosts_prerender(p->cache, p->ncache, &p->lines);
@@ -478,7 +474,7 @@ store_checkin(const struct checkin *c, const char *peer,
 	struct project *p;
 	const char *addr = c->addr[0] ? c->addr : peer;
 
-	if (addr_is_loopback(addr) && !peer_loopback) {
+	if (wire_addr_is_loopback(addr) && !peer_loopback) {
 		seterr(err, "addr: a loopback address can only be advertised "
 		    "from loopback");
 		return ST_INVALID;
@@ -541,7 +537,7 @@ store_hosts(const char *project, const char *node, int cores, int loopback_ok,
 	return res;
 }
 
-/* Creates a project; key_out (KEY_HEX_LEN + 1 bytes) receives its join key,
+/* Creates a project; key_out (WIRE_KEY_LEN + 1 bytes) receives its join key,
  * or "" for an open project. */
 enum store_result
 store_project_create(const char *name, int keyed, char *key_out, char *err)
@@ -654,8 +650,8 @@ static void
 load_project(const struct db_project *dp, void *arg)
 {
 	(void)arg;
-	if (!valid_name(dp->name) ||
-	    (dp->key && strlen(dp->key) != KEY_HEX_LEN)) {
+	if (!wire_name_valid(dp->name) ||
+	    (dp->key && strlen(dp->key) != WIRE_KEY_LEN)) {
 		log_warn("database: skipping project %lld with an invalid name "
 		    "or key", (long long)dp->id);
 		return;
@@ -667,7 +663,7 @@ static void
 load_node(const struct db_node *dn, void *arg)
 {
 	struct project *p = project_find_id(dn->project_id);
-	char addr[ADDR_MAX_LEN];
+	char addr[WIRE_ADDR_MAX];
 	struct node *n;
 	cJSON *comp;
 	double now = *(double *)arg, age;
@@ -675,12 +671,13 @@ load_node(const struct db_node *dn, void *arg)
 	if (p == NULL)
 		return;
 	comp = cJSON_Parse(dn->compilers);
-	if (!valid_node_id(dn->id) || addr_canonical(dn->addr, addr) == -1 ||
-	    dn->port < 1 || dn->port > 65535 || dn->cores < 1 ||
-	    dn->cores > 4096 || dn->nice < -20 || dn->nice > 19 ||
-	    !valid_text(dn->hostname, TEXT_MAX_LEN) ||
-	    !valid_text(dn->owner, TEXT_MAX_LEN) ||
-	    !valid_text(dn->version, TEXT_MAX_LEN) || !cJSON_IsArray(comp)) {
+	if (wire_node_id(dn->id, NULL) == -1 || wire_addr_canonical(dn->addr, addr) == -1 ||
+	    dn->port < WIRE_PORT_MIN || dn->port > WIRE_PORT_MAX ||
+	    dn->cores < WIRE_CORES_MIN || dn->cores > WIRE_CORES_MAX ||
+	    dn->nice < WIRE_NICE_MIN || dn->nice > WIRE_NICE_MAX ||
+	    !wire_text_valid(dn->hostname, WIRE_TEXT_MAX) ||
+	    !wire_text_valid(dn->owner, WIRE_TEXT_MAX) ||
+	    !wire_text_valid(dn->version, WIRE_TEXT_MAX) || !cJSON_IsArray(comp)) {
 		log_warn("database: skipping invalid node %.40s of project %s",
 		    dn->id, p->name);
 		cJSON_Delete(comp);
@@ -789,7 +786,7 @@ store_legacy_checkin(const struct legacy_query *q, const char *peer,
 	str_copy(c.owner, q->username, sizeof(c.owner));
 	str_copy(c.version, q->version, sizeof(c.version));
 	c.cores = q->threads;
-	c.port = DISTCC_PORT;
+	c.port = WIRE_DISTCC_PORT;
 	store_lock();
 	if ((p = store_find(q->project)) == NULL) {
 		seterr(err, "no project '%s'", q->project);
@@ -799,7 +796,7 @@ store_legacy_checkin(const struct legacy_query *q, const char *peer,
 		    "only open projects", p->name);
 		res = ST_UNAUTHORIZED;
 	} else
-		res = checkin_locked(p, &c, peer, 1, addr_is_loopback(peer), r,
+		res = checkin_locked(p, &c, peer, 1, wire_addr_is_loopback(peer), r,
 		    err);
 	store_unlock();
 	return res;

@@ -55,7 +55,7 @@ bad:
 /* Once a second: notices nodes that stopped checking in, samples the pool
  * size for the history, and now and then purges long-gone nodes. */
 void
-store_sweep(void)
+sweep_run(void)
 {
 	const struct server_config *cfg = store_config();
 	struct project *p;

@@ -14,158 +14,6 @@
 
 #include "server.h"
 
-/* Project names: [A-Za-z0-9._-]{1,64}. */
-int
-valid_name(const char *s)
-{
-	size_t n;
-
-	for (n = 0; s[n]; n++)
-		if (!isalnum((unsigned char)s[n]) && s[n] != '.' &&
-		    s[n] != '_' && s[n] != '-')
-			return 0;
-	return n >= 1 && n <= NAME_MAX_LEN;
-}
-
-/* Node ids: exactly 32 hex digits. */
-int
-valid_node_id(const char *s)
-{
-	size_t n;
-
-	for (n = 0; s[n]; n++)
-		if (!isxdigit((unsigned char)s[n]))
-			return 0;
-	return n == NODE_ID_LEN;
-}
-
-/* Free text (hostname, owner, version, compilers): valid UTF-8 without
- * control characters, at most max bytes. */
-int
-valid_text(const char *s, size_t max)
-{
-	static const unsigned int min[4] = { 0, 0x80, 0x800, 0x10000 };
-	const unsigned char *p = (const unsigned char *)s;
-	unsigned int c;
-	int more, n;
-
-	if (strlen(s) > max)
-		return 0;
-	while (*p) {
-		c = *p++;
-		if (c < 0x80) {
-			if (c < 0x20 || c == 0x7f)
-				return 0;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 1; c &= 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2; c &= 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3; c &= 0x07;
-		} else
-			return 0;
-		for (more = n; more > 0; more--) {
-			if ((*p & 0xc0) != 0x80)
-				return 0;
-			c = (c << 6) | (*p++ & 0x3f);
-		}
-		/* overlong, surrogates, beyond Unicode, C1 controls */
-		if (c < min[n] || (c >= 0xd800 && c <= 0xdfff) ||
-		    c > 0x10ffff || c <= 0x9f)
-			return 0;
-	}
-	return 1;
-}
-
-/* Parses an IPv4 or IPv6 address and writes its canonical text to out
- * (ADDR_MAX_LEN bytes); IPv4-mapped IPv6 becomes plain IPv4. */
-int
-addr_canonical(const char *s, char *out)
-{
-	struct in6_addr a6;
-	struct in_addr a4;
-
-	if (strlen(s) >= ADDR_MAX_LEN)
-		return -1;
-	if (inet_pton(AF_INET, s, &a4) == 1) {
-		inet_ntop(AF_INET, &a4, out, ADDR_MAX_LEN);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, s, &a6) != 1)
-		return -1;
-	if (IN6_IS_ADDR_V4MAPPED(&a6)) {
-		memcpy(&a4, &a6.s6_addr[12], 4);
-		inet_ntop(AF_INET, &a4, out, ADDR_MAX_LEN);
-	} else
-		inet_ntop(AF_INET6, &a6, out, ADDR_MAX_LEN);
-	return 0;
-}
-
-/* True for 127.0.0.0/8 and ::1 (canonical text, see addr_canonical). */
-int
-addr_is_loopback(const char *a)
-{
-	return strncmp(a, "127.", 4) == 0 || strcmp(a, "::1") == 0;
-}
-
-/* Addresses a node may advertise: unicast, not unspecified. */
-static int
-addr_usable(const char *a)
-{
-	struct in6_addr a6;
-	struct in_addr a4;
-	uint32_t h;
-
-	if (inet_pton(AF_INET, a, &a4) == 1) {
-		h = ntohl(a4.s_addr);
-		return h != 0 && (h >> 28) != 0xe && h != 0xffffffffu;
-	}
-	if (inet_pton(AF_INET6, a, &a6) != 1)
-		return 0;
-	return !IN6_IS_ADDR_UNSPECIFIED(&a6) && !IN6_IS_ADDR_MULTICAST(&a6);
-}
-
-/* Parses an advertised address: "ADDR", "ADDR:PORT", "[V6]" or "[V6]:PORT".
- * Writes the canonical address and the port (0 when none was given). */
-int
-valid_addr(const char *s, char *out, int *port)
-{
-	char host[ADDR_MAX_LEN + 2];
-	const char *p, *colon;
-	long v;
-	size_t n;
-
-	*port = 0;
-	if (s[0] == '[') {
-		if ((p = strchr(s, ']')) == NULL)
-			return -1;
-		n = (size_t)(p - s - 1);
-		colon = p[1] == ':' ? p + 1 : NULL;
-		if (p[1] != '\0' && colon == NULL)
-			return -1;
-		s++;
-	} else {
-		colon = strchr(s, ':');
-		if (colon != NULL && strchr(colon + 1, ':') != NULL)
-			colon = NULL;		/* bare IPv6 */
-		n = colon ? (size_t)(colon - s) : strlen(s);
-	}
-	if (n == 0 || n >= sizeof(host))
-		return -1;
-	memcpy(host, s, n);
-	host[n] = '\0';
-	if (addr_canonical(host, out) == -1 || !addr_usable(out))
-		return -1;
-	if (colon != NULL) {
-		if (str_to_long(colon + 1, 1, 65535, &v) == -1)
-			return -1;
-		*port = (int)v;
-	}
-	return 0;
-}
-
 /* Reads an integral JSON number in [min, max]. */
 static int
 json_int(const cJSON *it, long min, long max, int *out)
@@ -196,7 +44,7 @@ json_text(const cJSON *obj, const char *key, char *out, size_t max,
 		}
 		return 0;
 	}
-	if (!cJSON_IsString(it) || !valid_text(it->valuestring, max) ||
+	if (!cJSON_IsString(it) || !wire_text_valid(it->valuestring, max) ||
 	    (required && it->valuestring[0] == '\0')) {
 		seterr(err, "%s must be a string of at most %zu printable "
 		    "characters", key, max);
@@ -211,8 +59,8 @@ parse_name(const cJSON *obj, char *out, char *err)
 {
 	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, "project");
 
-	if (!cJSON_IsString(it) || !valid_name(it->valuestring)) {
-		seterr(err, "project must be 1..64 characters of A-Z a-z 0-9 . _ -");
+	if (!cJSON_IsString(it) || !wire_name_valid(it->valuestring)) {
+		seterr(err, "project must be " WIRE_NAME_RULE);
 		return -1;
 	}
 	memcpy(out, it->valuestring, strlen(it->valuestring) + 1);
@@ -223,14 +71,11 @@ static int
 parse_node(const cJSON *obj, char *out, char *err)
 {
 	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, "node");
-	size_t i;
 
-	if (!cJSON_IsString(it) || !valid_node_id(it->valuestring)) {
-		seterr(err, "node must be 32 hex digits");
+	if (!cJSON_IsString(it) || wire_node_id(it->valuestring, out) == -1) {
+		seterr(err, "node must be " WIRE_NODE_ID_RULE);
 		return -1;
 	}
-	for (i = 0; i <= NODE_ID_LEN; i++)
-		out[i] = (char)tolower((unsigned char)it->valuestring[i]);
 	return 0;
 }
 
@@ -244,9 +89,9 @@ parse_compilers(const cJSON *obj, struct checkin *c, char *err)
 	c->ncompilers = 0;
 	if (arr == NULL || cJSON_IsNull(arr))
 		return 0;
-	if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) > MAX_COMPILERS) {
+	if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) > WIRE_COMPILERS_MAX) {
 		seterr(err, "compilers must be an array of at most %d objects",
-		    MAX_COMPILERS);
+		    WIRE_COMPILERS_MAX);
 		return -1;
 	}
 	cJSON_ArrayForEach(it, arr) {
@@ -255,9 +100,9 @@ parse_compilers(const cJSON *obj, struct checkin *c, char *err)
 			seterr(err, "compilers[%d] must be an object", c->ncompilers);
 			return -1;
 		}
-		if (json_text(it, "name", k->name, TEXT_MAX_LEN, 1, err) == -1 ||
-		    json_text(it, "version", k->version, TEXT_MAX_LEN, 0, err) == -1 ||
-		    json_text(it, "target", k->target, TEXT_MAX_LEN, 0, err) == -1) {
+		if (json_text(it, "name", k->name, WIRE_TEXT_MAX, 1, err) == -1 ||
+		    json_text(it, "version", k->version, WIRE_TEXT_MAX, 0, err) == -1 ||
+		    json_text(it, "target", k->target, WIRE_TEXT_MAX, 0, err) == -1) {
 			char e[ERR_MAX];
 
 			snprintf(e, sizeof(e), "compilers[%d].%s", c->ncompilers, err);
@@ -303,8 +148,8 @@ parse_object(const char *body, size_t len, char *err)
 		seterr(err, "a JSON body is required");
 		return NULL;
 	}
-	if (len > BODY_MAX) {
-		seterr(err, "body larger than %d bytes", BODY_MAX);
+	if (len > WIRE_BODY_MAX) {
+		seterr(err, "body larger than %d bytes", WIRE_BODY_MAX);
 		return NULL;
 	}
 	obj = cJSON_ParseWithLength(body, len);
@@ -320,7 +165,7 @@ parse_object(const char *body, size_t len, char *err)
 	return obj;
 }
 
-/* Parses and validates a check-in body (DESIGN.md). Returns 0, or -1 with
+/* Parses and validates a check-in body (README.md, "API"). Returns 0, or -1 with
  * err saying which field was wrong. */
 int
 checkin_parse(const char *body, size_t len, struct checkin *c, char *err)
@@ -335,35 +180,38 @@ checkin_parse(const char *body, size_t len, struct checkin *c, char *err)
 	if (parse_name(obj, c->project, err) == -1 ||
 	    parse_node(obj, c->node, err) == -1)
 		goto out;
-	if (json_int(cJSON_GetObjectItemCaseSensitive(obj, "cores"), 1, 4096,
-	    &c->cores) == -1) {
-		seterr(err, "cores must be an integer 1..4096");
+	if (json_int(cJSON_GetObjectItemCaseSensitive(obj, "cores"),
+	    WIRE_CORES_MIN, WIRE_CORES_MAX, &c->cores) == -1) {
+		seterr(err, "cores must be an integer %d..%d", WIRE_CORES_MIN,
+		    WIRE_CORES_MAX);
 		goto out;
 	}
 	c->nice = 0;
 	it = cJSON_GetObjectItemCaseSensitive(obj, "nice");
 	if (it != NULL && !cJSON_IsNull(it) &&
-	    json_int(it, -20, 19, &c->nice) == -1) {
-		seterr(err, "nice must be an integer -20..19");
+	    json_int(it, WIRE_NICE_MIN, WIRE_NICE_MAX, &c->nice) == -1) {
+		seterr(err, "nice must be an integer %d..%d", WIRE_NICE_MIN,
+		    WIRE_NICE_MAX);
 		goto out;
 	}
-	c->port = DISTCC_PORT;
+	c->port = WIRE_DISTCC_PORT;
 	it = cJSON_GetObjectItemCaseSensitive(obj, "port");
 	if (it != NULL && !cJSON_IsNull(it) &&
-	    json_int(it, 1, 65535, &c->port) == -1) {
-		seterr(err, "port must be an integer 1..65535");
+	    json_int(it, WIRE_PORT_MIN, WIRE_PORT_MAX, &c->port) == -1) {
+		seterr(err, "port must be an integer %d..%d", WIRE_PORT_MIN,
+		    WIRE_PORT_MAX);
 		goto out;
 	}
 	if (parse_load(obj, c, err) == -1 ||
-	    json_text(obj, "hostname", c->hostname, TEXT_MAX_LEN, 0, err) == -1 ||
-	    json_text(obj, "owner", c->owner, TEXT_MAX_LEN, 0, err) == -1 ||
-	    json_text(obj, "version", c->version, TEXT_MAX_LEN, 0, err) == -1 ||
+	    json_text(obj, "hostname", c->hostname, WIRE_TEXT_MAX, 0, err) == -1 ||
+	    json_text(obj, "owner", c->owner, WIRE_TEXT_MAX, 0, err) == -1 ||
+	    json_text(obj, "version", c->version, WIRE_TEXT_MAX, 0, err) == -1 ||
 	    parse_compilers(obj, c, err) == -1)
 		goto out;
 	it = cJSON_GetObjectItemCaseSensitive(obj, "addr");
 	if (it != NULL && !cJSON_IsNull(it)) {
 		if (!cJSON_IsString(it) ||
-		    valid_addr(it->valuestring, c->addr, &port) == -1) {
+		    wire_addr_port(it->valuestring, c->addr, &port) == -1) {
 			seterr(err, "addr must be null, \"ADDR\" or \"ADDR:PORT\" "
 			    "with a unicast IP address");
 			goto out;
@@ -378,7 +226,7 @@ out:
 }
 
 /* Parses {"project","node"} of a check-out into project and node
- * (NAME_MAX_LEN + 1 and NODE_ID_LEN + 1 bytes). */
+ * (WIRE_NAME_MAX + 1 and WIRE_NODE_ID_LEN + 1 bytes). */
 int
 checkout_parse(const char *body, size_t len, char *project, char *node,
     char *err)
@@ -406,8 +254,8 @@ project_parse(const char *body, size_t len, char *name, int *keyed, char *err)
 	if ((obj = parse_object(body, len, err)) == NULL)
 		return -1;
 	it = cJSON_GetObjectItemCaseSensitive(obj, "name");
-	if (!cJSON_IsString(it) || !valid_name(it->valuestring)) {
-		seterr(err, "name must be 1..64 characters of A-Z a-z 0-9 . _ -");
+	if (!cJSON_IsString(it) || !wire_name_valid(it->valuestring)) {
+		seterr(err, "name must be " WIRE_NAME_RULE);
 		goto out;
 	}
 	memcpy(name, it->valuestring, strlen(it->valuestring) + 1);

@@ -10,7 +10,7 @@
 
 /* Appends {"projects":[…]} (GET /api/v1/projects). */
 void
-store_projects_json(struct buf *b)
+view_projects_json(struct buf *b)
 {
 	struct project *p;
 	double now = now_monotonic();
@@ -55,7 +55,7 @@ node_json(struct buf *b, const struct node *n, double now, int64_t wall)
 
 /* Appends {"nodes":[…]} of one project (or all when project is NULL). */
 enum store_result
-store_nodes_json(const char *project, struct buf *b, char *err)
+view_nodes_json(const char *project, struct buf *b, char *err)
 {
 	struct project *p, *only = NULL;
 	double now = now_monotonic();
@@ -87,7 +87,7 @@ store_nodes_json(const char *project, struct buf *b, char *err)
 
 /* Appends a project's pool-size history. */
 enum store_result
-store_history_json(const char *name, struct buf *b, char *err)
+view_history_json(const char *name, struct buf *b, char *err)
 {
 	struct project *p;
 	int64_t wall = (int64_t)now_wall();
@@ -110,7 +110,7 @@ store_history_json(const char *name, struct buf *b, char *err)
 
 /* Appends the registry's gauges in Prometheus text format. */
 void
-store_metrics(struct buf *b)
+view_metrics(struct buf *b)
 {
 	struct project *p;
 	double now = now_monotonic();
@@ -140,7 +140,7 @@ store_metrics(struct buf *b)
 /* The predecessor's getProjectList: [{"projectID":1,"name":"p"}], open
  * projects only. */
 void
-store_legacy_projects_json(struct buf *b)
+view_legacy_projects_json(struct buf *b)
 {
 	struct project *p;
 	int first = 1;
@@ -162,7 +162,7 @@ store_legacy_projects_json(struct buf *b)
 
 /* The predecessor's getAllHosts, for the nodes of open projects. */
 void
-store_legacy_hosts_json(struct buf *b)
+view_legacy_hosts_json(struct buf *b)
 {
 	struct project *p;
 	const struct node *n;

@@ -61,7 +61,7 @@ warn_limited(const char *fmt, ...)
 	if (!ok)
 		return;
 	va_start(ap, fmt);
-	log_vmsg(LOG_WARN, fmt, ap);
+	log_vmsg(LL_WARN, fmt, ap);
 	va_end(ap);
 }
 
@@ -210,9 +210,9 @@ peer_address(struct MHD_Connection *conn, char *out)
 {
 	const union MHD_ConnectionInfo *ci;
 	const struct sockaddr *sa;
-	char tmp[ADDR_MAX_LEN];
+	char tmp[WIRE_ADDR_MAX];
 
-	str_copy(out, "?", ADDR_MAX_LEN);
+	str_copy(out, "?", WIRE_ADDR_MAX);
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci == NULL || (sa = ci->client_addr) == NULL)
 		return;
@@ -224,7 +224,7 @@ peer_address(struct MHD_Connection *conn, char *out)
 		    tmp, sizeof(tmp));
 	else
 		return;
-	addr_canonical(tmp, out);
+	wire_addr_canonical(tmp, out);
 }
 
 static enum MHD_Result
@@ -270,13 +270,18 @@ send_reply(struct MHD_Connection *conn, struct req *r)
 }
 
 /* Answers early (before the body) with an error status. */
-static enum MHD_Result
+static enum MHD_Result ATTR_PRINTF(5, 6)
 early_error(struct MHD_Connection *conn, const char *method, const char *url,
-    int status, const char *msg)
+    int status, const char *fmt, ...)
 {
+	char msg[ERR_MAX];
 	struct req r;
 	enum MHD_Result ok;
+	va_list ap;
 
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
 	memset(&r, 0, sizeof(r));
 	buf_init(&r.out);
 	r.conn = conn;
@@ -306,22 +311,22 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		return MHD_NO;
 	if (!st->started) {
 		st->started = 1;
-		if (st->raw_uri == NULL || strlen(st->raw_uri) > URL_MAX)
+		if (st->raw_uri == NULL || strlen(st->raw_uri) > WIRE_URL_MAX)
 			return early_error(conn, method, url, 414,
-			    "URL longer than 4096 bytes");
+			    "URL longer than %d bytes", WIRE_URL_MAX);
 		/* a decoded NUL would cut the path or a value short unseen */
 		if (strcasestr(st->raw_uri, "%00") != NULL)
 			return early_error(conn, method, url, 400,
 			    "URL contains an encoded NUL byte");
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 		    "Content-Length");
-		if (cl != NULL && (str_to_long(cl, 0, BODY_MAX, &len) == -1))
+		if (cl != NULL && (str_to_long(cl, 0, WIRE_BODY_MAX, &len) == -1))
 			return early_error(conn, method, url, 413,
-			    "body larger than 65536 bytes");
+			    "body larger than %d bytes", WIRE_BODY_MAX);
 		return MHD_YES;
 	}
 	if (*upload_size != 0) {
-		if (st->body.len + *upload_size > BODY_MAX) {
+		if (st->body.len + *upload_size > WIRE_BODY_MAX) {
 			st->too_large = 1;
 			buf_free(&st->body);
 		} else if (!st->too_large)
@@ -331,7 +336,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	}
 	if (st->too_large)
 		return early_error(conn, method, url, 413,
-		    "body larger than 65536 bytes");
+		    "body larger than %d bytes", WIRE_BODY_MAX);
 	memset(&r, 0, sizeof(r));
 	buf_init(&r.out);
 	r.conn = conn;
@@ -341,7 +346,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	r.body = st->body.s;
 	r.body_len = st->body.len;
 	peer_address(conn, r.peer);
-	r.peer_loopback = addr_is_loopback(r.peer);
+	r.peer_loopback = wire_addr_is_loopback(r.peer);
 	routes_dispatch(&r);
 	ok = send_reply(conn, &r);
 	buf_free(&r.out);
@@ -356,7 +361,7 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	(void)cls;
 	(void)conn;
 	/* keep only what the limit needs to see; longer is refused anyway */
-	st->raw_uri = xstrndup(uri, URL_MAX + 1);
+	st->raw_uri = xstrndup(uri, WIRE_URL_MAX + 1);
 	buf_init(&st->body);
 	return st;
 }

@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "shim.h"
+#include "heartbeat.h"
 
 #define CHECKIN_TIMEOUT_MS	5000	/* one check-in, connect included */
 #define CHECKOUT_TIMEOUT_MS	1000	/* leaving must not hold up a shutdown */

@@ -13,10 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "shim.h"
+#include "client.h"
 
 #define CACHE_MAGIC	"# dyndistcc "
-#define CACHE_MAX	(HOSTS_MAX + 1024)
+#define CACHE_MAX	(WIRE_HOSTS_MAX + 1024)
 #define FETCHED_MAX	4102444800L	/* 2100-01-01 */
 
 /* Writes hl to path atomically (temp file + rename, mode 0644), stamped with
@@ -27,8 +27,8 @@ cache_write(const char *path, const struct hostlist *hl, char *err)
 	char *text;
 	int rc;
 
-	if (hl->project == NULL || !config_valid_name(hl->project) ||
-	    hl->distcc_hosts == NULL || !hostlist_hosts_valid(hl->distcc_hosts)) {
+	if (hl->project == NULL || !wire_name_valid(hl->project) ||
+	    hl->distcc_hosts == NULL || !wire_hosts_valid(hl->distcc_hosts)) {
 		seterr(err, "%s: refusing to write an invalid host list", path);
 		return -1;
 	}
@@ -48,10 +48,13 @@ struct cache_field {
 };
 
 static const struct cache_field cache_fields[] = {
-	{ "refresh_after", offsetof(struct hostlist, refresh_after), 1, 86400 },
-	{ "heartbeat", offsetof(struct hostlist, heartbeat), 1, 86400 },
-	{ "ttl", offsetof(struct hostlist, ttl), 1, 86400 },
-	{ "pool_threads", offsetof(struct hostlist, pool_threads), 0, 10000000 },
+	{ "refresh_after", offsetof(struct hostlist, refresh_after), 1,
+	    WIRE_REFRESH_MAX },
+	{ "heartbeat", offsetof(struct hostlist, heartbeat), 1,
+	    WIRE_HEARTBEAT_MAX },
+	{ "ttl", offsetof(struct hostlist, ttl), 1, WIRE_TTL_MAX },
+	{ "pool_threads", offsetof(struct hostlist, pool_threads), 0,
+	    WIRE_POOL_MAX },
 	{ "fetched", (size_t)-1, 0, FETCHED_MAX },
 };
 
@@ -71,7 +74,7 @@ parse_meta(char *meta, struct hostlist *hl, double *fetched, char *err)
 			return -1;
 		*eq++ = '\0';
 		if (strcmp(word, "project") == 0) {
-			if (hl->project != NULL || !config_valid_name(eq))
+			if (hl->project != NULL || !wire_name_valid(eq))
 				return -1;
 			hl->project = xstrdup(eq);
 			continue;
@@ -120,7 +123,7 @@ cache_read(const char *path, struct hostlist *hl, double *fetched, char *err)
 	if ((end = strchr(hosts, '\n')) == NULL || end[1] != '\0')
 		goto corrupt;
 	*end = '\0';
-	if (!hostlist_hosts_valid(hosts) || parse_meta(meta, hl, fetched, e) == -1)
+	if (!wire_hosts_valid(hosts) || parse_meta(meta, hl, fetched, e) == -1)
 		goto corrupt;
 	hl->distcc_hosts = xstrdup(hosts);
 	free(buf);

@@ -1,6 +1,6 @@
 /*
  * checkin.c — dcc-heartbeat's side of the wire: the check-in body
- * (DESIGN.md), POST /api/v1/checkin and its host-list reply, and
+ * (README.md, "API"), POST /api/v1/checkin and its host-list reply, and
  * POST /api/v1/checkout when the node leaves.
  */
 #include <math.h>
@@ -9,7 +9,7 @@
 
 #include <cJSON.h>
 
-#include "shim.h"
+#include "heartbeat.h"
 
 /* server + path without a doubled slash; the caller frees. */
 char *

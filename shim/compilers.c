@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "shim.h"
+#include "heartbeat.h"
 
 #define PROBE_OUT_MAX	128	/* a version or a target triple */
 #define PROBE_MAX	64	/* names probed in one directory */

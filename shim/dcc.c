@@ -161,7 +161,7 @@ env_path(void)
 static char *
 tune_for_pool(char *hosts)
 {
-	long pool = hostlist_threads(hosts);
+	long pool = wire_hosts_threads(hosts);
 	char *tuned;
 
 	setenv("DISTCC_PAUSE_TIME_MSEC", "100", 0);	/* unless the user's */
@@ -199,7 +199,7 @@ cmd_jobs(struct dcc *d)
 	setup_config(d);
 	setup_list(d);
 	hosts = hosts_line(d);
-	printf("%ld\n", hostlist_threads(hosts));
+	printf("%ld\n", wire_hosts_threads(hosts));
 	free(hosts);
 	return 0;
 }
@@ -290,7 +290,7 @@ cmd_status(struct dcc *d)
 		    d->list.hl.refresh_after);
 	hosts = hosts_line(d);
 	printf("%-13s %s\n", "hosts:", hosts);
-	printf("%-13s %ld threads\n", "pool:", hostlist_threads(hosts));
+	printf("%-13s %ld threads\n", "pool:", wire_hosts_threads(hosts));
 	free(hosts);
 	if ((age = dcc_stamp_age(d->paths.failed, now, text, sizeof(text))) < 0)
 		printf("%-13s none\n", "last error:");

@@ -1,12 +1,12 @@
 /*
  * dcc.h — internal interfaces of dcc alone (the compiler shim), grouped by
- * file. The code dcc shares with dcc-heartbeat is declared in shim.h; these
+ * file. The code dcc shares with dcc-heartbeat is declared in client.h; these
  * files serve dcc only, so they keep their own header.
  */
 #ifndef DYNDISTCC_DCC_H
 #define DYNDISTCC_DCC_H
 
-#include "shim.h"
+#include "client.h"
 
 /* dcc's own exit codes, used only when no compiler can run at all; they
  * start at 100 so they never look like a compiler's. */

@@ -4,7 +4,7 @@
  *
  * Before either, dcc's own directories leave PATH. Otherwise distcc finds
  * dcc again when it looks for `cc` or `arm-none-eabi-gcc` and exits with
- * "invoked itself recursively" (distcc-facts.md §3). A directory is dcc's
+ * "invoked itself recursively" (README.md, "distcc facts"). A directory is dcc's
  * when it is the configured masquerade directory, or when <dir>/<compiler>
  * is this very binary (same device and inode, so any link or copy counts).
  */

@@ -28,7 +28,6 @@
 
 #include "dcc.h"
 
-#define NODE_ID_LEN	32
 #define LOCK_WAIT_S	3.0	/* dcc --refresh waits this long for the lock */
 
 /* Fills p from cfg and the environment: $XDG_CACHE_HOME/dyndistcc, else
@@ -215,42 +214,12 @@ dcc_stamp_write(const struct dcc_paths *paths, const char *stamp,
 	return rc;
 }
 
-/* The number of cores this machine offers itself: cfg's, else what is online. */
+/* The number of cores this machine offers itself: cfg's, else what it may
+ * really use (affinity mask, cgroup quota), as the heartbeat counts them. */
 int
 dcc_local_cores(const struct client_config *cfg)
 {
-	long n;
-
-	if (cfg->cores > 0)
-		return cfg->cores;
-	n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n > 0 ? (int)n : 1;
-}
-
-/* Reads <state_dir>/node-id into id when it holds a valid id; 0 or -1. */
-static int
-read_node_id(const char *path, char id[NODE_ID_LEN + 1])
-{
-	char *buf;
-	size_t len, i;
-	int rc = -1;
-
-	if ((buf = file_read(path, 256, &len, NULL)) == NULL)
-		return -1;
-	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-		buf[--len] = '\0';
-	if (len == NODE_ID_LEN) {
-		for (i = 0; i < len; i++)
-			if (!((buf[i] >= '0' && buf[i] <= '9') ||
-			    (buf[i] >= 'a' && buf[i] <= 'f')))
-				break;
-		if (i == len) {
-			memcpy(id, buf, len + 1);
-			rc = 0;
-		}
-	}
-	free(buf);
-	return rc;
+	return cfg->cores > 0 ? cfg->cores : sysinfo_cores();
 }
 
 /* Turns a non-200 reply into a sentence, with the server's own "error". */
@@ -285,7 +254,7 @@ dcc_list_fetch(const struct client_config *cfg, const struct dcc_paths *paths,
 {
 	struct http_request req = { 0 };
 	struct http_response resp;
-	char id[NODE_ID_LEN + 1], *url, e[ERR_MAX];
+	char id[WIRE_NODE_ID_LEN + 1], *url, e[ERR_MAX];
 	size_t slen;
 	int rc = -1;
 
@@ -297,7 +266,7 @@ dcc_list_fetch(const struct client_config *cfg, const struct dcc_paths *paths,
 	slen = strlen(cfg->server);
 	while (slen > 0 && cfg->server[slen - 1] == '/')
 		slen--;
-	if (read_node_id(paths->node_id, id) == 0)
+	if (nodeid_read(paths->node_id, id, e) == 0)
 		url = xasprintf("%.*s/api/v1/projects/%s/hosts?cores=%d&node=%s",
 		    (int)slen, cfg->server, cfg->project, dcc_local_cores(cfg), id);
 	else

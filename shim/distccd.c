@@ -2,7 +2,7 @@
  * distccd.c — runs and supervises this machine's distccd for dcc-heartbeat.
  *
  * distccd cannot reload its --allow list: SIGHUP kills it and SIGTERM drops
- * the jobs it is running (distcc-facts.md §6). So the daemon is restarted
+ * the jobs it is running (README.md, "distcc facts"). So the daemon is restarted
  * only when its command line must change (the project's members, cores,
  * nice, port), and only once it is idle — no TCP connection open on its
  * port — or after a bounded wait. It is never started without --allow, and
@@ -32,7 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "shim.h"
+#include "heartbeat.h"
 
 #define BACKOFF_MAX	60.0	/* seconds between restarts of a crashing distccd */
 #define STABLE_AFTER	60.0	/* a run this long resets the backoff */
@@ -55,32 +55,13 @@ nap(long ms)
 int
 distccd_allow_entry(const char *member, char *out, size_t size)
 {
-	char addr[INET6_ADDRSTRLEN + 8];
-	unsigned char buf[sizeof(struct in6_addr)];
-	const char *colon;
-	size_t len = strlen(member);
+	char addr[WIRE_ADDR_MAX];
+	int port;
 
-	if (len == 0 || len >= sizeof(addr))
+	if (wire_addr_port(member, addr, &port) == -1)
 		return -1;
-	if (member[0] == '[') {
-		const char *close = strchr(member, ']');
-		if (close == NULL)
-			return -1;
-		len = (size_t)(close - member - 1);
-		memcpy(addr, member + 1, len);
-		addr[len] = '\0';
-	} else if ((colon = strchr(member, ':')) != NULL &&
-	    strchr(colon + 1, ':') == NULL) {
-		len = (size_t)(colon - member);	/* one colon: ADDR:PORT */
-		memcpy(addr, member, len);
-		addr[len] = '\0';
-	} else
-		memcpy(addr, member, len + 1);
-	if (inet_pton(AF_INET, addr, buf) == 1)
-		return snprintf(out, size, "%s/32", addr) < (int)size ? 0 : -1;
-	if (inet_pton(AF_INET6, addr, buf) == 1)
-		return snprintf(out, size, "%s/128", addr) < (int)size ? 0 : -1;
-	return -1;
+	return snprintf(out, size, "%s/%d", addr, strchr(addr, ':') ? 128 : 32) <
+	    (int)size ? 0 : -1;
 }
 
 static int
@@ -110,7 +91,7 @@ distccd_init(struct distccd *d, const char *pidfile, const char *path)
 	memset(d, 0, sizeof(*d));
 	d->pidfile = xstrdup(pidfile);
 	d->path = xstrdup(path);
-	d->port = DISTCCD_DEFAULT_PORT;
+	d->port = WIRE_DISTCC_PORT;
 	d->jobs = 1;
 	d->idle_wait = DISTCCD_IDLE_WAIT;
 	d->backoff = 1;

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "shim.h"
+#include "heartbeat.h"
 
 static const struct option options[] = {
 	{ "foreground",	no_argument,		NULL, 'd' },

@@ -17,7 +17,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "shim.h"
+#include "client.h"
 
 #define LIBCJSON_SONAME	"libcjson.so.1"
 
@@ -75,107 +75,8 @@ json_is(const cJSON *item, int t)
 	return item != NULL && (item->type & 0xFF) == t;
 }
 
-#define SECONDS_MAX	86400
-#define THREADS_MAX	10000000
 #define MEMBERS_MAX	100000
 #define ADDR_MAX	64
-
-#define SLOTS_MAX	100000	/* per host; the server sends cores */
-
-/* Is c allowed in a distcc hosts line? [A-Za-z0-9.:/_[]-] and space. */
-static int
-hosts_char(int c)
-{
-	return isalnum(c) || (c != '\0' && strchr(".:/_[]- ", c) != NULL);
-}
-
-/* Parses the digits at *p (up to the next ':', '/' or end of token) as a
- * number in 1..max and moves *p past them; -1 when there is none. */
-static long
-token_number(const char **p, const char *end, long max)
-{
-	long v = 0;
-
-	if (*p == end || !isdigit((unsigned char)**p))
-		return -1;
-	for (; *p < end && isdigit((unsigned char)**p); (*p)++)
-		if ((v = v * 10 + (**p - '0')) > max)
-			return -1;
-	return v >= 1 ? v : -1;
-}
-
-/* The slots one distcc host token offers, as distcc -j counts them:
- * localhost[/N] (default 2), HOST[:PORT][/N] or HOST/N:PORT (default 4),
- * HOST a name, an IPv4 address or [IPv6]. -1 for anything else. */
-static long
-token_slots(const char *p, const char *end)
-{
-	const char *host = p;
-	long slots = -1, port = -1;
-
-	if (*p == '[') {
-		while (++p < end && *p != ']')
-			if (!isxdigit((unsigned char)*p) && *p != ':' && *p != '.')
-				return -1;
-		if (p == end || p == host + 1)
-			return -1;
-		p++;
-	} else {
-		while (p < end && (isalnum((unsigned char)*p) || strchr("._-", *p)))
-			p++;
-		if (p == host)
-			return -1;
-	}
-	if (p == end && (size_t)(p - host) == 9 && strncmp(host, "localhost", 9) == 0)
-		return 2;
-	while (p < end) {
-		if (*p == ':' && port == -1) {
-			p++;
-			if ((port = token_number(&p, end, 65535)) == -1)
-				return -1;
-		} else if (*p == '/' && slots == -1) {
-			p++;
-			if ((slots = token_number(&p, end, SLOTS_MAX)) == -1)
-				return -1;
-		} else
-			return -1;
-	}
-	return slots != -1 ? slots : 4;
-}
-
-/* The pool size of a distcc hosts line: the sum of every host's slots, the
- * number `distcc -j` prints for it. -1 when any token is not a host we accept
- * (see hostlist_hosts_valid). */
-long
-hostlist_threads(const char *hosts)
-{
-	const char *p = hosts, *end;
-	long sum = 0, n;
-
-	for (;;) {
-		p += strspn(p, " ");
-		if (*p == '\0')
-			return sum;
-		end = p + strcspn(p, " ");
-		if ((n = token_slots(p, end)) == -1)
-			return -1;
-		sum += n;
-		p = end;
-	}
-}
-
-/* Is s a distcc hosts line we are willing to hand distcc: 1..HOSTS_MAX bytes
- * of safe characters, with at least one host, every word a plain host? */
-int
-hostlist_hosts_valid(const char *s)
-{
-	size_t n;
-
-	for (n = 0; s[n] != '\0'; n++)
-		if (n >= HOSTS_MAX || !hosts_char((unsigned char)s[n]))
-			return 0;
-	return hostlist_threads(s) > 0;
-}
 
 /* Is s a member address: 1..ADDR_MAX of [A-Za-z0-9.:[]-] (IPv4, IPv6)? */
 static int
@@ -271,20 +172,23 @@ hostlist_parse(const char *text, size_t len, struct hostlist *hl, char *err)
 	}
 	if ((project = get_str(root, "project", err)) == NULL)
 		goto done;
-	if (!config_valid_name(project)) {
+	if (!wire_name_valid(project)) {
 		seterr(err, "host list: bad project name");
 		goto done;
 	}
 	if ((hosts = get_str(root, "distcc_hosts", err)) == NULL)
 		goto done;
-	if (!hostlist_hosts_valid(hosts)) {
+	if (!wire_hosts_valid(hosts)) {
 		seterr(err, "host list: distcc_hosts is empty or has unsafe characters");
 		goto done;
 	}
-	if (get_int(root, "heartbeat", 1, SECONDS_MAX, &hl->heartbeat, err) == -1 ||
-	    get_int(root, "refresh_after", 1, SECONDS_MAX, &hl->refresh_after, err) == -1 ||
-	    get_int(root, "ttl", 1, SECONDS_MAX, &hl->ttl, err) == -1 ||
-	    get_int(root, "pool_threads", 0, THREADS_MAX, &hl->pool_threads, err) == -1)
+	if (get_int(root, "heartbeat", 1, WIRE_HEARTBEAT_MAX, &hl->heartbeat,
+	    err) == -1 ||
+	    get_int(root, "refresh_after", 1, WIRE_REFRESH_MAX,
+	    &hl->refresh_after, err) == -1 ||
+	    get_int(root, "ttl", 1, WIRE_TTL_MAX, &hl->ttl, err) == -1 ||
+	    get_int(root, "pool_threads", 0, WIRE_POOL_MAX, &hl->pool_threads,
+	    err) == -1)
 		goto done;
 	hl->project = xstrdup(project);
 	hl->distcc_hosts = xstrdup(hosts);

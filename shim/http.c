@@ -18,7 +18,7 @@
 #define CURL_DISABLE_TYPECHECK	/* we call through pointers, not macros */
 #include <curl/curl.h>
 
-#include "shim.h"
+#include "client.h"
 
 #define HTTP_BODY_MAX	(1024 * 1024)
 #define LIBCURL_SONAME	"libcurl.so.4"

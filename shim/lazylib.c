@@ -6,7 +6,7 @@
  */
 #include <dlfcn.h>
 
-#include "shim.h"
+#include "client.h"
 
 /* dlopens soname and resolves every symbol of syms into its pointer.
  * 0, or -1 with err (the pointers are then not to be used). Not

@@ -1,5 +1,5 @@
 /*
- * nodeid.c — this machine's node id: 32 lowercase hex characters from
+ * nodeid.c — this machine's node id: 32 lowercase hex digits from
  * getrandom(2), created once in <state_dir>/node-id and kept for the life of
  * the machine, so a node keeps its identity across address changes and
  * reboots.
@@ -15,30 +15,21 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "shim.h"
-
-/* 1 when s is exactly NODEID_LEN lowercase hex characters. */
-int
-nodeid_valid(const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < NODEID_LEN; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return s[i] == '\0';
-}
+#include "client.h"
 
 /* Fills id with a fresh random id. 0, or -1 with err set. */
 int
-nodeid_generate(char id[NODEID_LEN + 1], char *err)
+nodeid_generate(char id[WIRE_NODE_ID_LEN + 1], char *err)
 {
-	return random_hex(id, NODEID_LEN / 2, err);
+	return random_hex(id, WIRE_NODE_ID_LEN / 2, err);
 }
 
-/* Reads path into id; 0, 1 when the file does not exist, -1 on a bad file. */
-static int
-read_id(const char *path, char id[NODEID_LEN + 1], char *err)
+/* Reads a node-id file into id (WIRE_NODE_ID_LEN + 1 bytes, lowercase):
+ * 32 hex digits in either case, then blanks. 0, 1 when the file does not
+ * exist, -1 with err on a bad or unreadable file. dcc reads the heartbeat's
+ * with it. */
+int
+nodeid_read(const char *path, char id[WIRE_NODE_ID_LEN + 1], char *err)
 {
 	size_t len;
 	char *text;
@@ -47,15 +38,14 @@ read_id(const char *path, char id[NODEID_LEN + 1], char *err)
 		return 1;
 	if ((text = file_read(path, 256, &len, err)) == NULL)
 		return -1;
-	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == ' '))
+	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r' ||
+	    text[len - 1] == ' '))
 		text[--len] = '\0';
-	if (!nodeid_valid(text)) {
-		seterr(err, "%s: not a node id (32 lowercase hex characters)",
-		    path);
+	if (wire_node_id(text, id) == -1) {
+		seterr(err, "%s: not a node id (%s)", path, WIRE_NODE_ID_RULE);
 		free(text);
 		return -1;
 	}
-	memcpy(id, text, NODEID_LEN + 1);
 	free(text);
 	return 0;
 }
@@ -65,9 +55,9 @@ read_id(const char *path, char id[NODEID_LEN + 1], char *err)
  * starts agree on one id: the file appears with link(2), which never
  * replaces an existing one. 0, or -1 with err set. */
 int
-nodeid_load(const char *state_dir, char id[NODEID_LEN + 1], char *err)
+nodeid_load(const char *state_dir, char id[WIRE_NODE_ID_LEN + 1], char *err)
 {
-	char path[PATH_MAX], tmp[PATH_MAX], line[NODEID_LEN + 2];
+	char path[PATH_MAX], tmp[PATH_MAX], line[WIRE_NODE_ID_LEN + 2];
 	int fd, r;
 
 	if (snprintf(path, sizeof(path), "%s/node-id", state_dir) >=
@@ -77,7 +67,7 @@ nodeid_load(const char *state_dir, char id[NODEID_LEN + 1], char *err)
 		seterr(err, "%s: path too long", state_dir);
 		return -1;
 	}
-	if ((r = read_id(path, id, err)) <= 0)
+	if ((r = nodeid_read(path, id, err)) <= 0)
 		return r;
 	if (mkdir_p(state_dir, 0755, err) == -1)
 		return -1;
@@ -89,7 +79,7 @@ nodeid_load(const char *state_dir, char id[NODEID_LEN + 1], char *err)
 		seterr(err, "%s: %s", tmp, strerror(errno));
 		return -1;
 	}
-	if (write(fd, line, NODEID_LEN + 1) != NODEID_LEN + 1 ||
+	if (write(fd, line, WIRE_NODE_ID_LEN + 1) != WIRE_NODE_ID_LEN + 1 ||
 	    fsync(fd) == -1) {
 		seterr(err, "%s: %s", tmp, strerror(errno));
 		close(fd);
@@ -104,5 +94,5 @@ nodeid_load(const char *state_dir, char id[NODEID_LEN + 1], char *err)
 		return -1;
 	}
 	/* Whoever linked first won; everyone uses the id on disk. */
-	return read_id(path, id, err) == 0 ? 0 : -1;
+	return nodeid_read(path, id, err) == 0 ? 0 : -1;
 }

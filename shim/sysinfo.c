@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "shim.h"
+#include "client.h"
 
 #define CGROUP_FILE_MAX	4096
 

@@ -3,6 +3,7 @@
  */
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +27,7 @@ fatal(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_vmsg(LOG_ERROR, fmt, ap);
+	log_vmsg(LL_ERROR, fmt, ap);
 	va_end(ap);
 	exit(1);
 }
@@ -62,6 +63,16 @@ xrealloc(void *old, size_t size)
 	if (p == NULL)
 		fatal("out of memory (%zu bytes)", size);
 	return p;
+}
+
+/* realloc of an array of n elements of size bytes that never returns NULL
+ * and dies rather than let n * size overflow. */
+void *
+xreallocarray(void *old, size_t n, size_t size)
+{
+	if (size != 0 && n > SIZE_MAX / size)
+		fatal("out of memory (%zu x %zu bytes overflows)", n, size);
+	return xrealloc(old, n * size);
 }
 
 /* strdup that never returns NULL; the caller frees. */
@@ -142,7 +153,7 @@ str_to_long(const char *s, long min, long max, long *out)
 	return 0;
 }
 
-/* Names the program in log lines; verbose enables LOG_DEBUG. */
+/* Names the program in log lines; verbose enables LL_DEBUG. */
 void
 log_init(const char *prog, int verbose)
 {
@@ -151,8 +162,8 @@ log_init(const char *prog, int verbose)
 }
 
 static const char *const log_tags[] = {
-	[LOG_SYS] = "SYS", [LOG_INFO] = "INFO", [LOG_WARN] = "WARN",
-	[LOG_ERROR] = "ERROR", [LOG_DEBUG] = "DEBUG",
+	[LL_SYS] = "SYS", [LL_INFO] = "INFO", [LL_WARN] = "WARN",
+	[LL_ERROR] = "ERROR", [LL_DEBUG] = "DEBUG",
 };
 
 /* Logs one line: "2026-11-26 13:40:01 dcc-heartbeat[123]: [INFO] message".
@@ -166,7 +177,7 @@ log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	size_t n;
 	int r;
 
-	if (level == LOG_DEBUG && !log_verbose)
+	if (level == LL_DEBUG && !log_verbose)
 		return;
 	t = time(NULL);
 	localtime_r(&t, &tm);
@@ -305,18 +316,28 @@ mkdir_p(const char *dir, int mode, char *err)
 	return rc;
 }
 
-/* Reads a whole file of at most max bytes into a new NUL-terminated buffer;
- * the caller frees. NULL with err set on error or when the file is larger. */
+/* Reads a whole regular file of at most max bytes into a new NUL-terminated
+ * buffer; the caller frees. NULL with err set on error, when the file is
+ * larger, or when it is not a regular file (/dev/null reads as empty): it
+ * is opened without blocking, so a FIFO or a device in its place cannot
+ * hang the caller. */
 char *
 file_read(const char *path, size_t max, size_t *lenp, char *err)
 {
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
+	struct stat st;
 	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd == -1) {
 		seterr(err, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) == -1 || !(S_ISREG(st.st_mode) ||
+	    (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3)))) {
+		seterr(err, "%s: not a regular file", path);
+		close(fd);
 		return NULL;
 	}
 	for (;;) {
@@ -370,4 +391,17 @@ now_wall(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* FNV-1a over len bytes, continuing from seed (HASH_FNV_SEED to start): a
+ * fast, well-spread hash for tables and derived ids, not for secrets. */
+uint64_t
+hash_fnv1a(const void *data, size_t len, uint64_t seed)
+{
+	const unsigned char *p = data;
+	uint64_t h = seed;
+
+	while (len-- > 0)
+		h = (h ^ *p++) * 0x100000001b3ULL;
+	return h;
 }

@@ -14,26 +14,27 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct legacy_query q;
-	char err[ERR_MAX], id[NODE_ID_LEN + 1];
+	char err[ERR_MAX], id[WIRE_NODE_ID_LEN + 1];
 	char *uri;
 
-	if (size > URL_MAX + 1)
+	if (size > WIRE_URL_MAX + 1)
 		return 0;
 	uri = malloc(size + 1);
 	memcpy(uri, data, size);
 	uri[size] = '\0';
 	err[0] = '\0';
 	if (legacy_parse(uri, &q, err) == 0) {
-		if (((q.present & LQ_HASH) && !valid_name(q.hash)) ||
-		    ((q.present & LQ_PROJECT) && !valid_name(q.project)) ||
-		    ((q.present & LQ_NAME) && !valid_name(q.name)) ||
-		    ((q.present & LQ_THREADS) && (q.threads < 1 || q.threads > 4096)) ||
-		    !valid_text(q.username, TEXT_MAX_LEN) ||
-		    !valid_text(q.version, TEXT_MAX_LEN))
+		if (((q.present & LQ_HASH) && !wire_name_valid(q.hash)) ||
+		    ((q.present & LQ_PROJECT) && !wire_name_valid(q.project)) ||
+		    ((q.present & LQ_NAME) && !wire_name_valid(q.name)) ||
+		    ((q.present & LQ_THREADS) && (q.threads < WIRE_CORES_MIN ||
+		    q.threads > WIRE_CORES_MAX)) ||
+		    !wire_text_valid(q.username, WIRE_TEXT_MAX) ||
+		    !wire_text_valid(q.version, WIRE_TEXT_MAX))
 			abort();
 		if (q.present & LQ_HASH) {
 			legacy_node_id(q.hash, id);
-			if (!valid_node_id(id))
+			if (wire_node_id(id, NULL) != 0)
 				abort();
 		}
 	} else if (err[0] == '\0')

@@ -47,7 +47,12 @@ say "the shipped example config passes -n, the man page renders cleanly, usage m
 assert_eq "$("$S" -n -f "$TOP/server/server.conf.example")" "configuration ok" "server.conf.example"
 warn=$(MANWIDTH=80 man --warnings -l "$TOP/server/dyndistcc-server.8" 2>&1 >/dev/null)
 assert_eq "$warn" "" "man --warnings"
-assert_contains "$("$S" --help)" "[-dn]" "usage"
+assert_contains "$("$S" --help)" "[-dnv]" "usage"
+out=$("$S" -n -v -f "$TOP/server/server.conf.example")
+assert_contains "$out" "configuration ok" "-n -v"
+for key in $(awk '$1 !~ /^#/ && NF == 2 {print $1}' "$TOP/server/server.conf.example"); do
+	grep -q "^$key " <<<"$out" || fail "-n -v does not print $key"
+done
 for opt in -f -p -l --db --admin-token --heartbeat --ttl --refresh-after; do
 	assert_contains "$("$S" --help)" "$opt" "usage"
 	MANWIDTH=200 man -l "$TOP/server/dyndistcc-server.8" 2>/dev/null | grep -q -- "$opt" || fail "man page lacks $opt"

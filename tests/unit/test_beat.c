@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "test.h"
-#include "shim.h"
+#include "heartbeat.h"
 
 TEST(jitter_bounds)
 {

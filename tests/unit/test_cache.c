@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "shim.h"
+#include "client.h"
 #include "test.h"
 
 static char dir[] = "/tmp/test_cache.XXXXXX";

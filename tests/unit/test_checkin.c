@@ -1,12 +1,12 @@
 /* Unit tests for shim/checkin.c: the check-in body carries every field of
- * DESIGN.md with the right types; URLs join without doubled slashes. */
+ * README.md ("API") with the right types; URLs join without doubled slashes. */
 #include <stdlib.h>
 #include <string.h>
 
 #include <cJSON.h>
 
 #include "test.h"
-#include "shim.h"
+#include "heartbeat.h"
 
 TEST(url_join)
 {

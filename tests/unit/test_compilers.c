@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "test.h"
-#include "shim.h"
+#include "heartbeat.h"
 
 static char dir[64];
 

@@ -61,6 +61,29 @@ TEST(file)
 	unlink(path);
 }
 
+/* A `#` after a blank starts a comment in server.conf too: 1.0's server
+ * read "admin_token abc # x" as the token "abc # x". */
+TEST(comment_after_value)
+{
+	struct server_config c;
+	char err[ERR_MAX];
+
+	write_conf("admin_token 0123456789abcdef0 # rotated in May\n"
+	    "db /x/y#z.db\n");
+	conf_defaults(&c);
+	CHECK_INT(conf_load(&c, path, err), 0);
+	CHECK_STR(c.admin_token, "0123456789abcdef0");
+	CHECK_STR(c.db, "/x/y#z.db");
+	conf_free(&c);
+	unlink(path);
+	write_conf("admin_token abc def ghi jkl mno\n");
+	conf_defaults(&c);
+	CHECK_INT(conf_load(&c, path, err), -1);
+	CHECK(strstr(err, "admin_token") != NULL);
+	conf_free(&c);
+	unlink(path);
+}
+
 TEST(errors)
 {
 	static const struct {
@@ -107,6 +130,7 @@ main(void)
 {
 	RUN(defaults);
 	RUN(file);
+	RUN(comment_after_value);
 	RUN(errors);
 	return test_summary();
 }

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "shim.h"
+#include "client.h"
 #include "test.h"
 
 static char dir[] = "/tmp/test_config.XXXXXX";
@@ -82,7 +82,7 @@ TEST(errors_name_file_and_line)
 		const char *text, *want;
 	} cases[] = {
 		{ "project fw\nbogus 1\n", ":2: unknown key 'bogus'" },
-		{ "nice 20\n", ":1: nice: '20' is not a number in -20..19" },
+		{ "nice 20\n", ":1: nice: '20' is not an integer in -20..19" },
 		{ "cores many\n", ":1: cores" },
 		{ "distccd_port 0\n", ":1: distccd_port" },
 		{ "manage_distccd maybe\n", ":1: manage_distccd: 'maybe' is not yes or no" },
@@ -91,7 +91,9 @@ TEST(errors_name_file_and_line)
 		{ "key a\"b\n", ":1: key" },
 		{ "state_dir relative\n", ":1: state_dir" },
 		{ "\n\nproject\n", ":3: project: missing value" },
-		{ "owner a b\n", ":1: owner" },
+		{ "owner 0123456789012345678901234567890123456789012345678901234567890123x\n", ":1: owner" },
+		{ "source 127.0.0.2 127.0.0.3\n", ":1: source: '127.0.0.2 127.0.0.3' must be one word" },
+		{ "server ftp://x\n", ":1: server: 'ftp://x' is not an http:// or https:// URL" },
 	};
 	struct client_config cfg;
 	char err[ERR_MAX], *path, *want;
@@ -142,15 +144,33 @@ TEST(env_overrides)
 	config_free(&cfg);
 }
 
-TEST(valid_name)
+/* One reader for both files: a `#` that starts a word is a comment, in
+ * client.conf as in server.conf (1.0's server kept "abc # x" as a value). */
+TEST(comments_and_blanks)
 {
-	CHECK(config_valid_name("fw"));
-	CHECK(config_valid_name("a.b_c-9"));
-	CHECK(!config_valid_name(""));
-	CHECK(!config_valid_name("a b"));
-	CHECK(!config_valid_name("../x"));
-	CHECK(!config_valid_name(
-	    "0123456789012345678901234567890123456789012345678901234567890123x"));
+	struct client_config cfg;
+	char err[ERR_MAX] = "", *path;
+
+	path = write_conf("c.conf",
+	    "owner Mark Smith   # the panel shows this\n"
+	    "\t# an indented comment\n");
+	config_defaults(&cfg);
+	CHECK_INT(config_load(&cfg, path, 0, err), 0);
+	CHECK_STR(cfg.owner, "Mark Smith");
+	config_free(&cfg);
+	free(path);
+	path = write_conf("e.conf", "owner team#2 # a '#' inside a word stays\n");
+	config_defaults(&cfg);
+	CHECK_INT(config_load(&cfg, path, 0, err), 0);
+	CHECK_STR(cfg.owner, "team#2");
+	config_free(&cfg);
+	free(path);
+	path = write_conf("d.conf", "key abc # x\n");
+	config_defaults(&cfg);
+	CHECK_INT(config_load(&cfg, path, 0, err), 0);
+	CHECK_STR(cfg.key, "abc");
+	config_free(&cfg);
+	free(path);
 }
 
 int
@@ -163,7 +183,7 @@ main(void)
 	RUN(errors_name_file_and_line);
 	RUN(missing_file);
 	RUN(env_overrides);
-	RUN(valid_name);
+	RUN(comments_and_blanks);
 	test_rmtree(dir);
 	return test_summary();
 }

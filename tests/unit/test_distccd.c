@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "test.h"
-#include "shim.h"
+#include "heartbeat.h"
 
 TEST(allow_entry)
 {

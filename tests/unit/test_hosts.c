@@ -15,7 +15,7 @@ entry(const void *who, const char *addr, int port, int cores, double load)
 	e.port = port;
 	e.cores = cores;
 	e.spare = cores - load;
-	e.loopback = addr_is_loopback(addr);
+	e.loopback = wire_addr_is_loopback(addr);
 	return e;
 }
 

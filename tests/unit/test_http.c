@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "shim.h"
+#include "client.h"
 #include "test.h"
 
 static pid_t child;

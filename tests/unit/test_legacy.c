@@ -61,12 +61,12 @@ TEST(refused)
 
 TEST(node_ids)
 {
-	char a[NODE_ID_LEN + 1], b[NODE_ID_LEN + 1];
+	char a[WIRE_NODE_ID_LEN + 1], b[WIRE_NODE_ID_LEN + 1];
 
 	legacy_node_id("0123456789ABCDEF0123456789abcdef", a);
 	CHECK_STR(a, "0123456789abcdef0123456789abcdef");
 	legacy_node_id("h9", a);
-	CHECK(valid_node_id(a));
+	CHECK(wire_node_id(a, NULL) == 0);
 	legacy_node_id("h9", b);
 	CHECK_STR(a, b);
 	legacy_node_id("h8", b);

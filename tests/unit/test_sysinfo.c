@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "test.h"
-#include "shim.h"
+#include "client.h"
 
 static char root[64];
 
