@@ -620,12 +620,11 @@ function makeNodeRow(id) {
 	const idEl = el('span', 'node-id', id.slice(0, 8));
 	idEl.title = id;
 	const building = el('span', 'tag tag-building', 'building');
-	building.hidden = true;
-	c.Host.append(host, idEl, building);
+	c.Host.append(host, idEl);
 	const addr = el('span', 'addr');
 	const advertised = el('span', 'tag tag-advertised', 'advertised');
 	advertised.title = 'The address this node advertises (NAT), not the one it connects from';
-	c.Address.append(addr, advertised);
+	c.Address.append(addr);
 	const jobs = el('span', 'jobs');
 	const meter = el('meter', 'jobs-meter');
 	meter.min = 0;
@@ -641,6 +640,14 @@ function makeNodeRow(id) {
 	button.addEventListener('click', () => expungeNode(id));
 	c[''].appendChild(button);
 	return { id, tr, c, host, building, addr, advertised, jobs, meter, served, badge, reason, list, button, compilersKey: null };
+}
+
+/* Puts a tag into its cell or takes it out (not just hidden: the cell's text stays the value). */
+function showTag(cell, tag, on) {
+	if (on && !tag.isConnected)
+		cell.appendChild(tag);
+	else if (!on && tag.isConnected)
+		tag.remove();
 }
 
 function formatAddr(addr, port) {
@@ -710,11 +717,11 @@ function updateNodeRow(row, n, senders, common) {
 	setText(row.host, str(n.hostname) || '—');
 	setAttr(row.button, 'aria-label', 'Expunge node ' + (str(n.hostname) || row.id));
 	const sending = senders.get(row.id);
-	row.building.hidden = !sending || st === 'offline';
+	showTag(c.Host, row.building, !!sending && st !== 'offline');
 	setAttr(row.building, 'title', sending ? 'sending ' + plural(sending, 'job', 'jobs') + ' now' : '');
 	setText(c.Owner, str(n.owner) || '—');
 	setText(row.addr, formatAddr(n.addr, n.port));
-	row.advertised.hidden = n.advertised !== true;
+	showTag(c.Address, row.advertised, n.advertised === true);
 	setText(c.Cores, num(n.cores) === null ? '—' : String(n.cores));
 
 	/* Jobs: running of the slots it offers now, and how many it has done. */

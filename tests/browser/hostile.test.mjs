@@ -1,10 +1,13 @@
 /*
  * hostile.test.mjs — the panel cannot be poisoned (predecessor defect D10).
- * Every field a client can set (hostname, owner, version, compiler name,
- * version and target over API v1; username and swVersion over the legacy
- * API) is checked in with script payloads, and project names and the URL
- * fragment are tried too. No script may run (a page flag and a JS dialog
- * listener), and every value must show literally as text.
+ * Every free-text field a client can set (hostname, owner, version, compiler
+ * version and target, health reason over API v1; username and swVersion
+ * over the legacy API) is checked in with script payloads, and shown in the
+ * node rows, the compiler table and its mismatch warnings, and "building
+ * now"; project names and the URL fragment are tried too. No script may run
+ * (a page flag and a JS dialog listener), and every value must show
+ * literally as text. (Compiler names and fingerprints are strict shapes the
+ * server refuses otherwise.)
  *
  * The browser ignores the server's Content-Security-Policy here (bypassCSP),
  * so this proves the page's own escaping, not just the CSP's safety net.
@@ -44,17 +47,23 @@ run('hostile', async (ctx) => {
 	assertEq(created.status, 201, 'create project pwn');
 	const key = created.json.key;
 
-	/* One node per payload, with the payload in every free-text field. */
-	const nodes = [];
-	for (const p of PAYLOADS) {
-		const n = {
-			project: 'pwn', node: nodeId(), hostname: p, owner: p, version: p,
-			cores: 2, nice: 10, port: 3632, load: [0.1, 0.2, 0.3], addr: '10.9.9.' + (nodes.length + 1),
-			compilers: [{ name: p, version: p, target: p }],
-		};
-		const r = await srv.api('POST', '/api/v1/checkin', n, key);
-		assertEq(r.status, 200, `check-in with ${JSON.stringify(p)} (${r.text})`);
-		nodes.push(n);
+	/*
+	 * One node per payload, each from its own address, with the payload in
+	 * every free-text field, another build of gcc each (so the compiler table
+	 * warns with every version), unhealthy, and running a job for the next
+	 * node (so every node is in "building now").
+	 */
+	const from = (i) => '127.0.0.' + (40 + i % PAYLOADS.length);
+	const nodes = PAYLOADS.map((p, i) => ({
+		project: 'pwn', node: nodeId(), hostname: p, owner: p, version: p,
+		cores: 2, slots: 2, nice: 10, port: 3632, load: [0.1, 0.2, 0.3],
+		compilers: [{ name: 'gcc', version: p, target: p, fp: nodeId() }],
+		health: { ok: false, reason: p },
+		jobs: { running: 1, served: 1, senders: [{ addr: from(i + 1), running: 1 }] },
+	}));
+	for (const [i, n] of nodes.entries()) {
+		const r = await srv.checkin(key, n, from(i));
+		assertEq(r.status, 200, `check-in with ${JSON.stringify(n.hostname)} (${r.text})`);
 	}
 
 	/* The legacy API can set the owner and version of nodes in open projects. */
@@ -71,6 +80,7 @@ run('hostile', async (ctx) => {
 
 	const { page, problems } = await launchBrowser({ bypassCSP: true });
 	ctx.page = page;
+	await page.addInitScript((t) => sessionStorage.setItem('dyndistcc.key.pwn', t), key);
 	await page.goto(srv.url + '/#project=pwn');
 	await waitUntil(async () => (await page.$$('#node-rows tr.node')).length === PAYLOADS.length,
 	    `all ${PAYLOADS.length} hostile rows to render`, 10000);
@@ -86,18 +96,33 @@ run('hostile', async (ctx) => {
 			host: tr.querySelector('.host-name').textContent,
 			owner: tr.querySelector('td[data-label="Owner"]').textContent,
 			version: tr.querySelector('td[data-label="Version"]').textContent,
-			ccName: tr.querySelector('.cc-name').textContent,
 			ccVersion: tr.querySelector('.cc-version').textContent,
 			ccTarget: tr.querySelector('.cc-target').textContent,
+			reason: tr.querySelector('.health-reason').textContent,
 			all: tr.textContent,
 		}));
 		const p = n.hostname;
-		for (const field of ['host', 'owner', 'version', 'ccName', 'ccVersion', 'ccTarget'])
+		for (const field of ['host', 'owner', 'version', 'ccVersion', 'ccTarget', 'reason'])
 			assertEq(got[field], p, `${field} shows the payload literally`);
 		assert(got.all.includes(p), 'the row\'s text contains the payload');
+
+		/* Its gcc build in the compiler table, and the node as a builder. */
+		const fp = n.compilers[0].fp;
+		await page.waitForSelector(`#cc-rows tr[data-fp="${fp}"]`, { timeout: 10000 });
+		const cc = await page.$eval(`#cc-rows tr[data-fp="${fp}"]`, (tr) => [...tr.children].map((td) => td.textContent));
+		assertEq(cc[1], p, 'the compiler table shows the version literally');
+		assertEq(cc[2], p, 'and the target');
+		assertEq(cc[4], p, 'and the node\'s hostname');
+		await page.waitForSelector(`#building li[data-node="${n.node}"]`, { timeout: 10000 });
+		const b = await page.$eval(`#building li[data-node="${n.node}"]`, (li) =>
+		    [li.querySelector('.builder-host').textContent, li.querySelector('.builder-owner').textContent]);
+		assertEq(JSON.stringify(b), JSON.stringify([p, p]), 'building now shows hostname and owner literally');
 	}
+	const warning = await page.textContent('#cc-warnings .cc-warning');
+	for (const p of PAYLOADS)
+		assert(warning.includes(p + ' on ' + p), `the mismatch warning shows ${JSON.stringify(p)} literally`);
 	const injected = await page.evaluate(() =>
-	    document.querySelectorAll('#node-rows :is(img, svg, script, iframe, b, u, a, i)').length);
+	    document.querySelectorAll(':is(#node-rows, #cc-rows, #cc-warnings, #building) :is(img, svg, script, iframe, b, u, a, i)').length);
 	assertEq(injected, 0, 'no element was made from a payload');
 
 	/* The confirmation dialog shows a hostile hostname as text too; cancel it. */

@@ -10,6 +10,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -141,11 +142,45 @@ export function tail(file, lines = 30) {
 }
 
 /**
+ * One HTTP request to `url`, sent from the local address `from` when given
+ * (any of 127.0.0.0/8 works on Linux: a test gives each member its own).
+ * Resolves to { status, json, text }; json is null when the body is not JSON.
+ */
+export function request(url, { method = 'GET', body, bearer, from } = {}) {
+	const headers = {};
+	const data = body === undefined ? undefined : JSON.stringify(body);
+	if (data !== undefined) {
+		headers['Content-Type'] = 'application/json';
+		headers['Content-Length'] = Buffer.byteLength(data);
+	}
+	if (bearer)
+		headers['Authorization'] = 'Bearer ' + bearer;
+	return new Promise((resolve, reject) => {
+		const req = http.request(url, { method, headers, localAddress: from }, (res) => {
+			let text = '';
+			res.setEncoding('utf8');
+			res.on('data', (chunk) => { text += chunk; });
+			res.on('end', () => {
+				let json = null;
+				try {
+					json = JSON.parse(text);
+				} catch (e) {
+					json = null;
+				}
+				resolve({ status: res.statusCode, json, text });
+			});
+		});
+		req.on('error', reject);
+		req.end(data);
+	});
+}
+
+/**
  * Starts dyndistcc-server on a free loopback port with a temporary database
  * and an admin token, and waits for /healthz. Returns
- * { url, port, token, dir, proc, log, api(method, path, body, bearer),
- *   stop(), restart() }; restart() starts it again on the same port and
- * database.
+ * { url, port, token, dir, proc, log, api(method, path, body, bearer, from),
+ *   checkin(key, body, from), stop(), restart() }; restart() starts it
+ * again on the same port and database.
  */
 export async function startServer({ heartbeat = 1, ttl = 3, token = randomBytes(16).toString('hex') } = {}) {
 	const dir = tempDir('dyndistcc-srv-');
@@ -177,22 +212,21 @@ export async function startServer({ heartbeat = 1, ttl = 3, token = randomBytes(
 	};
 	srv.stop = () => stop(srv.proc);
 
-	/* One API v1 call; resolves to { status, json, text }. */
-	srv.api = async (method, p, body, bearer) => {
-		const headers = {};
-		if (body !== undefined)
-			headers['Content-Type'] = 'application/json';
-		if (bearer)
-			headers['Authorization'] = 'Bearer ' + bearer;
-		const r = await fetch(url + p, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-		const text = await r.text();
-		let json = null;
-		try {
-			json = JSON.parse(text);
-		} catch (e) {
-			json = null;
-		}
-		return { status: r.status, json, text };
+	/* One API v1 call, from local address `from` if given; resolves to { status, json, text }. */
+	srv.api = (method, p, body, bearer, from) => request(url + p, { method, body, bearer, from });
+
+	/*
+	 * A check-in like a heartbeat's: with the node's secret once the server
+	 * has bound one (it is in the reply of the first check-in only).
+	 */
+	const secrets = new Map();	/* project + node id -> secret */
+	srv.checkin = async (key, body, from) => {
+		const id = body.project + '/' + body.node;
+		const secret = secrets.get(id);
+		const r = await srv.api('POST', '/api/v1/checkin', secret ? { ...body, secret } : body, key, from);
+		if (r.status === 200 && r.json && typeof r.json.secret === 'string')
+			secrets.set(id, r.json.secret);
+		return r;
 	};
 	await srv.restart();
 	return srv;
@@ -230,7 +264,7 @@ export async function launchBrowser(options = {}) {
 	page.on('console', (m) => {
 		/* Refusals and outages the tests provoke show up as failed loads. */
 		if (m.type() === 'error' &&
-		    !/^Failed to load resource: (.* status of (400|403|409)\b|net::ERR_CONNECTION_REFUSED)/.test(m.text()))
+		    !/^Failed to load resource: (.* status of (400|401|403|409)\b|net::ERR_CONNECTION_REFUSED)/.test(m.text()))
 			problems.push('console error: ' + m.text());
 	});
 	await page.addInitScript(() => {

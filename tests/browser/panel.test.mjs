@@ -56,8 +56,10 @@ run('panel', async (ctx) => {
 	const key = (await page.textContent('#key-value')).trim();
 	assert(/^[0-9a-f]{32}$/.test(key), `the page shows a 32-hex join key (got "${key}")`);
 	assertEq(await page.textContent('#key-command'),
-	    `sudo scripts/install-client.sh --server ${srv.url} --project firmware --key ${key} --yes`,
-	    'the install command');
+	    `sudo scripts/install-client.sh --server ${srv.url} --project firmware --key-file - --yes`,
+	    'the install command reads the key from standard input, never from its command line');
+	assert(await page.isVisible('#key-stdin'), 'the dialog says to paste the key when the installer asks');
+	assert(await page.isHidden('#key-pin'), 'plain http: no TLS pin');
 	assertEq(await page.textContent('#key-conf'),
 	    `server ${srv.url}\nproject firmware\nkey ${key}\n`, 'the client.conf lines');
 	assert(await page.isVisible('#key-loopback'), 'opened on 127.0.0.1, the dialog says to use the real address');
@@ -103,11 +105,11 @@ run('panel', async (ctx) => {
 	assert((await cell('Host')).startsWith(os.hostname()), 'the row shows the hostname');
 	assertEq(await cell('Address'), `127.0.0.2:${distccPort}`, 'the row shows address:port');
 	assertEq(await cell('Cores'), String(CORES), 'the row shows the cores');
-	assertEq(await cell('Nice'), '7', 'the row shows the nice value');
+	assertEq(await cell('Priority'), 'nice 7', 'the row shows the nice value');
 	assert(/^\d+ s ago$/.test(await cell('Last seen')), 'the row shows when it was last seen');
 	assert((await cell('Version')).length > 0 && (await cell('Version')) !== '—', 'the row shows the version');
 	assert(/^\d+\.\d\d\s+\d+\.\d\d\s+\d+\.\d\d$/.test(await cell('Load')), 'the row shows three load averages');
-	assertEq(await page.textContent('#stat-threads'), String(CORES), 'the project shows its online threads');
+	assertEq(await page.textContent('#stat-threads'), String(CORES), 'the project shows its offered slots');
 	console.log(`# node row appeared ${joinMs} ms after the heartbeat started`);
 
 	/* The chart follows: the line moves up to the node's cores. */
@@ -115,7 +117,7 @@ run('panel', async (ctx) => {
 	    `the chart's latest value to become ${CORES}`, 10000);
 	const pathUp = await page.getAttribute('#chart-line', 'd');
 	assert(pathUp !== pathEmpty, 'the chart line changed when the node joined');
-	assert(/threads? on 1 node now/.test(await page.textContent('#chart-now')), 'the chart label counts the node');
+	assert(/slots?(, \d+ busy)? on 1 node now/.test(await page.textContent('#chart-now')), 'the chart label counts the node');
 	const lastY = (d) => Number(d.match(/V([\d.]+)H[\d.]+$/)?.[1] ?? d.match(/M[\d.]+ ([\d.]+)/)[1]);
 	assert(lastY(pathUp) < lastY(pathEmpty), 'the line ends higher than it started');
 
@@ -162,8 +164,7 @@ run('panel', async (ctx) => {
 	await page.waitForSelector(`tr[data-id="${nodeId}"]`, { state: 'detached', timeout: 5000 });
 	assert(await page.isHidden('#token-dialog'), 'the admin token was not asked again');
 	assertEq((await srv.api('GET', '/api/v1/nodes?project=firmware')).json.nodes.length, 0, 'the server forgot the node');
-	await page.waitForResponse((r) => r.url().includes('/api/v1/nodes?project=firmware'));
-	assert(await page.isVisible('#nodes-empty'), 'the project shows no nodes again');
+	await waitUntil(() => page.isVisible('#nodes-empty'), 'the project to show no nodes again', 10000);
 
 	/* Let the heartbeat go (it checks out on SIGTERM), then delete the project: cancel, then confirm. */
 	await stop(hb);

@@ -1,0 +1,179 @@
+/*
+ * private.test.mjs — keyed projects are private, admin is by token only
+ * (issue 15), in a tab that starts with no token and no key:
+ * an open project is shown without ever asking for anything; a keyed one
+ * shows a key form and makes no private request until a key is given; a
+ * wrong key is refused and asked again, the right one is kept for the tab
+ * (a reload keeps it), a key the server stops taking (401) is dropped and
+ * asked again, "Forget keys" locks the project again. Then the admin
+ * switches the NAT setting (the token is asked on the 403; cancelling puts
+ * the switch back), a node's advertised address is marked, and the
+ * project's offline nodes are removed at once.
+ */
+import {
+	assert, assertEq, assertNoProblems, launchBrowser, nodeId, run, sleep, startServer, waitUntil,
+} from './lib.mjs';
+
+run('private', async (ctx) => {
+	const srv = await startServer({ heartbeat: 1, ttl: 3 });
+	ctx.logs.push(srv.log);
+	const made = await srv.api('POST', '/api/v1/projects', { name: 'fw' }, srv.token);
+	assertEq(made.status, 201, 'create the keyed project fw');
+	const key = made.json.key;
+	assertEq((await srv.api('POST', '/api/v1/projects', { name: 'old', key: false }, srv.token)).status, 201,
+	    'create the open project old');
+
+	/* volta keeps checking in; gone1 and gone2 check in once and go offline after the ttl. */
+	const node = (project, hostname, from, extra = {}) =>
+		({ project, node: nodeId(), hostname, owner: 'mark', cores: 4, slots: 4, version: '1.1.0', ...extra, from });
+	const volta = node('fw', 'volta', '127.0.0.31');
+	const oldbox = node('old', 'oldbox', '127.0.0.32');
+	const gone = [node('fw', 'gone1', '127.0.0.33'), node('fw', 'gone2', '127.0.0.34')];
+	const natbox = node('fw', 'natbox', '127.0.0.35', { addr: '10.0.0.99' });
+	const send = async (m) => {
+		const { from, ...body } = m;
+		return srv.checkin(m.project === 'fw' ? key : null, body, from);
+	};
+	for (const m of [volta, oldbox, ...gone])
+		assertEq((await send(m)).status, 200, `check-in of ${m.hostname}`);
+	const live = new Set([volta, oldbox]);
+	let beating = true;
+	const beat = (async () => {
+		while (beating) {
+			for (const m of live) {
+				const r = await send(m);
+				assert(r.status === 200, `check-in of ${m.hostname}: ${r.text}`);
+			}
+			await sleep(500);
+		}
+	})();
+
+	const { page, problems } = await launchBrowser();
+	ctx.page = page;
+	const requests = [];
+	page.on('request', (r) => requests.push({ url: r.url(), auth: r.headers()['authorization'] || null }));
+	const privateReads = (p) => requests.filter((r) => r.url.includes(`/api/v1/nodes?project=${p}`) ||
+	    new RegExp(`/api/v1/projects/${p}/(history|activity)`).test(r.url));
+	const polls = (p, n) => (async () => {
+		for (let i = 0; i < n; i++)
+			await page.waitForResponse((r) => r.url().includes(`/api/v1/nodes?project=${p}`), { timeout: 10000 });
+	})();
+
+	/* The open project: its machines at once, no form, no credentials sent. */
+	await page.goto(srv.url + '/#project=old');
+	await page.waitForSelector(`#node-rows tr[data-id="${oldbox.node}"]`, { timeout: 10000 });
+	assert(await page.isHidden('#lock'), 'an open project shows no key form');
+
+	/* The keyed project: the form, the public numbers, and no private request without a key. */
+	await page.click('button[data-project="fw"]');
+	await page.waitForSelector('#lock', { state: 'visible', timeout: 10000 });
+	assert(await page.isHidden('#private'), 'its nodes, chart and builds are not shown');
+	assert(await page.isHidden('#lock-error'), 'the first ask shows no error');
+	assertEq(await page.textContent('#stat-nodes'), '3', 'the public node count is shown');
+	await page.waitForResponse((r) => r.url().endsWith('/api/v1/projects'));
+	await page.waitForResponse((r) => r.url().endsWith('/api/v1/projects'));
+	assertEq(privateReads('fw').length, 0, 'no private read is tried without a key');
+
+	/* A wrong key: refused, not kept, asked again. */
+	await page.fill('#lock-key', 'deadbeefdeadbeefdeadbeefdeadbeef');
+	await page.click('#lock-submit');
+	await page.waitForSelector('#lock-error:not([hidden])', { timeout: 10000 });
+	assert(/^The server refused that key: /.test(await page.textContent('#lock-error')), 'the form says the key was refused');
+	assert(await page.isVisible('#lock'), 'and asks again');
+	assertEq(await page.evaluate(() => sessionStorage.getItem('dyndistcc.key.fw')), null, 'the wrong key is not kept');
+	assertEq(await page.inputValue('#lock-key'), '', 'the field is cleared');
+
+	/* The right key opens it and is kept for this tab, also across a reload. */
+	await page.fill('#lock-key', key);
+	await page.click('#lock-submit');
+	await page.waitForSelector(`#node-rows tr[data-id="${volta.node}"]`, { timeout: 10000 });
+	assert(await page.isHidden('#lock') && await page.isVisible('#private'), 'the project opens');
+	assertEq(await page.evaluate(() => sessionStorage.getItem('dyndistcc.key.fw')), key, 'the key is kept in the tab');
+	assert(privateReads('fw').filter((r) => r.auth !== null).every((r) => r.auth === 'Bearer ' + key),
+	    'private reads carry the key');
+	await page.reload();
+	await page.waitForSelector(`#node-rows tr[data-id="${volta.node}"]`, { timeout: 10000 });
+	assert(await page.isHidden('#lock'), 'after a reload the tab still has the key');
+
+	/* A key the server stops taking (401): dropped, asked again with the server's words. */
+	await page.evaluate(() => sessionStorage.setItem('dyndistcc.key.fw', 'ffffffffffffffffffffffffffffffff'));
+	await page.waitForSelector('#lock', { state: 'visible', timeout: 10000 });
+	assert(await page.isVisible('#lock-error'), 'the form says why it asks again');
+	assertEq(await page.evaluate(() => sessionStorage.getItem('dyndistcc.key.fw')), null, 'the refused key is dropped');
+	assertEq(await page.$$eval('#node-rows tr', (trs) => trs.length), 0, 'the members are no longer shown');
+	await page.fill('#lock-key', key);
+	await page.click('#lock-submit');
+	await page.waitForSelector(`#node-rows tr[data-id="${volta.node}"]`, { timeout: 10000 });
+
+	/* Forget keys: locked again. */
+	await page.click('#admin-forget');
+	await page.waitForSelector('#lock', { state: 'visible', timeout: 10000 });
+	assert(await page.isHidden('#admin-forget'), 'nothing is left to forget');
+	await page.fill('#lock-key', key);
+	await page.click('#lock-submit');
+	await page.waitForSelector(`#node-rows tr[data-id="${volta.node}"]`, { timeout: 10000 });
+
+	/* NAT setting: a node may not advertise another address while it is off. */
+	const { from: nf, ...natBody } = natbox;
+	const refused = await srv.checkin(key, natBody, nf);
+	assertEq(refused.status, 400, `an advertised address is refused while the project does not allow it (${refused.text})`);
+	assert(await page.isVisible('#settings') && !(await page.isChecked('#advertise')), 'the switch shows it off');
+
+	/* Switching needs the admin token: asked on the 403; cancelling puts the switch back. */
+	await page.click('#advertise');
+	await page.waitForSelector('#token-dialog[open]', { timeout: 5000 });
+	await page.click('#token-cancel');
+	await waitUntil(async () => !(await page.isChecked('#advertise')), 'the switch to go back off', 5000);
+	assertEq((await srv.api('GET', '/api/v1/projects')).json.projects.find((p) => p.name === 'fw').advertise, false,
+	    'cancelling changed nothing');
+	await page.click('#advertise');
+	await page.waitForSelector('#token-dialog[open]', { timeout: 5000 });
+	await page.fill('#token-input', srv.token);
+	await page.click('#token-ok');
+	await waitUntil(async () => (await srv.api('GET', '/api/v1/projects')).json.projects.find((p) => p.name === 'fw').advertise === true,
+	    'the server to allow advertised addresses', 5000);
+	assert(await page.isChecked('#advertise'), 'the switch shows it on');
+
+	/* natbox now joins at its advertised address; its row says so, volta's does not. */
+	assertEq((await send(natbox)).status, 200, 'natbox may advertise 10.0.0.99 now');
+	live.add(natbox);
+	await page.waitForSelector(`#node-rows tr[data-id="${natbox.node}"] .tag-advertised`, { state: 'visible', timeout: 10000 });
+	assertEq(await page.textContent(`#node-rows tr[data-id="${natbox.node}"] .addr`), '10.0.0.99:3632', 'listed at its advertised address');
+	assert(await page.isHidden(`#node-rows tr[data-id="${volta.node}"] .tag-advertised`), 'volta is listed at its own connection address');
+
+	/* Off again: the admin token is not asked twice. */
+	live.delete(natbox);
+	await page.click('#advertise');
+	await waitUntil(async () => (await srv.api('GET', '/api/v1/projects')).json.projects.find((p) => p.name === 'fw').advertise === false,
+	    'the server to refuse advertised addresses again', 5000);
+	assert(await page.isHidden('#token-dialog'), 'the token was not asked again');
+
+	/* Remove the offline nodes at once (natbox, gone1, gone2), cancel first. */
+	await waitUntil(async () => (await page.textContent('#purge-offline')) === 'Remove 3 offline nodes…',
+	    'the purge button to count 3 offline nodes', 15000);
+	await page.click('#purge-offline');
+	await page.waitForSelector('#confirm-dialog[open]');
+	await page.click('#confirm-cancel');
+	await page.waitForSelector('#confirm-dialog', { state: 'hidden' });
+	assertEq((await srv.api('GET', '/api/v1/nodes?project=fw', undefined, key)).json.nodes.length, 4, 'cancel keeps them');
+	await page.click('#purge-offline');
+	await page.waitForSelector('#confirm-dialog[open]');
+	await page.click('#confirm-ok');
+	await page.waitForSelector('#toast:not([hidden])', { timeout: 5000 });
+	assertEq(await page.textContent('#toast'), 'Removed 3 offline nodes from fw.', 'the page says what went');
+	await waitUntil(async () => (await page.$$('#node-rows tr.node')).length === 1, 'only volta to be left', 10000);
+	assert(await page.isHidden('#purge-offline'), 'nothing offline is left to remove');
+	const left = (await srv.api('GET', '/api/v1/nodes?project=fw', undefined, key)).json.nodes.map((n) => n.hostname);
+	assertEq(JSON.stringify(left), '["volta"]', 'the server kept the online node only');
+
+	/* The open project never got a credential, even with the admin token in the tab. */
+	await page.click('button[data-project="old"]');
+	await polls('old', 2);
+	assert(await page.isHidden('#lock'), 'the open project still asks nothing');
+	const sent = privateReads('old').filter((r) => r.auth !== null);
+	assertEq(sent.length, 0, 'no read of the open project carried a key or token');
+
+	beating = false;
+	await beat;
+	await assertNoProblems(page, problems);
+});
