@@ -94,6 +94,7 @@ checkin_post(const struct client_config *cfg, const char *body,
 	struct http_request req = {
 		.method = "POST", .url = url, .key = cfg->key, .body = body,
 		.source = cfg->source, .accept = "application/json",
+		.ca = cfg->server_ca, .pin = cfg->server_pin,
 		.connect_ms = timeout_ms < 2000 ? timeout_ms : 2000,
 		.total_ms = timeout_ms,
 	};
@@ -136,6 +137,7 @@ checkin_checkout(const struct client_config *cfg, const char *node,
 	struct http_request req = {
 		.method = "POST", .url = url, .key = cfg->key, .body = body,
 		.source = cfg->source, .accept = "application/json",
+		.ca = cfg->server_ca, .pin = cfg->server_pin,
 		.connect_ms = timeout_ms, .total_ms = timeout_ms,
 	};
 	if (http_request(&req, &resp, err) == 0) {

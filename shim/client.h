@@ -34,6 +34,8 @@ struct client_config {
 	char	*masquerade_dir;	/* DEFAULT_MASQUERADE_DIR */
 	char	*distcc_hosts_file;	/* also keep this distcc hosts file, or NULL */
 	char	*owner;			/* shown on the panel (default: login name) */
+	char	*server_ca;		/* PEM file that verifies the server */
+	char	*server_pin;		/* "sha256//<base64>" of its public key */
 };
 
 void	config_defaults(struct client_config *);
@@ -53,6 +55,8 @@ struct http_request {
 	const char	*body;		/* JSON body, or NULL */
 	const char	*source;	/* local address to bind, or NULL */
 	const char	*accept;	/* Accept header, or NULL */
+	const char	*ca;		/* CA file for https://, or NULL */
+	const char	*pin;		/* pinned server key, or NULL */
 	long		 connect_ms;
 	long		 total_ms;
 };

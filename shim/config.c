@@ -70,6 +70,29 @@ check_owner(const char *v, char *err)
 	return 0;
 }
 
+/* CURLOPT_PINNEDPUBLICKEY's form: sha256// and the base64 of a SHA-256
+ * digest (44 characters); several joined by ';' (a key change). */
+static int
+check_pin(const char *v, char *err)
+{
+	const char *p = v;
+	size_t n;
+
+	do {
+		n = strcspn(p, ";");
+		if (n != 52 || strncmp(p, "sha256//", 8) != 0 ||
+		    strspn(p + 8, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		    "0123456789+/") != 43 || p[51] != '=') {
+			seterr(err, "'%s' is not sha256//<44 characters of base64> "
+			    "(dyndistcc-server logs its pin; GET /api/v1/server "
+			    "shows it)", v);
+			return -1;
+		}
+		p += n;
+	} while (*p++ == ';');
+	return 0;
+}
+
 #define OFF(k)	offsetof(struct client_config, k)
 
 /* Every key of client.conf: type, range, default and what it is for. The
@@ -103,6 +126,11 @@ static const struct kv_key config_keys[] = {
 	    NULL, 0, "also write the bare hosts line here" },
 	{ "owner", KV_STR, OFF(owner), 0, 0, check_owner, NULL, 0,
 	    "the name shown for this machine; default: the login name" },
+	{ "server_ca", KV_STR, OFF(server_ca), 0, 0, check_path, NULL, 0,
+	    "PEM file of the CA (or the certificate) that verifies an https:// "
+	    "server" },
+	{ "server_pin", KV_STR, OFF(server_pin), 0, 0, check_pin, NULL, 0,
+	    "the https:// server's key: sha256//BASE64, as the panel shows it" },
 };
 
 static const struct kv_table config_table = { config_keys, NELEM(config_keys) };
@@ -132,7 +160,16 @@ int
 config_load(struct client_config *cfg, const char *path, int missing_ok,
     char *err)
 {
-	return kv_load(cfg, &config_table, path, missing_ok, err);
+	if (kv_load(cfg, &config_table, path, missing_ok, err) == -1)
+		return -1;
+	if ((cfg->server_pin != NULL || cfg->server_ca != NULL) &&
+	    cfg->server != NULL && strncmp(cfg->server, "https://", 8) != 0) {
+		seterr(err, "%s: server %s is plain http:// but server_%s is "
+		    "set: the key would travel unencrypted; use https://", path,
+		    cfg->server, cfg->server_pin != NULL ? "pin" : "ca");
+		return -1;
+	}
+	return 0;
 }
 
 /* Reads config text (modified) over what cfg holds; name is where it came

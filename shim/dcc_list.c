@@ -277,6 +277,8 @@ dcc_list_fetch(const struct client_config *cfg, const struct dcc_paths *paths,
 	req.key = cfg->key;
 	req.accept = "application/json";
 	req.source = cfg->source;
+	req.ca = cfg->server_ca;
+	req.pin = cfg->server_pin;
 	req.connect_ms = DCC_CONNECT_MS;
 	req.total_ms = DCC_TOTAL_MS;
 	dcc_debug("fetching %s", url);

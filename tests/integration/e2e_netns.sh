@@ -52,7 +52,7 @@ in_ns() { local h=$1; shift; ip netns exec "$P-$h" "$@"; }
 
 TOKEN=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 SERVER_URL=http://${HOST[srv]}:33333
-spawn server ip netns exec "$P-srv" "$BIN/dyndistcc-server" -f /dev/null -d -l "${HOST[srv]}" \
+spawn server ip netns exec "$P-srv" "$BIN/dyndistcc-server" -f /dev/null -l "${HOST[srv]}" \
     -p 33333 --db "$T/dyndistcc.db" --admin-token "$TOKEN" \
     --heartbeat $HB --ttl $((3 * HB)) --refresh-after $HB
 SERVER_PID=$SPAWNED_PID
