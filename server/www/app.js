@@ -542,8 +542,8 @@ async function showKey(name, key) {
 	const args = ['sudo', 'scripts/install-client.sh', '--server', server];
 	let conf = 'server ' + server + '\n';
 	if (pin) {
-		args.push('--pin', pin);
-		conf += 'pin ' + pin + '\n';
+		args.push('--server-pin', pin);
+		conf += 'server_pin ' + pin + '\n';
 	}
 	args.push('--project', name);
 	conf += 'project ' + name + '\n';

@@ -7,10 +7,11 @@
  * Environment (set by tests/run.sh): DYNDISTCC_BUILD (absolute build dir),
  * DYNDISTCC_TOP (repository top).
  */
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { execFileSync, spawn } from 'node:child_process';
+import { X509Certificate, createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -142,11 +143,12 @@ export function tail(file, lines = 30) {
 }
 
 /**
- * One HTTP request to `url`, sent from the local address `from` when given
- * (any of 127.0.0.0/8 works on Linux: a test gives each member its own).
- * Resolves to { status, json, text }; json is null when the body is not JSON.
+ * One HTTP(S) request to `url`, sent from the local address `from` when
+ * given (any of 127.0.0.0/8 works on Linux: a test gives each member its
+ * own); `ca` is the certificate an https server must have. Resolves to
+ * { status, json, text }; json is null when the body is not JSON.
  */
-export function request(url, { method = 'GET', body, bearer, from } = {}) {
+export function request(url, { method = 'GET', body, bearer, from, ca } = {}) {
 	const headers = {};
 	const data = body === undefined ? undefined : JSON.stringify(body);
 	if (data !== undefined) {
@@ -156,7 +158,8 @@ export function request(url, { method = 'GET', body, bearer, from } = {}) {
 	if (bearer)
 		headers['Authorization'] = 'Bearer ' + bearer;
 	return new Promise((resolve, reject) => {
-		const req = http.request(url, { method, headers, localAddress: from }, (res) => {
+		const proto = url.startsWith('https:') ? https : http;
+		const req = proto.request(url, { method, headers, localAddress: from, ca }, (res) => {
 			let text = '';
 			res.setEncoding('utf8');
 			res.on('data', (chunk) => { text += chunk; });
@@ -176,23 +179,46 @@ export function request(url, { method = 'GET', body, bearer, from } = {}) {
 }
 
 /**
- * Starts dyndistcc-server on a free loopback port with a temporary database
- * and an admin token, and waits for /healthz. Returns
- * { url, port, token, dir, proc, log, api(method, path, body, bearer, from),
- *   checkin(key, body, from), stop(), restart() }; restart() starts it
- * again on the same port and database.
+ * A self-signed certificate for 127.0.0.1 in `dir` (openssl). Returns
+ * { cert, key, pem, pin }: the files, the certificate's text, and its pin
+ * as clients write it: sha256// and the base64 SHA-256 of its public key.
  */
-export async function startServer({ heartbeat = 1, ttl = 3, token = randomBytes(16).toString('hex') } = {}) {
+export function selfSignedCert(dir) {
+	const cert = path.join(dir, 'server.crt'), key = path.join(dir, 'server.key');
+	execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert,
+	    '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+	const pem = fs.readFileSync(cert, 'utf8');
+	const spki = new X509Certificate(pem).publicKey.export({ type: 'spki', format: 'der' });
+	return { cert, key, pem, pin: 'sha256//' + createHash('sha256').update(spki).digest('base64') };
+}
+
+/**
+ * Starts dyndistcc-server (in the foreground, its default) on a free
+ * loopback port with a temporary database and an admin token, over HTTPS
+ * with a fresh self-signed certificate when `tls` is set, and waits for
+ * /healthz. Returns { url, port, token, dir, proc, log, tls (the
+ * certificate, see selfSignedCert, or null), api(method, path, body,
+ * bearer, from), checkin(key, body, from), stop(), restart() }; restart()
+ * starts it again on the same port and database.
+ */
+export async function startServer({ heartbeat = 1, ttl = 3, token = randomBytes(16).toString('hex'), tls = false } = {}) {
 	const dir = tempDir('dyndistcc-srv-');
 	const port = await freePort();
 	const bin = path.join(BUILD, 'dyndistcc-server');
 	assert(fs.existsSync(bin), `${bin} exists (run make first)`);
-	// -f /dev/null: never the machine's own /etc/dyndistcc/server.conf
-	const args = ['-f', '/dev/null', '-d', '-l', '127.0.0.1', '-p', String(port),
+	/* Never the machine's own /etc/dyndistcc/server.conf. */
+	let conf = '/dev/null';
+	const cert = tls ? selfSignedCert(dir) : null;
+	if (cert) {
+		conf = path.join(dir, 'server.conf');
+		fs.writeFileSync(conf, `tls_cert ${cert.cert}\ntls_key ${cert.key}\n`);
+	}
+	const args = ['-f', conf, '-l', '127.0.0.1', '-p', String(port),
 	    '--db', path.join(dir, 'dyndistcc.db'), '--admin-token', token,
 	    '--heartbeat', String(heartbeat), '--ttl', String(ttl)];
-	const url = `http://127.0.0.1:${port}`;
-	const srv = { url, port, token, dir, proc: null, log: path.join(dir, 'server.log') };
+	const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+	const srv = { url, port, token, dir, tls: cert, proc: null, log: path.join(dir, 'server.log') };
+	const ca = cert ? cert.pem : undefined;
 
 	srv.restart = async () => {
 		const proc = spawnLogged(dir, 'server', bin, args);
@@ -201,7 +227,7 @@ export async function startServer({ heartbeat = 1, ttl = 3, token = randomBytes(
 			await waitUntil(async () => {
 				if (proc.exitCode !== null)
 					return 'exited';
-				const r = await fetch(url + '/healthz');
+				const r = await request(url + '/healthz', { ca });
 				return r.status === 200;
 			}, 'the server to answer /healthz', 15000);
 		} catch (e) {
@@ -213,7 +239,7 @@ export async function startServer({ heartbeat = 1, ttl = 3, token = randomBytes(
 	srv.stop = () => stop(srv.proc);
 
 	/* One API v1 call, from local address `from` if given; resolves to { status, json, text }. */
-	srv.api = (method, p, body, bearer, from) => request(url + p, { method, body, bearer, from });
+	srv.api = (method, p, body, bearer, from) => request(url + p, { method, body, bearer, from, ca });
 
 	/*
 	 * A check-in like a heartbeat's: with the node's secret once the server
