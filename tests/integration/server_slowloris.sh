@@ -78,14 +78,17 @@ print(json.dumps({'closed': len(lifetimes), 'open': len(conns), 'failed': failed
                   'min': min(lifetimes, default=0), 'max': max(lifetimes, default=0)}))
 EOF
 
-# legit N FROM: N check-ins from address FROM, one after another, each
-# allowed 10 s; prints how many got 200.
+# legit N FROM TRIES: N check-ins from address FROM, one after another,
+# each allowed 10 s and TRIES tries; prints how many got 200.
 legit() {
-	local ok=0 i code
+	local ok=0 i try code
 	for i in $(seq "$1"); do
-		code=$(curl -s -o /dev/null -w '%{http_code}' -m 10 --interface "$2" \
-		    -H "Authorization: Bearer $FW" --data-binary @"$T/checkin.json" \
-		    "$SERVER_URL/api/v1/checkin") || true
+		for try in $(seq "$3"); do
+			code=$(curl -s -o /dev/null -w '%{http_code}' -m 10 --interface "$2" \
+			    -H "Authorization: Bearer $FW" --data-binary @"$T/checkin.json" \
+			    "$SERVER_URL/api/v1/checkin") || true
+			[ "$code" = 200 ] && break
+		done
 		[ "$code" = 200 ] && ok=$((ok + 1))
 		sleep 0.3
 	done
@@ -119,14 +122,18 @@ attack() {	# attack MODE: the attack and the check-ins together
 	wait_until 10 sh -c "[ \$(ss -Htn state established '( dport = :$SERVER_PORT )' | wc -l) -ge 150 ]" ||
 		fail "the attack did not start"
 	sleep 2
-	legit 20 127.0.0.1 >"$T/ok1" &
+	legit 20 127.0.0.1 1 >"$T/ok1" &
 	local l1=$!
-	legit 10 127.0.0.2 >"$T/ok2"
+	# From an attacker's address, a new connection takes the place of the
+	# oldest waiting one; the attacker, reconnecting thousands of times a
+	# second, can evict a check-in too before it has been read: a second
+	# try (the heartbeat's next beat) gets through.
+	legit 10 127.0.0.2 2 >"$T/ok2"
 	wait "$l1"
 	wait "$attacker" || fail "the attacker failed"
 	jq -c . "$T/a-$1.json"
 	assert_eq "$(cat "$T/ok1")" 20 "check-ins answered from 127.0.0.1 during the $1 attack"
-	assert_eq "$(cat "$T/ok2")" 10 "check-ins answered from 127.0.0.2 (an attacker's address) during the $1 attack"
+	assert_eq "$(cat "$T/ok2")" 10 "check-ins answered (in two tries) from 127.0.0.2, an attacker's address, during the $1 attack"
 	# cut for their deadline (10 s) or, mostly, evicted by the attacker's
 	# own new connections: none outlived the deadline
 	jq -e '.closed >= 1000 and .max <= 12' "$T/a-$1.json" >/dev/null ||
