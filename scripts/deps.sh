@@ -6,7 +6,7 @@
 set -eu
 
 build="gcc make pkg-config libmicrohttpd-dev libsqlite3-dev libcurl4-openssl-dev libcjson-dev"
-run="distcc curl ca-certificates"
+run="distcc curl ca-certificates openssl"
 test="g++ jq sqlite3 iproute2 procps psmisc man-db systemd chromium dpkg-dev python3 wget"
 bench="wrk nginx-light hyperfine"
 fuzz="clang libclang-rt-14-dev"

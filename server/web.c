@@ -565,6 +565,10 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 	(void)cls;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/* a client that hangs up, or one conns.c cut, is no news */
+	if (strstr(msg, "closed when reading request") != NULL ||
+	    strstr(msg, "disconnected when reading request") != NULL)
+		return;
 	n = strlen(msg);
 	while (n > 0 && msg[n - 1] == '\n')
 		msg[--n] = '\0';
