@@ -542,7 +542,7 @@ async function showKey(name, key) {
 	const args = ['sudo', 'scripts/install-client.sh', '--server', server];
 	let conf = 'server ' + server + '\n';
 	if (pin) {
-		args.push('--server-pin', pin);
+		args.push('--pin', pin);
 		conf += 'server_pin ' + pin + '\n';
 	}
 	args.push('--project', name);

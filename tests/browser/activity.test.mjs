@@ -109,7 +109,7 @@ run('activity', async (ctx) => {
 	assert(await page.isVisible(`${row(ada)} .tag-building`), 'ada\'s row is tagged as building');
 	assertEq(await page.$(`${row(volta)} .tag-building`), null, 'volta\'s is not');
 	assertEq(await page.textContent('#stat-busy'), '4', 'the project has 4 busy slots');
-	assertEq(await page.textContent('#stat-threads'), '24', 'of 24 offered (6 + 4 + 12 + 2)');
+	assertEq(await page.textContent('#stat-threads'), '12', 'of 12 offered (6 + 4 + 2: unhealthy hopper offers none)');
 	await waitUntil(async () => (await page.getAttribute('#chart-now', 'data-busy')) === '4',
 	    'the chart to show the 4 busy slots', 10000);
 	assert(/^\d+ slots, 4 busy on 4 nodes now$/.test(await page.textContent('#chart-now')), 'the chart label');
@@ -141,6 +141,7 @@ run('activity', async (ctx) => {
 	assertEq((await page.$$('#building li')).length, 0, 'the builder left the list');
 	assertEq(await page.textContent(`${row(volta)} .jobs`), '0 / 6', 'volta is idle');
 	assertEq(await page.textContent('#stat-busy'), '0', 'no slot is busy');
+	assertEq(await page.textContent('#stat-threads'), '24', 'healed hopper offers its 12 slots again');
 	assert(await page.$eval(row(hopper), (tr) => tr.__mark === 'same'), 'hopper\'s row was patched, not rebuilt');
 	const back = await srv.api('GET', `/api/v1/projects/fw/hosts?node=${ada.id}`, undefined, key, ada.from);
 	assert(back.json.distcc_hosts.includes(hopper.from), `the server lists hopper again (${back.json.distcc_hosts})`);

@@ -33,7 +33,7 @@ run('tls', async (ctx) => {
 	const key = (await page.textContent('#key-value')).trim();
 	assert(/^[0-9a-f]{32}$/.test(key), `the page shows the join key (got "${key}")`);
 	const cmd = await page.textContent('#key-command');
-	assertEq(cmd, `sudo scripts/install-client.sh --server ${srv.url} --server-pin ${srv.tls.pin} --project fw --key-file - --yes`,
+	assertEq(cmd, `sudo scripts/install-client.sh --server ${srv.url} --pin ${srv.tls.pin} --project fw --key-file - --yes`,
 	    'the install command carries the pin and reads the key from standard input');
 	assert(!cmd.includes(key), 'the key is not on the command line');
 	assert(await page.isVisible('#key-pin'), 'the dialog says what the pin is for');
