@@ -1038,7 +1038,7 @@ function niceStep(max, count) {
 }
 
 /*
- * The samples as [t, slots, nodes, busy], sorted, with the values in force
+ * The samples as [t, threads, nodes, busy], sorted, with the values in force
  * at t0 first; busy is null in samples of a server that does not count it.
  */
 function chartSeries(h, t0) {
@@ -1123,7 +1123,7 @@ function renderChart() {
 		nowEl.removeAttribute('data-busy');
 		return;
 	}
-	/* Offered slots as a line over its area; the busy ones as a darker area under it. */
+	/* Online threads as a line over its area; the busy ones as a darker area under it. */
 	const close = 'V' + y0.toFixed(1) + 'H' + X(series[0][0]).toFixed(1) + 'Z';
 	const d = stepPath(series, 1, X, Y, x1);
 	setAttr(chart.line, 'd', d);
@@ -1135,7 +1135,7 @@ function renderChart() {
 	chart.dot.setAttribute('visibility', 'visible');
 	setAttr(chart.dot, 'cx', x1.toFixed(1));
 	setAttr(chart.dot, 'cy', Y(last[1]).toFixed(1));
-	setText(nowEl, plural(last[1], 'slot', 'slots') + (last[3] === null ? '' : ', ' + last[3] + ' busy') +
+	setText(nowEl, plural(last[1], 'thread', 'threads') + (last[3] === null ? '' : ', ' + last[3] + ' busy') +
 	    (last[2] === null ? '' : ' on ' + plural(last[2], 'node', 'nodes')) + ' now');
 	setAttr(nowEl, 'data-threads', String(last[1]));
 	if (last[3] === null)
@@ -1173,7 +1173,7 @@ function chartHover(ev) {
 	chart.hoverLine.setAttribute('x2', x);
 	chart.hoverLine.setAttribute('y1', PAD.top);
 	chart.hoverLine.setAttribute('y2', CHART_H - PAD.bottom);
-	chart.hoverText.textContent = clock(t, g.span < 600) + '  ' + plural(s[1], 'slot', 'slots') +
+	chart.hoverText.textContent = clock(t, g.span < 600) + '  ' + plural(s[1], 'thread', 'threads') +
 	    (s[3] === null ? '' : ', ' + s[3] + ' busy');
 	const tx = x + 110 > g.x1 ? x - 8 : x + 8;
 	chart.hoverText.setAttribute('x', tx);

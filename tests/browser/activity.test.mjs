@@ -112,7 +112,7 @@ run('activity', async (ctx) => {
 	assertEq(await page.textContent('#stat-threads'), '12', 'of 12 offered (6 + 4 + 2: unhealthy hopper offers none)');
 	await waitUntil(async () => (await page.getAttribute('#chart-now', 'data-busy')) === '4',
 	    'the chart to show the 4 busy slots', 10000);
-	assert(/^\d+ slots, 4 busy on 4 nodes now$/.test(await page.textContent('#chart-now')), 'the chart label');
+	assertEq(await page.textContent('#chart-now'), '28 threads, 4 busy on 4 nodes now', 'the chart label (8 + 4 + 12 + 4 cores)');
 	assert((await page.getAttribute('#chart-busy', 'd')).length > 0, 'the chart draws the busy line');
 	assert(await page.isVisible('#chart-legend'), 'and says which line is which');
 

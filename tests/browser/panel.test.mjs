@@ -117,7 +117,7 @@ run('panel', async (ctx) => {
 	    `the chart's latest value to become ${CORES}`, 10000);
 	const pathUp = await page.getAttribute('#chart-line', 'd');
 	assert(pathUp !== pathEmpty, 'the chart line changed when the node joined');
-	assert(/slots?(, \d+ busy)? on 1 node now/.test(await page.textContent('#chart-now')), 'the chart label counts the node');
+	assert(/threads?, 0 busy on 1 node now/.test(await page.textContent('#chart-now')), 'the chart label counts the node');
 	const lastY = (d) => Number(d.match(/V([\d.]+)H[\d.]+$/)?.[1] ?? d.match(/M[\d.]+ ([\d.]+)/)[1]);
 	assert(lastY(pathUp) < lastY(pathEmpty), 'the line ends higher than it started');
 

@@ -104,7 +104,7 @@ run('screenshot', async (ctx) => {
 	assertEq((await page.$$('#node-rows tr.node')).length, FIRMWARE.length, 'every firmware machine has a row');
 	await waitUntil(async () => (await page.getAttribute('#chart-now', 'data-busy')) === '11',
 	    'the chart to show the 11 busy slots', 10000);
-	const slots = await page.getAttribute('#chart-now', 'data-threads');
+	const threads = await page.getAttribute('#chart-now', 'data-threads');
 	await page.waitForSelector('#cc-warnings .cc-warning');
 	await page.waitForSelector('#building li.builder');
 	await page.waitForTimeout(4000);	/* so the chart shows the step down */
@@ -114,7 +114,7 @@ run('screenshot', async (ctx) => {
 	await page.mouse.move(box.x + box.width - 20, box.y + box.height / 2);
 	await page.waitForSelector('.chart-hover[visibility="visible"]', { state: 'attached', timeout: 5000 });
 	const readout = await page.textContent('.chart-hover-text');
-	assertEq(readout.replace(/^\d\d:\d\d(:\d\d)?  /, ''), `${slots} slots, 11 busy`, `the chart's readout (got "${readout}")`);
+	assertEq(readout.replace(/^\d\d:\d\d(:\d\d)?  /, ''), `${threads} threads, 11 busy`, `the chart's readout (got "${readout}")`);
 	await page.mouse.move(0, 0);
 	const shot = process.env.UPDATE_SCREENSHOT === '1'
 		? path.join(TOP, 'tests/browser/panel.png')
