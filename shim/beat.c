@@ -40,6 +40,8 @@
 #define HEARTBEAT_DEFAULT	10
 #define REFRESH_DEFAULT		15
 #define SOON_MIN		1.0	/* seconds from one check-in to the next */
+#define LIVE_GAP		0.1	/* the same when an address waits, at first */
+#define ADDR_SETTLE		0.2	/* seconds for an address change to settle */
 #define TICK			1.0	/* seconds between samples of the owner */
 #define GRACE_SLACK		2.0	/* seconds on top of a member's list age */
 #define HOLD_MAX		30.0	/* seconds an unknown address may wait */
@@ -190,6 +192,7 @@ beat_init(struct beat *b, struct client_config *cfg, const char *cfgpath,
 	b->sfd = b->nlfd = -1;
 	b->sent_slots = -1;
 	b->sent_ok = -1;
+	b->live_gap = LIVE_GAP;
 	b->port_on = b->cfg.manage_distccd;
 	if (nodeid_load(b->cfg.state_dir, b->node, err) == -1)
 		return -1;
@@ -392,6 +395,7 @@ start_checkin(struct beat *b, double now, int regular)
 	str_copy(b->sent_reason, b->health_reason, sizeof(b->sent_reason));
 	b->inflight = 1;
 	b->soon = 0;
+	b->addr_at = 0;
 	b->last_start = now;
 	if (regular)	/* the next regular one is set by the reply */
 		b->next_checkin = now + CHECKIN_TIMEOUT_MS / 1000.0 + 1;
@@ -697,6 +701,31 @@ beat_signals(struct beat *b, char *err)
 	return 0;
 }
 
+/* When the next check-in out of turn may start, or a day from now: one a
+ * second for a change of the slots or the health, after a short settling
+ * time for an address change, and quickly (LIVE_GAP, doubling while it
+ * lasts) when the job port waits to learn whether an address is a member. */
+static double
+soon_due(struct beat *b)
+{
+	double due = now_monotonic() + 86400, d;
+
+	if (b->soon && b->last_start + SOON_MIN < due)
+		due = b->last_start + SOON_MIN;
+	if (b->port_on && b->jp.want_checkin == 0)
+		b->live_gap = LIVE_GAP;
+	else if (b->port_on && b->last_start + b->live_gap < due)
+		due = b->last_start + b->live_gap;
+	if (b->addr_at > 0) {
+		d = b->addr_at + ADDR_SETTLE;
+		if (d < b->last_start + LIVE_GAP)
+			d = b->last_start + LIVE_GAP;
+		if (d < due)
+			due = d;
+	}
+	return due;
+}
+
 static double
 sooner(double wait, double d)
 {
@@ -749,17 +778,19 @@ beat_run(struct beat *b)
 		if (!quit) {
 			if (now >= b->next_tick)
 				tick(b, now);
-			if (b->port_on && b->jp.want_checkin != 0)
-				b->soon = 1;
-			if (!b->inflight && (now >= b->next_checkin ||
-			    (b->soon && now >= b->last_start + SOON_MIN)))
+			double due = soon_due(b);
+
+			if (!b->inflight && (now >= b->next_checkin || now >= due)) {
+				if (b->port_on && b->jp.want_checkin != 0)
+					b->live_gap = b->live_gap * 2 >
+					    b->heartbeat ? b->heartbeat :
+					    b->live_gap * 2;
 				start_checkin(b, now, now >= b->next_checkin);
+			}
 			wait = sooner(wait, b->next_tick - now);
 			if (!b->inflight) {
 				wait = sooner(wait, b->next_checkin - now);
-				if (b->soon)
-					wait = sooner(wait, b->last_start +
-					    SOON_MIN - now);
+				wait = sooner(wait, soon_due(b) - now);
 			}
 			if (b->port_on) {
 				canary_hosts(b, hosts, sizeof(hosts));
@@ -832,7 +863,7 @@ beat_run(struct beat *b)
 			while (recv(b->nlfd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
 				;
 			log_debug("an address of this machine changed");
-			b->soon = 1;
+			b->addr_at = now;
 		}
 		if (b->port_on)
 			jobport_handle(&b->jp, &b->jobs, pfd + base, now);

@@ -126,6 +126,8 @@ void	jobport_probe(struct jobport *, double);
 size_t	jobport_senders(const struct jobport *, struct sender *, size_t);
 void	jobport_close(struct jobport *, double);
 void	jobport_free(struct jobport *);
+void	jobport_request(const char *, size_t, char *, size_t, char *, size_t);
+#define JOBPORT_REQ_MAX		2048	/* request bytes kept for the log */
 #define JOBPORT_POLL_MAX	(2 + 2 * 512)	/* entries jobport_pollfds adds */
 
 /* health.c — the node's self-check */
@@ -255,6 +257,8 @@ struct beat {
 	double		 next_checkin;	/* the regular one, monotonic */
 	double		 last_start;	/* of the last check-in */
 	int		 soon;		/* check in again as soon as allowed */
+	double		 live_gap;	/* seconds between check-ins for the port */
+	double		 addr_at;	/* an address changed then, or 0 */
 	double		 next_tick;	/* the once-a-second sampling */
 	double		 outage_since;	/* first failed check-in, or 0 */
 	double		 retry;		/* current retry delay */

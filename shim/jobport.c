@@ -64,6 +64,8 @@ struct conn {
 	struct relay	 up, down;	/* client to engine, engine to client */
 	unsigned char	 head[24];	/* the reply's start: DONE, STAT */
 	size_t		 headlen;
+	char		*req;		/* the request's start, for the log */
+	size_t		 reqlen;
 	int		 pc, pb;	/* poll slots of cfd, bfd, or -1 */
 };
 
@@ -230,6 +232,7 @@ conn_free(struct jobport *jp, struct conn *c)
 		close(c->bfd);
 	relay_free(&c->up);
 	relay_free(&c->down);
+	free(c->req);
 	free(c);
 	jp->nconns--;
 }
@@ -389,6 +392,79 @@ accept_all(struct jobport *jp, double now)
 	}
 }
 
+/* Reads a 32-bit hex count after a 4-letter token at p (distcc's protocol:
+ * "ARGC0000000a"); -1 when it is not there. */
+static long
+token(const char *p, const char *end, const char *name)
+{
+	char hex[9];
+	char *e;
+	long v;
+
+	if (end - p < 12 || memcmp(p, name, 4) != 0)
+		return -1;
+	memcpy(hex, p + 4, 8);
+	hex[8] = '\0';
+	v = strtol(hex, &e, 16);
+	return *e == '\0' && v >= 0 ? v : -1;
+}
+
+/* Copies an argument for the log: printable, cut to size. */
+static void
+arg_copy(char *out, size_t size, const char *p, size_t len)
+{
+	size_t i;
+
+	if (len >= size)
+		len = size - 1;
+	for (i = 0; i < len; i++)
+		out[i] = (unsigned char)p[i] < 0x20 || (unsigned char)p[i] >= 0x7f ?
+		    '?' : p[i];
+	out[len] = '\0';
+}
+
+/* The compiler and the source file of a distcc request from its first
+ * bytes (DIST, ARGC, then ARGV tokens), for the log: "?" for what is not
+ * there. The file is the last argument that is not an option or an
+ * option's value. */
+void
+jobport_request(const char *req, size_t len, char *compiler, size_t csize,
+    char *file, size_t fsize)
+{
+	static const char *const with_value[] = { "-o", "-MF", "-MT", "-MQ",
+	    "-x", "-include", "-I", "-D", "-U", "-isystem", "-iquote" };
+	const char *p = req, *end = req + len;
+	long argc, i, n;
+	int value = 0;
+	size_t k;
+
+	str_copy(compiler, "?", csize);
+	str_copy(file, "?", fsize);
+	if (req == NULL || token(p, end, "DIST") < 0)
+		return;
+	p += 12;
+	if ((argc = token(p, end, "ARGC")) < 0)
+		return;
+	p += 12;
+	for (i = 0; i < argc; i++) {
+		if ((n = token(p, end, "ARGV")) < 0 || end - p - 12 < n)
+			return;
+		p += 12;
+		if (i == 0)
+			arg_copy(compiler, csize, p, (size_t)n);
+		else if (value)
+			value = 0;
+		else if (n > 0 && p[0] == '-') {
+			for (k = 0; k < NELEM(with_value); k++)
+				if (strlen(with_value[k]) == (size_t)n &&
+				    memcmp(p, with_value[k], (size_t)n) == 0)
+					value = 1;
+		} else
+			arg_copy(file, fsize, p, (size_t)n);
+		p += n;
+	}
+}
+
 /* The outcome of a finished job from the start of its reply: "ok", "exit
  * N" (the compiler failed), or what went wrong. */
 static void
@@ -426,19 +502,22 @@ static void
 conn_end(struct jobport *jp, struct jobs *jobs, struct conn *c, double now,
     const char *error)
 {
-	char what[96];
+	char what[96], compiler[64], file[128];
 	int done;
 
 	outcome(c, what, sizeof(what), &done);
 	if (error != NULL && !done)
 		snprintf(what, sizeof(what), "%s", error);
+	jobport_request(c->req, c->reqlen, compiler, sizeof(compiler), file,
+	    sizeof(file));
 	if (done)
 		jp->served++;
 	if (!c->self)
 		jp->running--;
 	jp->all_running--;
 	jobs_conn(jobs, c->engine, -1);
-	log_info("job from %s: %s, %.2f s", c->peer, what, now - c->started);
+	log_info("job from %s: %s %s: %s, %.2f s", c->peer, compiler, file, what,
+	    now - c->started);
 	conn_free(jp, c);
 }
 
@@ -513,6 +592,12 @@ pump(struct conn *c, const char **error)
 		if (!c->up.eof && c->up.len == 0) {
 			n = read(c->cfd, c->up.buf, BUF_SIZE);
 			if (n > 0) {
+				size_t take = JOBPORT_REQ_MAX - c->reqlen;
+
+				if (take > (size_t)n)
+					take = (size_t)n;
+				memcpy(c->req + c->reqlen, c->up.buf, take);
+				c->reqlen += take;
 				c->up.off = 0;
 				c->up.len = (size_t)n;
 				progress = 1;
@@ -677,6 +762,7 @@ jobport_handle(struct jobport *jp, struct jobs *jobs, const struct pollfd *pfd,
 			c->state = CONN_RUNNING;
 			c->up.buf = xmalloc(BUF_SIZE);
 			c->down.buf = xmalloc(BUF_SIZE);
+			c->req = xmalloc(JOBPORT_REQ_MAX);
 		}
 		if (pump(c, &error))
 			conn_end(jp, jobs, c, now, error);
