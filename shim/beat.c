@@ -44,7 +44,7 @@
 #define ADDR_SETTLE		0.2	/* seconds for an address change to settle */
 #define TICK			1.0	/* seconds between samples of the owner */
 #define GRACE_SLACK		2.0	/* seconds on top of a member's list age */
-#define HOLD_MAX		30.0	/* seconds an unknown address may wait */
+#define HOLD_MAX		10.0	/* seconds an unknown address may wait */
 
 /* A check-in interval spread over 80–100 % of the heartbeat, so a hundred
  * machines started together do not beat in step (the same 20 % spread as

@@ -268,7 +268,7 @@ void
 jobport_members(struct jobport *jp, char *const *members, size_t n,
     double started, double now)
 {
-	char addr[WIRE_ADDR_MAX];
+	char addr[WIRE_ADDR_MAX], logged[WIRE_ADDR_MAX] = "";
 	size_t i, j;
 	int port;
 	struct conn *c, *next;
@@ -295,8 +295,10 @@ jobport_members(struct jobport *jp, char *const *members, size_t n,
 		if (c->state != CONN_UNKNOWN)
 			continue;
 		if (is_member(jp, c->peer)) {
-			log_debug("job port: %s is a member now (after %.2f s)",
-			    c->peer, now - c->since);
+			if (strcmp(c->peer, logged) != 0)
+				log_info("job port: %s is a member now (admitted "
+				    "after %.2f s)", c->peer, now - c->since);
+			str_copy(logged, c->peer, sizeof(logged));
 			c->state = CONN_QUEUED;
 			jp->nunknown--;
 		} else if (c->since <= started && now - c->since >= jp->hold)

@@ -487,9 +487,11 @@ jobs_cpu(const struct jobs *j)
 static void
 count_pids(pid_t pid, const char *stat, void *arg)
 {
+	char state;
+
 	(void)pid;
-	(void)stat;
-	(*(int *)arg)++;
+	if (sscanf(stat, " %c", &state) == 1 && state != 'Z')
+		(*(int *)arg)++;
 }
 
 static void
@@ -499,7 +501,7 @@ kill_pid(pid_t pid, const char *stat, void *arg)
 	kill(pid, *(int *)arg);
 }
 
-/* Processes left in session sid. */
+/* Processes left in session sid, zombies not counted. */
 static int
 session_size(pid_t sid)
 {
@@ -564,13 +566,19 @@ jobs_shutdown(struct jobs *j)
 
 	for (i = 0; i < JOBS_ENGINES; i++) {
 		pid_t pid = j->e[i].pid > 0 ? j->e[i].pid : -j->e[i].pid;
-		int status;
+		double deadline = now_monotonic() + STOP_WAIT;
+		int status, gone = 0;
 
 		if (pid == 0)
 			continue;
+		/* distccd takes its preforked children down with it; the
+		 * compilers of cut-off jobs are stopped with the session. */
 		kill(pid, SIGTERM);
-		stop_session(pid, STOP_WAIT);
-		if (waitpid(pid, &status, 0) == pid)
+		while (!(gone = waitpid(pid, &status, WNOHANG) == pid) &&
+		    now_monotonic() < deadline)
+			nap(10);
+		stop_session(pid, gone ? 1 : 0);
+		if (gone || waitpid(pid, &status, 0) == pid)
 			log_info("distccd %ld stopped", (long)pid);
 		engine_clear(&j->e[i]);
 	}
