@@ -14,20 +14,6 @@
 #include "util.h"
 #include "wire.h"
 
-/* 1.1 wire limits, until wire.h (server-core's) carries them. */
-#ifndef WIRE_SECRET_LEN
-#define WIRE_SECRET_LEN		32	/* a node's secret: 128 bits in hex */
-#endif
-#ifndef WIRE_REASON_MAX
-#define WIRE_REASON_MAX		128	/* health.reason, bytes */
-#endif
-#ifndef WIRE_SENDERS_MAX
-#define WIRE_SENDERS_MAX	64	/* jobs.senders entries */
-#endif
-#ifndef WIRE_JOBS_MAX
-#define WIRE_JOBS_MAX		4096	/* jobs.running, senders[].running */
-#endif
-
 #define CLIENT_CONFIG_PATH "/etc/dyndistcc/client.conf"
 #define DEFAULT_STATE_DIR "/var/lib/dyndistcc"
 #define DEFAULT_MASQUERADE_DIR "/usr/lib/dyndistcc"
