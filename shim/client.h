@@ -23,7 +23,7 @@ struct client_config {
 	char	*server;		/* URL, "http://10.0.0.2:33333" */
 	char	*project;
 	char	*key;			/* the project's join key, or NULL */
-	int	 nice;			/* distccd --nice, -20..19 (default 10) */
+	int	 nice;			/* jobs' nice with sched nice, -20..19 (10) */
 	int	 cores;			/* 0: what the machine really has */
 	char	*state_dir;		/* node-id and hosts (DEFAULT_STATE_DIR) */
 	char	*source;		/* local address to check in from, or NULL */
@@ -36,6 +36,17 @@ struct client_config {
 	char	*owner;			/* shown on the panel (default: login name) */
 	char	*server_ca;		/* PEM file that verifies the server */
 	char	*server_pin;		/* "sha256//<base64>" of its public key */
+	char	*sched;			/* how jobs run: "idle" or "nice" */
+	char	*lend;			/* "always" or "idle" (while the owner is) */
+	int	 lend_share;		/* % of the cores lent at most */
+	int	 lend_floor;		/* slots still lent while the owner is busy */
+	int	 lend_idle_cpu;		/* owner busy above this % of all CPUs */
+	int	 lend_idle_after;	/* seconds idle before lending again */
+	int	 job_memory;		/* MiB a job may need; 0: no memory rule */
+	char	*jobs_memory_max;	/* cap of all jobs: "75%", "8G", "none" */
+	char	*jobs_tmpdir;		/* where jobs write temporary files */
+	int	 jobs_tmp_min_free;	/* MiB free there for a healthy node */
+	int	 canary_interval;	/* seconds between canary compiles */
 };
 
 void	config_defaults(struct client_config *);
@@ -46,6 +57,7 @@ void	config_free(struct client_config *);
 /* Sets one key from its text value (as in the file); 0, or -1 with err. */
 int	config_set(struct client_config *, const char *, const char *, char *);
 void	config_print(FILE *, struct client_config *);
+int	config_memory_parse(const char *, long long *, int *, char *);
 
 /* http.c — one bounded HTTP request with libcurl. */
 struct http_request {
@@ -111,11 +123,17 @@ int	sysinfo_cores(void);
 void	sysinfo_load(double[3]);
 char	*sysinfo_hostname(void);
 char	*sysinfo_owner(void);
+int	sysinfo_memory(long long *, long long *);
+int	sysinfo_cpu_ticks(unsigned long long *, unsigned long long *);
 
 /* nodeid.c — <state_dir>/node-id, 32 hex digits, created once by the
- * heartbeat and read by dcc */
+ * heartbeat and read by dcc; <state_dir>/node-secret (0600), the secret the
+ * server bound to that id */
 int	nodeid_generate(char[WIRE_NODE_ID_LEN + 1], char *);
 int	nodeid_read(const char *, char[WIRE_NODE_ID_LEN + 1], char *);
 int	nodeid_load(const char *, char[WIRE_NODE_ID_LEN + 1], char *);
+int	nodeid_renew(const char *, char[WIRE_NODE_ID_LEN + 1], char *);
+int	nodeid_secret_read(const char *, char *, char *);
+int	nodeid_secret_write(const char *, const char *, char *);
 
 #endif

@@ -177,7 +177,7 @@ start_distccd() {
 
 # start_node ADDR [config lines...]: a dcc-heartbeat node checking in from
 # ADDR to $SERVER_URL (project $PROJECT, key $KEY when set), with its state
-# in $NODE_DIR=$T/node-ADDR/ and its distccd on ADDR:$NODE_PORT (a free
+# in $NODE_DIR=$T/node-ADDR/ and its job port on ADDR:$NODE_PORT (a free
 # port); gcc and cc in its masquerade dir. Extra arguments are appended to
 # its client.conf (a later key wins). The heartbeat's and its distccd's logs
 # go to $T/node-ADDR.log. Waits until the server lists the node online.
@@ -199,6 +199,8 @@ start_node() {
 		echo "distccd_listen $addr"
 		echo "distccd_port $NODE_PORT"
 		echo "masquerade_dir $NODE_DIR/masq"
+		# no memory cgroup under the test runner's own
+		echo "jobs_memory_max none"
 		printf '%s\n' "$@"
 	} >"$NODE_DIR/client.conf"
 	spawn "node-$addr" "$BIN/dcc-heartbeat" -d -f "$NODE_DIR/client.conf"
