@@ -72,21 +72,16 @@ beat_config(struct client_config *cfg, const char *path, char *err)
 static void
 beat_probe(struct beat *b)
 {
-	char err[ERR_MAX];
-	const char *path = getenv("PATH");
-
 	b->cores = b->cfg.cores > 0 ? b->cfg.cores : sysinfo_cores();
 	free(b->hostname);
 	b->hostname = sysinfo_hostname();
 	free(b->owner);
 	b->owner = b->cfg.owner ? xstrdup(b->cfg.owner) : sysinfo_owner();
 	free(b->search);
-	b->search = compilers_search_path(path ? path : "/usr/bin:/bin",
-	    b->cfg.masquerade_dir);
+	b->search = compilers_distccd_path(b->cfg.masquerade_dir);
 	compilers_free(&b->compilers);
-	if (compilers_probe(b->cfg.masquerade_dir, b->search, PROBE_TIMEOUT_MS,
-	    &b->compilers, err) == -1)
-		log_warn("compilers: %s", err);
+	compilers_refresh(&b->compilers, b->cfg.masquerade_dir, b->search,
+	    PROBE_TIMEOUT_MS);
 	log_info("%d core%s, nice %d, %zu compiler%s in %s", b->cores,
 	    b->cores == 1 ? "" : "s", b->cfg.nice, b->compilers.n,
 	    b->compilers.n == 1 ? "" : "s", b->cfg.masquerade_dir);
@@ -144,17 +139,23 @@ write_lists(struct beat *b, const struct hostlist *hl)
 {
 	char err[ERR_MAX];
 
-	if (cache_write(b->hosts_path, hl, err) == -1)
+	const char *cc = compilers_fp(&b->compilers, "cc");
+
+	if (cache_write(b->hosts_path, hl, &b->compilers.bins, cc, err) == -1)
 		log_error("%s", err);
 	if (b->cfg.distcc_hosts_file != NULL) {
 		/* distcc's own file: just the hosts line (never empty: an
 		 * empty file makes distcc compile everything locally). */
-		char *line = xasprintf("%s\n", hl->distcc_hosts);
+		const struct hostlist_fp *f = hostlist_fp(hl, cc);
+		char *hosts = hostlist_options(f ? f->hosts : hl->distcc_hosts,
+		    b->cfg.compression);
+		char *line = xasprintf("%s\n", hosts);
 
 		if (file_write_atomic(b->cfg.distcc_hosts_file, line,
 		    strlen(line), 0644, err) == -1)
 			log_error("%s", err);
 		free(line);
+		free(hosts);
 	}
 }
 
@@ -172,6 +173,8 @@ post(struct beat *b, struct hostlist *hl, long *status, char *err)
 	char *body;
 	int rc;
 
+	compilers_refresh(&b->compilers, b->cfg.masquerade_dir, b->search,
+	    PROBE_TIMEOUT_MS);
 	sysinfo_load(ci.load);
 	body = checkin_body(&ci);
 	rc = checkin_post(&b->cfg, body, CHECKIN_TIMEOUT_MS, hl, status, err);

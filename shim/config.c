@@ -70,6 +70,16 @@ check_owner(const char *v, char *err)
 	return 0;
 }
 
+static int
+check_compression(const char *v, char *err)
+{
+	if (strcmp(v, "none") != 0 && strcmp(v, "lzo") != 0) {
+		seterr(err, "'%s' is not none or lzo", v);
+		return -1;
+	}
+	return 0;
+}
+
 #define OFF(k)	offsetof(struct client_config, k)
 
 /* Every key of client.conf: type, range, default and what it is for. The
@@ -103,6 +113,8 @@ static const struct kv_key config_keys[] = {
 	    NULL, 0, "also write the bare hosts line here" },
 	{ "owner", KV_STR, OFF(owner), 0, 0, check_owner, NULL, 0,
 	    "the name shown for this machine; default: the login name" },
+	{ "compression", KV_STR, OFF(compression), 0, 0, check_compression,
+	    "none", 0, "lzo: distcc compresses jobs to other hosts (,lzo)" },
 };
 
 static const struct kv_table config_table = { config_keys, NELEM(config_keys) };
