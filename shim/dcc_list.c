@@ -346,7 +346,7 @@ reply_error(const struct http_response *resp, const char *project, char *err)
 }
 
 /* The value of ?fp= for a fetch: fp first, then the other fingerprints
- * old holds (so its lines stay cached), WIRE_FP_QUERY_MAX at most. NULL
+ * old holds (so its lines stay cached), WIRE_FPS_MAX at most. NULL
  * when fp is NULL: the server then sends the lines of every compiler in
  * the project. The caller frees. */
 static char *
@@ -358,7 +358,7 @@ fp_query(const char *fp, const struct hostlist *old)
 	if (fp == NULL)
 		return NULL;
 	q = xstrdup(fp);
-	for (i = 0; old != NULL && i < old->nfps && n < WIRE_FP_QUERY_MAX; i++) {
+	for (i = 0; old != NULL && i < old->nfps && n < WIRE_FPS_MAX; i++) {
 		if (strcmp(old->fps[i].fp, fp) == 0)
 			continue;
 		more = xasprintf("%s,%s", q, old->fps[i].fp);

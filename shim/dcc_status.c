@@ -68,7 +68,7 @@ compiler_names(const char *masq, char **names)
 	if (masq != NULL && (d = opendir(masq)) != NULL) {
 		while ((de = readdir(d)) != NULL && n < STATUS_NAMES_MAX)
 			if (de->d_name[0] != '.' &&
-			    wire_compiler_name_valid(de->d_name))
+			    wire_compiler_valid(de->d_name))
 				names[n++] = xstrdup(de->d_name);
 		closedir(d);
 	}

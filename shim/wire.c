@@ -89,35 +89,6 @@ wire_text_valid(const char *s, size_t max)
 	return 1;
 }
 
-/* Compiler names (gcc, g++, arm-none-eabi-gcc, clang-14): 1..WIRE_COMPILER_MAX
- * of [A-Za-z0-9._+-], not starting with '-' or '.' (never an option, never
- * a hidden file). */
-int
-wire_compiler_name_valid(const char *s)
-{
-	size_t n;
-
-	if (s[0] == '-' || s[0] == '.')
-		return 0;
-	for (n = 0; s[n] != '\0'; n++)
-		if (!isalnum((unsigned char)s[n]) && strchr("._+-", s[n]) == NULL)
-			return 0;
-	return n >= 1 && n <= WIRE_COMPILER_MAX;
-}
-
-/* Compiler fingerprints: exactly WIRE_FP_LEN characters of [0-9a-f]. */
-int
-wire_fp_valid(const char *s)
-{
-	size_t n;
-
-	for (n = 0; s[n] != '\0'; n++)
-		if (n >= WIRE_FP_LEN || !((s[n] >= '0' && s[n] <= '9') ||
-		    (s[n] >= 'a' && s[n] <= 'f')))
-			return 0;
-	return n == WIRE_FP_LEN;
-}
-
 /* Parses an IPv4 or IPv6 address and writes its canonical text to out
  * (WIRE_ADDR_MAX bytes); IPv4-mapped IPv6 becomes plain IPv4. 0, or -1. */
 int

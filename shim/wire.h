@@ -19,10 +19,7 @@
 #define WIRE_TEXT_MAX		64	/* hostname, owner, version, compiler fields */
 #define WIRE_ADDR_MAX		46	/* INET6_ADDRSTRLEN: a canonical address */
 #define WIRE_COMPILERS_MAX	32	/* compilers in one check-in */
-#define WIRE_COMPILER_MAX	64	/* compiler names: [A-Za-z0-9._+-] */
-#define WIRE_FP_LEN		32	/* compiler fingerprints: lowercase hex */
-#define WIRE_FP_REPLY_MAX	64	/* fingerprint lists in one reply */
-#define WIRE_FP_QUERY_MAX	32	/* fingerprints one ?fp= may name */
+#define WIRE_FP_REPLY_MAX	64	/* per-compiler lines in one reply */
 
 #define WIRE_CORES_MIN		1
 #define WIRE_CORES_MAX		4096	/* cores a check-in may report */
@@ -48,8 +45,6 @@
 int	wire_name_valid(const char *);
 int	wire_node_id(const char *, char *);
 int	wire_text_valid(const char *, size_t);
-int	wire_compiler_name_valid(const char *);
-int	wire_fp_valid(const char *);
 int	wire_addr_canonical(const char *, char *);
 int	wire_addr_port(const char *, char *, int *);
 int	wire_addr_is_loopback(const char *);

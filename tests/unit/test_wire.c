@@ -157,37 +157,10 @@ TEST(threads_like_distcc)
 	CHECK_INT(wire_hosts_threads("a/0"), -1);
 }
 
-TEST(compilers)
-{
-	char n65[66];
-
-	CHECK(wire_compiler_name_valid("gcc"));
-	CHECK(wire_compiler_name_valid("g++"));
-	CHECK(wire_compiler_name_valid("arm-none-eabi-gcc"));
-	CHECK(wire_compiler_name_valid("clang-14.0"));
-	CHECK(!wire_compiler_name_valid(""));
-	CHECK(!wire_compiler_name_valid("-gcc"));
-	CHECK(!wire_compiler_name_valid(".gcc"));
-	CHECK(!wire_compiler_name_valid("a/b"));
-	CHECK(!wire_compiler_name_valid("g cc"));
-	memset(n65, 'a', 65);
-	n65[65] = '\0';
-	CHECK(!wire_compiler_name_valid(n65));
-	n65[64] = '\0';
-	CHECK(wire_compiler_name_valid(n65));
-	CHECK(wire_fp_valid("0123456789abcdef0123456789abcdef"));
-	CHECK(!wire_fp_valid("0123456789ABCDEF0123456789abcdef"));
-	CHECK(!wire_fp_valid("0123456789abcdef0123456789abcde"));
-	CHECK(!wire_fp_valid("0123456789abcdef0123456789abcdef0"));
-	CHECK(!wire_fp_valid("0123456789abcdef0123456789abcdeg"));
-	CHECK(!wire_fp_valid(""));
-}
-
 int
 main(void)
 {
 	RUN(names);
-	RUN(compilers);
 	RUN(node_ids);
 	RUN(text);
 	RUN(addresses);
