@@ -15,6 +15,20 @@
 #include "util.h"
 #include "wire.h"
 
+/* 1.1 wire limits, until wire.h (server-core's) carries them. */
+#ifndef WIRE_SECRET_LEN
+#define WIRE_SECRET_LEN		32	/* a node's secret: 128 bits in hex */
+#endif
+#ifndef WIRE_REASON_MAX
+#define WIRE_REASON_MAX		128	/* health.reason, bytes */
+#endif
+#ifndef WIRE_SENDERS_MAX
+#define WIRE_SENDERS_MAX	64	/* jobs.senders entries */
+#endif
+#ifndef WIRE_JOBS_MAX
+#define WIRE_JOBS_MAX		4096	/* jobs.running, senders[].running */
+#endif
+
 #define CLIENT_CONFIG_PATH "/etc/dyndistcc/client.conf"
 #define DEFAULT_STATE_DIR "/var/lib/dyndistcc"
 #define DEFAULT_MASQUERADE_DIR "/usr/lib/dyndistcc"
@@ -24,7 +38,7 @@ struct client_config {
 	char	*server;		/* URL, "http://10.0.0.2:33333" */
 	char	*project;
 	char	*key;			/* the project's join key, or NULL */
-	int	 nice;			/* distccd --nice, -20..19 (default 10) */
+	int	 nice;			/* jobs' nice with sched nice, -20..19 (10) */
 	int	 cores;			/* 0: what the machine really has */
 	char	*state_dir;		/* node-id and hosts (DEFAULT_STATE_DIR) */
 	char	*source;		/* local address to check in from, or NULL */
@@ -36,6 +50,17 @@ struct client_config {
 	char	*distcc_hosts_file;	/* also keep this distcc hosts file, or NULL */
 	char	*owner;			/* shown on the panel (default: login name) */
 	char	*compression;		/* "none" or "lzo": distcc's ,lzo */
+	char	*sched;			/* how jobs run: "idle" or "nice" */
+	char	*lend;			/* "always" or "idle" (while the owner is) */
+	int	 lend_share;		/* % of the cores lent at most */
+	int	 lend_floor;		/* slots still lent while the owner is busy */
+	int	 lend_idle_cpu;		/* owner busy above this % of all CPUs */
+	int	 lend_idle_after;	/* seconds idle before lending again */
+	int	 job_memory;		/* MiB a job may need; 0: no memory rule */
+	char	*jobs_memory_max;	/* cap of all jobs: "75%", "8G", "none" */
+	char	*jobs_tmpdir;		/* where jobs write temporary files */
+	int	 jobs_tmp_min_free;	/* MiB free there for a healthy node */
+	int	 canary_interval;	/* seconds between canary compiles */
 };
 
 void	config_defaults(struct client_config *);
@@ -45,6 +70,7 @@ void	config_free(struct client_config *);
 /* Sets one key from its text value (as in the file); 0, or -1 with err. */
 int	config_set(struct client_config *, const char *, const char *, char *);
 void	config_print(FILE *, struct client_config *);
+int	config_memory_parse(const char *, long long *, int *, char *);
 
 /* http.c — one bounded HTTP request with libcurl. */
 struct http_request {
@@ -190,11 +216,17 @@ int	sysinfo_cores(void);
 void	sysinfo_load(double[3]);
 char	*sysinfo_hostname(void);
 char	*sysinfo_owner(void);
+int	sysinfo_memory(long long *, long long *);
+int	sysinfo_cpu_ticks(unsigned long long *, unsigned long long *);
 
 /* nodeid.c — <state_dir>/node-id, 32 hex digits, created once by the
- * heartbeat and read by dcc */
+ * heartbeat and read by dcc; <state_dir>/node-secret (0600), the secret the
+ * server bound to that id */
 int	nodeid_generate(char[WIRE_NODE_ID_LEN + 1], char *);
 int	nodeid_read(const char *, char[WIRE_NODE_ID_LEN + 1], char *);
 int	nodeid_load(const char *, char[WIRE_NODE_ID_LEN + 1], char *);
+int	nodeid_renew(const char *, char[WIRE_NODE_ID_LEN + 1], char *);
+int	nodeid_secret_read(const char *, char *, char *);
+int	nodeid_secret_write(const char *, const char *, char *);
 
 #endif
