@@ -104,8 +104,8 @@ memory_cap(const struct beat *b)
 static void
 apply_config(struct beat *b)
 {
-	char err[ERR_MAX], how[32];
-	const char *path = getenv("PATH"), *tmp = getenv("TMPDIR");
+	char how[32];
+	const char *tmp = getenv("TMPDIR");
 	int idle = strcmp(b->cfg.sched, "idle") == 0;
 
 	b->cores = b->cfg.cores > 0 ? b->cfg.cores : sysinfo_cores();
@@ -114,12 +114,10 @@ apply_config(struct beat *b)
 	free(b->owner);
 	b->owner = b->cfg.owner ? xstrdup(b->cfg.owner) : sysinfo_owner();
 	free(b->search);
-	b->search = compilers_search_path(path ? path : "/usr/bin:/bin",
-	    b->cfg.masquerade_dir);
+	b->search = compilers_distccd_path(b->cfg.masquerade_dir);
 	compilers_free(&b->compilers);
-	if (compilers_probe(b->cfg.masquerade_dir, b->search, PROBE_TIMEOUT_MS,
-	    &b->compilers, err) == -1)
-		log_warn("compilers: %s", err);
+	compilers_refresh(&b->compilers, b->cfg.masquerade_dir, b->search,
+	    PROBE_TIMEOUT_MS);
 	free(b->tmpdir);
 	b->tmpdir = xstrdup(b->cfg.jobs_tmpdir ? b->cfg.jobs_tmpdir :
 	    tmp && *tmp == '/' ? tmp : "/tmp");
@@ -240,17 +238,23 @@ write_lists(struct beat *b, const struct hostlist *hl)
 {
 	char err[ERR_MAX];
 
-	if (cache_write(b->hosts_path, hl, err) == -1)
+	const char *cc = compilers_fp(&b->compilers, "cc");
+
+	if (cache_write(b->hosts_path, hl, &b->compilers.bins, cc, err) == -1)
 		log_error("%s", err);
 	if (b->cfg.distcc_hosts_file != NULL) {
 		/* distcc's own file: just the hosts line (never empty: an
 		 * empty file makes distcc compile everything locally). */
-		char *line = xasprintf("%s\n", hl->distcc_hosts);
+		const struct hostlist_fp *f = hostlist_fp(hl, cc);
+		char *hosts = hostlist_options(f ? f->hosts : hl->distcc_hosts,
+		    b->cfg.compression);
+		char *line = xasprintf("%s\n", hosts);
 
 		if (file_write_atomic(b->cfg.distcc_hosts_file, line,
 		    strlen(line), 0644, err) == -1)
 			log_error("%s", err);
 		free(line);
+		free(hosts);
 	}
 }
 
@@ -359,6 +363,10 @@ body(struct beat *b, int full)
 		.admission = b->port_on ? "live" : "allow",
 	};
 
+	/* a changed compiler is re-fingerprinted and reported now */
+	if (compilers_refresh(&b->compilers, b->cfg.masquerade_dir, b->search,
+	    PROBE_TIMEOUT_MS) > 0 && b->port_on)
+		health_compilers(&b->health, &b->compilers);
 	sysinfo_load(ci.load);
 	if (b->port_on && full) {
 		ci.sched = b->cfg.sched;

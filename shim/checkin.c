@@ -70,6 +70,8 @@ checkin_body(const struct checkin *ci)
 		cJSON_AddStringToObject(o, "name", c->name);
 		cJSON_AddStringToObject(o, "version", c->version);
 		cJSON_AddStringToObject(o, "target", c->target);
+		if (wire_fp_valid(c->fp))	/* none: distccd refuses the name */
+			cJSON_AddStringToObject(o, "fp", c->fp);
 		cJSON_AddItemToArray(list, o);
 	}
 	if (ci->admission != NULL)

@@ -95,6 +95,16 @@ check_pin(const char *v, char *err)
 }
 
 static int
+check_compression(const char *v, char *err)
+{
+	if (strcmp(v, "none") != 0 && strcmp(v, "lzo") != 0) {
+		seterr(err, "'%s' is not none or lzo", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int
 check_sched(const char *v, char *err)
 {
 	if (strcmp(v, "idle") != 0 && strcmp(v, "nice") != 0) {
@@ -161,6 +171,8 @@ static const struct kv_key config_keys[] = {
 	    "server" },
 	{ "server_pin", KV_STR, OFF(server_pin), 0, 0, check_pin, NULL, 0,
 	    "the https:// server's key: sha256//BASE64, as the panel shows it" },
+	{ "compression", KV_STR, OFF(compression), 0, 0, check_compression,
+	    "none", 0, "lzo: distcc compresses jobs to other hosts (,lzo)" },
 	{ "sched", KV_STR, OFF(sched), 0, 0, check_sched, "idle", 0,
 	    "how jobs run: idle (SCHED_IDLE) or nice (at `nice`)" },
 	{ "lend", KV_STR, OFF(lend), 0, 0, check_lend, "always", 0,

@@ -13,19 +13,33 @@
 #include "client.h"
 
 /* compilers.c — the compilers behind the masquerade directory's names */
+#define DISTCC_WHITELIST_DIR	"/usr/lib/distcc"	/* distccd runs only these names */
 struct compiler {
 	char	*name;			/* "gcc", "arm-none-eabi-gcc" */
-	char	*version;		/* "12.2.0" */
+	char	*version;		/* "12.2.0"; NULL: no compiler */
 	char	*target;		/* "x86_64-linux-gnu" */
+	char	 fp[WIRE_FP_LEN + 1];	/* "" when distccd refuses the name */
+	struct fp_target t;		/* what a job under the name runs */
+	char	*tools[FP_TOOLS_MAX];	/* cc1, cc1plus, as it hashed */
+	char	*sig;			/* stat signature when probed */
 };
 struct compilers {
-	struct compiler	*v;
+	struct compiler	*v;		/* the compilers reported */
 	size_t		 n;
+	struct compiler	*off;		/* names with no compiler behind them */
+	size_t		 noff;
+	struct fp_table	 bins;		/* the binaries fingerprinted */
+	const char	*whitelist;	/* DISTCC_WHITELIST_DIR, or a test's */
 };
 char	*compilers_search_path(const char *, const char *);
+char	*compilers_distccd_path(const char *);
 char	*compilers_which(const char *, const char *);
+int	compilers_update(struct compilers *, const char *, const char *, int,
+	    char *);
 int	compilers_probe(const char *, const char *, int, struct compilers *,
 	    char *);
+int	compilers_refresh(struct compilers *, const char *, const char *, int);
+const char *compilers_fp(const struct compilers *, const char *);
 void	compilers_free(struct compilers *);
 
 /* cgroup.c — a memory cgroup for the jobs */

@@ -22,10 +22,12 @@ TEST(url_join)
 TEST(body_fields)
 {
 	struct compiler cv[2] = {
-		{ "gcc", "12.2.0", "x86_64-linux-gnu" },
-		{ "arm-none-eabi-gcc", "12.2.1", "arm-none-eabi" },
+		{ .name = "gcc", .version = "12.2.0", .target = "x86_64-linux-gnu",
+		    .fp = "0123456789abcdef0123456789abcdef" },
+		{ .name = "arm-none-eabi-gcc", .version = "12.2.1",
+		    .target = "arm-none-eabi" },	/* distccd refuses it: no fp */
 	};
-	struct compilers cl = { cv, 2 };
+	struct compilers cl = { .v = cv, .n = 2 };
 	struct checkin ci = {
 		.project = "fw", .node = "0123456789abcdef0123456789abcdef",
 		.hostname = "volta", .owner = "mark \"the\" dev",
@@ -54,6 +56,9 @@ TEST(body_fields)
 	    "arm-none-eabi");
 	CHECK_STR(cJSON_GetObjectItem(cJSON_GetArrayItem(x, 0), "version")->valuestring,
 	    "12.2.0");
+	CHECK_STR(cJSON_GetObjectItem(cJSON_GetArrayItem(x, 0), "fp")->valuestring,
+	    "0123456789abcdef0123456789abcdef");
+	CHECK(cJSON_GetObjectItem(cJSON_GetArrayItem(x, 1), "fp") == NULL);
 	cJSON_Delete(r);
 	free(body);
 
