@@ -395,6 +395,8 @@ start_checkin(struct beat *b, double now, int regular)
 	c->cfg.server = xstrdup(b->cfg.server);
 	c->cfg.key = b->cfg.key ? xstrdup(b->cfg.key) : NULL;
 	c->cfg.source = b->cfg.source ? xstrdup(b->cfg.source) : NULL;
+	c->cfg.server_ca = b->cfg.server_ca ? xstrdup(b->cfg.server_ca) : NULL;
+	c->cfg.server_pin = b->cfg.server_pin ? xstrdup(b->cfg.server_pin) : NULL;
 	c->body = body(b, 1);
 	c->timeout_ms = CHECKIN_TIMEOUT_MS;
 	c->started = now;

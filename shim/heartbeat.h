@@ -214,7 +214,7 @@ struct checkin {
 };
 /* One check-in for the worker thread: the request, then the result. */
 struct checkin_call {
-	struct client_config cfg;	/* server, key and source only */
+	struct client_config cfg;	/* server, key, source, CA and pin only */
 	char		*body;
 	long		 timeout_ms;
 	double		 started;	/* monotonic, when handed over */
