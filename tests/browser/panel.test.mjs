@@ -90,7 +90,7 @@ run('panel', async (ctx) => {
 	fs.writeFileSync(conf, [
 		`server ${srv.url}`, 'project firmware', `key ${key}`, `state_dir ${hbDir}`,
 		'source 127.0.0.2', 'distccd_listen 127.0.0.2', `distccd_port ${distccPort}`,
-		`cores ${CORES}`, 'nice 7', '',
+		`cores ${CORES}`, 'sched nice', 'nice 7', '',
 	].join('\n'));
 	const hb = spawnLogged(hbDir, 'heartbeat', path.join(BUILD, 'dcc-heartbeat'), ['-d', '-f', conf]);
 	ctx.logs.push(hb.log);
@@ -105,7 +105,10 @@ run('panel', async (ctx) => {
 	assert((await cell('Host')).startsWith(os.hostname()), 'the row shows the hostname');
 	assertEq(await cell('Address'), `127.0.0.2:${distccPort}`, 'the row shows address:port');
 	assertEq(await cell('Cores'), String(CORES), 'the row shows the cores');
-	assertEq(await cell('Priority'), 'nice 7', 'the row shows the nice value');
+	assertEq(await cell('Priority'), 'nice 7', 'the row shows the nice value (sched nice)');
+	assertEq(await row.$eval('.jobs', (e) => e.textContent), `0 / ${CORES}`, 'the row shows its busy and offered slots');
+	await waitUntil(async () => (await row.$eval('.state', (e) => e.textContent)) === 'online', 'the self-check to pass', 10000);
+	assertEq(await row.$eval('.health-reason', (e) => e.textContent), '', 'a healthy node shows no reason');
 	assert(/^\d+ s ago$/.test(await cell('Last seen')), 'the row shows when it was last seen');
 	assert((await cell('Version')).length > 0 && (await cell('Version')) !== '—', 'the row shows the version');
 	assert(/^\d+\.\d\d\s+\d+\.\d\d\s+\d+\.\d\d$/.test(await cell('Load')), 'the row shows three load averages');
