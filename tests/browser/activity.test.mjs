@@ -59,12 +59,12 @@ run('activity', async (ctx) => {
 	ctx.page = page;
 	await page.addInitScript((t) => sessionStorage.setItem('dyndistcc.adminToken', t), srv.token);
 	await page.goto(srv.url + '/#project=fw');
-	await waitUntil(async () => (await page.$$('#node-rows tr.node')).length === POOL.length, 'a row per member', 10000);
+	await waitUntil(async () => (await page.$$('#node-rows tr.node')).length === POOL.length, 'a row per member', 30000);
 	const row = (m) => `#node-rows tr[data-id="${m.id}"]`;
 	const cell = (m, label) => page.textContent(`${row(m)} td[data-label="${label}"]`);
 
 	/* Issue 12: the compiler table, with gcc's two builds and where each is. */
-	await page.waitForSelector('#cc-warnings .cc-warning[data-compiler="gcc"]', { timeout: 10000 });
+	await page.waitForSelector('#cc-warnings .cc-warning[data-compiler="gcc"]', { timeout: 30000 });
 	assertEq(await page.textContent('#cc-warnings .cc-warning[data-compiler="gcc"]'),
 	    'gcc: 12.2.0 on 3 nodes, 13.1.0 on hopper', 'the mismatch is spelled out');
 	assertEq((await page.$$('#cc-warnings .cc-warning')).length, 1, 'clang, on one build only, raises no warning');
@@ -98,7 +98,7 @@ run('activity', async (ctx) => {
 	assertEq(await page.textContent(`${row(ada)} .jobs`), '0 / 2', 'ada runs none');
 	assertEq(await page.$eval(`${row(volta)} meter`, (m) => [m.value, m.max].join('/')), '3/6', 'volta\'s meter');
 	assertEq(await cell(volta, 'Priority'), 'idle', 'jobs run under SCHED_IDLE');
-	await page.waitForSelector(`#building li.builder[data-node="${ada.id}"]`, { timeout: 10000 });
+	await page.waitForSelector(`#building li.builder[data-node="${ada.id}"]`, { timeout: 30000 });
 	assertEq((await page.$$('#building li.builder')).length, 1, 'one member is building');
 	const builder = await page.$eval('#building li.builder', (li) => ({
 		host: li.querySelector('.builder-host').textContent, owner: li.querySelector('.builder-owner').textContent,
@@ -111,7 +111,7 @@ run('activity', async (ctx) => {
 	assertEq(await page.textContent('#stat-busy'), '4', 'the project has 4 busy slots');
 	assertEq(await page.textContent('#stat-threads'), '12', 'of 12 offered (6 + 4 + 2: unhealthy hopper offers none)');
 	await waitUntil(async () => (await page.getAttribute('#chart-now', 'data-busy')) === '4',
-	    'the chart to show the 4 busy slots', 10000);
+	    'the chart to show the 4 busy slots', 30000);
 	assertEq(await page.textContent('#chart-now'), '28 threads, 4 busy on 4 nodes now', 'the chart label (8 + 4 + 12 + 4 cores)');
 	assert((await page.getAttribute('#chart-busy', 'd')).length > 0, 'the chart draws the busy line');
 	assert(await page.isVisible('#chart-legend'), 'and says which line is which');
@@ -134,10 +134,10 @@ run('activity', async (ctx) => {
 	await checkin(hopper);
 	await checkin(volta);
 	await checkin(curie);
-	await waitUntil(async () => (await page.textContent(`${row(hopper)} .state`)) === 'online', 'hopper to be online again', 10000);
+	await waitUntil(async () => (await page.textContent(`${row(hopper)} .state`)) === 'online', 'hopper to be online again', 30000);
 	assertEq(await page.textContent(`${row(hopper)} .health-reason`), '', 'its reason is gone');
 	assertEq(await page.textContent('#nodes-count'), '4 of 4 online', 'nothing is unhealthy');
-	await waitUntil(() => page.isVisible('#building-empty'), 'nobody to be building', 10000);
+	await waitUntil(() => page.isVisible('#building-empty'), 'nobody to be building', 30000);
 	assertEq((await page.$$('#building li')).length, 0, 'the builder left the list');
 	assertEq(await page.textContent(`${row(volta)} .jobs`), '0 / 6', 'volta is idle');
 	assertEq(await page.textContent('#stat-busy'), '0', 'no slot is busy');

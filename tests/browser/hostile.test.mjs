@@ -15,7 +15,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-	TOP, assert, assertEq, assertNoProblems, launchBrowser, nodeId, run, startServer, waitUntil,
+	TOP, assert, assertEq, assertNoProblems, launchBrowser, nodeId, run, settled, startServer, waitUntil,
 } from './lib.mjs';
 
 /* Each sets window.__pwned (or opens an alert) if it ever runs; all ≤ 64 bytes. */
@@ -83,10 +83,10 @@ run('hostile', async (ctx) => {
 	await page.addInitScript((t) => sessionStorage.setItem('dyndistcc.key.pwn', t), key);
 	await page.goto(srv.url + '/#project=pwn');
 	await waitUntil(async () => (await page.$$('#node-rows tr.node')).length === PAYLOADS.length,
-	    `all ${PAYLOADS.length} hostile rows to render`, 10000);
+	    `all ${PAYLOADS.length} hostile rows to render`, 30000);
 	/* Let a few polls patch the rows again. */
 	for (let i = 0; i < 2; i++)
-		await page.waitForResponse((r) => r.url().includes('/api/v1/nodes?project=pwn'), { timeout: 10000 });
+		await page.waitForResponse((r) => r.url().includes('/api/v1/nodes?project=pwn'), { timeout: 30000 });
 
 	assertEq(await page.evaluate(() => window.__pwned), undefined, 'no payload ran');
 	assertEq(problems.join('; '), '', 'no JS dialog opened and no page error');
@@ -108,12 +108,12 @@ run('hostile', async (ctx) => {
 
 		/* Its gcc build in the compiler table, and the node as a builder. */
 		const fp = n.compilers[0].fp;
-		await page.waitForSelector(`#cc-rows tr[data-fp="${fp}"]`, { timeout: 10000 });
+		await page.waitForSelector(`#cc-rows tr[data-fp="${fp}"]`, { timeout: 30000 });
 		const cc = await page.$eval(`#cc-rows tr[data-fp="${fp}"]`, (tr) => [...tr.children].map((td) => td.textContent));
 		assertEq(cc[1], p, 'the compiler table shows the version literally');
 		assertEq(cc[2], p, 'and the target');
 		assertEq(cc[4], p, 'and the node\'s hostname');
-		await page.waitForSelector(`#building li[data-node="${n.node}"]`, { timeout: 10000 });
+		await page.waitForSelector(`#building li[data-node="${n.node}"]`, { timeout: 30000 });
 		const b = await page.$eval(`#building li[data-node="${n.node}"]`, (li) =>
 		    [li.querySelector('.builder-host').textContent, li.querySelector('.builder-owner').textContent]);
 		assertEq(JSON.stringify(b), JSON.stringify([p, p]), 'building now shows hostname and owner literally');
@@ -135,7 +135,7 @@ run('hostile', async (ctx) => {
 	if (legacy.length) {
 		await page.click('button[data-project="old"]');
 		await waitUntil(async () => (await page.$$('#node-rows tr.node')).length === legacy.length,
-		    'the legacy rows to render', 10000);
+		    'the legacy rows to render', 30000);
 		const owners = await page.$$eval('#node-rows td[data-label="Owner"]', (tds) => tds.map((td) => td.textContent));
 		for (const p of legacy)
 			assert(owners.includes(p), `legacy owner ${JSON.stringify(p)} shows literally`);
@@ -149,7 +149,7 @@ run('hostile', async (ctx) => {
 		assertEq(direct.status, 400, `the server refuses the project name ${JSON.stringify(p)}`);
 		await page.fill('#create-name', p);
 		await page.click('#create-submit');
-		await page.waitForSelector('#create-error:not([hidden])', { timeout: 5000 });
+		await page.waitForSelector('#create-error:not([hidden])', { timeout: 30000 });
 		assertEq(await page.textContent('#create-error'), 'Could not create the project: ' + direct.json.error,
 		    'the page shows the server\'s error');
 		assert(await page.isHidden('#key-dialog'), 'no key dialog for a refused name');
@@ -161,10 +161,12 @@ run('hostile', async (ctx) => {
 
 	/* A hostile project name in the URL fragment is only ever text. */
 	await page.goto(srv.url + '/#project=' + encodeURIComponent(PAYLOADS[0]));
-	await page.waitForSelector('#toast:not([hidden])', { timeout: 10000 });
+	await page.waitForSelector('#toast:not([hidden])', { timeout: 30000 });
 	assertEq(await page.textContent('#toast'), `Project ${PAYLOADS[0]} no longer exists.`, 'the toast shows the name as text');
 
-	await page.waitForTimeout(500);
+	/* A whole poll round later, anything the page rendered has had its chance to run. */
+	await page.waitForResponse((r) => r.url().includes('/api/v1/projects'), { timeout: 30000 });
+	await settled(page);
 	const pwned = await page.evaluate(() => window.__pwned);
 	assertEq(pwned, undefined, 'no payload ran');
 	await assertNoProblems(page, problems);

@@ -77,8 +77,14 @@ export function freePort(host = '127.0.0.1') {
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `fn` until it returns a truthy value; throws `what` after `ms`. */
-export async function waitUntil(fn, what, ms = 10000, every = 100) {
+/** Resolves once the page has rendered two more frames: whatever a resize or
+ * a scroll set off has been laid out and painted, however slow the machine. */
+export function settled(page) {
+	return page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+}
+
+/** Polls `fn` until it returns a truthy value; throws `what` after `ms` (a failure bound only). */
+export async function waitUntil(fn, what, ms = 30000, every = 100) {
 	const end = Date.now() + ms;
 	let last;
 	for (;;) {
@@ -123,7 +129,7 @@ export function spawnLogged(dir, name, cmd, args) {
 }
 
 /** Stops a process started by spawnLogged: SIGTERM, then SIGKILL after `ms`. */
-export async function stop(child, ms = 5000) {
+export async function stop(child, ms = 20000) {
 	if (child.exitCode !== null || child.signalCode !== null)
 		return;
 	const done = new Promise((r) => child.once('exit', r));
@@ -229,7 +235,7 @@ export async function startServer({ heartbeat = 1, ttl = 3, token = randomBytes(
 					return 'exited';
 				const r = await request(url + '/healthz', { ca });
 				return r.status === 200;
-			}, 'the server to answer /healthz', 15000);
+			}, 'the server to answer /healthz', 30000);
 		} catch (e) {
 			throw new Error(e.message + '\n--- server log ---\n' + tail(proc.log));
 		}
@@ -335,7 +341,7 @@ export async function run(name, body) {
 	}
 	if (!failed) {
 		/* SIGTERM first, so a heartbeat stops its distccd too. */
-		await Promise.all([...children].map((c) => stop(c, 5000)));
+		await Promise.all([...children].map((c) => stop(c, 20000)));
 		const bad = spawned.map(badExit).filter((m) => m !== null);
 		if (bad.length)
 			failed = new Error(bad.join('\n'));
@@ -360,7 +366,7 @@ export async function run(name, body) {
 	for (const close of closers.splice(0))
 		await close();
 	/* SIGTERM first, so a heartbeat stops its distccd too. */
-	await Promise.all([...children].map((c) => stop(c, 3000)));
+	await Promise.all([...children].map((c) => stop(c, 20000)));
 	killAll();
 	process.exit(failed ? 1 : 0);
 }

@@ -2,14 +2,14 @@
  * screenshot.test.mjs — the panel with a realistic 1.1 pool (a build
  * running, a compiler mismatch, an unhealthy node, a laptop behind NAT that
  * went offline): writes panel.png
- * (1280×800) into the build dir, or over tests/browser/panel.png (the one
+ * (1280 wide, the whole page) into the build dir, or over tests/browser/panel.png (the one
  * README.md shows) with UPDATE_SCREENSHOT=1, then checks
  * the page at phone width (390 px: nothing overflows sideways, nodes become
  * cards, the key dialog fits) and in dark mode.
  */
 import path from 'node:path';
 import {
-	TOP, assert, assertEq, assertNoProblems, launchBrowser, nodeId, run, sleep,
+	TOP, assert, assertEq, assertNoProblems, launchBrowser, nodeId, run, settled, sleep,
 	startServer, waitUntil,
 } from './lib.mjs';
 
@@ -56,7 +56,8 @@ async function checkin(srv, project, key, m) {
 }
 
 run('screenshot', async (ctx) => {
-	const srv = await startServer({ heartbeat: 1, ttl: 3 });
+	/* ttl 8: the loop below keeps the machines online even on a loaded machine. */
+	const srv = await startServer({ heartbeat: 1, ttl: 8 });
 	ctx.logs.push(srv.log);
 	const keys = {};
 	for (const name of ['firmware', 'website']) {
@@ -100,10 +101,10 @@ run('screenshot', async (ctx) => {
 	await page.goto(srv.url + '/#project=firmware');
 	await page.waitForSelector('#node-rows tr.node');
 	await waitUntil(async () => (await page.$$('#node-rows tr.node.offline')).length === 1,
-	    'the machine that left to show offline', 15000);
+	    'the machine that left to show offline', 30000);
 	assertEq((await page.$$('#node-rows tr.node')).length, FIRMWARE.length, 'every firmware machine has a row');
 	await waitUntil(async () => (await page.getAttribute('#chart-now', 'data-busy')) === '11',
-	    'the chart to show the 11 busy slots', 10000);
+	    'the chart to show the 11 busy slots', 30000);
 	const threads = await page.getAttribute('#chart-now', 'data-threads');
 	await page.waitForSelector('#cc-warnings .cc-warning');
 	await page.waitForSelector('#building li.builder');
@@ -112,19 +113,19 @@ run('screenshot', async (ctx) => {
 	/* Pointing at the chart's right end reads out the pool size there. */
 	const box = await page.locator('#chart').boundingBox();
 	await page.mouse.move(box.x + box.width - 20, box.y + box.height / 2);
-	await page.waitForSelector('.chart-hover[visibility="visible"]', { state: 'attached', timeout: 5000 });
+	await page.waitForSelector('.chart-hover[visibility="visible"]', { state: 'attached', timeout: 30000 });
 	const readout = await page.textContent('.chart-hover-text');
 	assertEq(readout.replace(/^\d\d:\d\d(:\d\d)?  /, ''), `${threads} threads, 11 busy`, `the chart's readout (got "${readout}")`);
 	await page.mouse.move(0, 0);
 	const shot = process.env.UPDATE_SCREENSHOT === '1'
 		? path.join(TOP, 'tests/browser/panel.png')
 		: path.join(process.env.DYNDISTCC_BUILD || path.join(TOP, 'build'), 'panel.png');
-	await page.screenshot({ path: shot });
+	await page.screenshot({ path: shot, fullPage: true });
 	console.log(`# wrote ${shot}`);
 
 	/* Phone width: no sideways scrolling, nodes as cards. */
 	await page.setViewportSize({ width: 390, height: 844 });
-	await page.waitForTimeout(300);
+	await settled(page);
 	const phone = await page.evaluate(() => ({
 		doc: document.documentElement.scrollWidth,
 		body: document.body.scrollWidth,
@@ -145,15 +146,15 @@ run('screenshot', async (ctx) => {
 	const y = await page.evaluate(() => window.scrollY);
 	assert(y > 1000, `the phone page scrolls (scrollY ${y})`);
 	for (let i = 0; i < 2; i++)
-		await page.waitForResponse((r) => r.url().includes('/api/v1/nodes?project=firmware'), { timeout: 10000 });
-	await page.waitForTimeout(200);
+		await page.waitForResponse((r) => r.url().includes('/api/v1/nodes?project=firmware'), { timeout: 30000 });
+	await settled(page);
 	assertEq(await page.evaluate(() => window.scrollY), y, 'the scroll position survived two updates');
 
 	/* The key dialog at phone width, through the real create flow. */
 	await page.evaluate((t) => sessionStorage.setItem('dyndistcc.adminToken', t), srv.token);
 	await page.fill('#create-name', 'phone-made');
 	await page.click('#create-submit');
-	await page.waitForSelector('#key-dialog[open]', { timeout: 5000 });
+	await page.waitForSelector('#key-dialog[open]', { timeout: 30000 });
 	const dlg = await page.evaluate(() => {
 		const r = document.querySelector('#key-dialog').getBoundingClientRect();
 		return { left: r.left, right: r.right, doc: document.documentElement.scrollWidth };

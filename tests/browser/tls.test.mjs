@@ -25,11 +25,11 @@ run('tls', async (ctx) => {
 	ctx.page = page;
 	await page.addInitScript((t) => sessionStorage.setItem('dyndistcc.adminToken', t), srv.token);
 	await page.goto(srv.url + '/');
-	await page.waitForSelector('#conn.conn-live', { timeout: 10000 });
+	await page.waitForSelector('#conn.conn-live', { timeout: 30000 });
 
 	await page.fill('#create-name', 'fw');
 	await page.click('#create-submit');
-	await page.waitForSelector('#key-dialog[open]', { timeout: 5000 });
+	await page.waitForSelector('#key-dialog[open]', { timeout: 30000 });
 	const key = (await page.textContent('#key-value')).trim();
 	assert(/^[0-9a-f]{32}$/.test(key), `the page shows the join key (got "${key}")`);
 	const cmd = await page.textContent('#key-command');
@@ -57,12 +57,12 @@ run('tls', async (ctx) => {
 	fs.writeFileSync(path.join(hbDir, 'client.conf'), conf + base(hbDir, await freePort('127.0.0.2')));
 	const hb = spawnLogged(hbDir, 'heartbeat', path.join(BUILD, 'dcc-heartbeat'), ['-d', '-f', path.join(hbDir, 'client.conf')]);
 	ctx.logs.push(hb.log);
-	const row = await waitUntil(() => page.$('#node-rows tr.node'), 'the heartbeat\'s node to appear', 15000);
+	const row = await waitUntil(() => page.$('#node-rows tr.node'), 'the heartbeat\'s node to appear', 30000);
 	assertEq(await row.getAttribute('data-id'), fs.readFileSync(path.join(hbDir, 'node-id'), 'utf8').trim(),
 	    'the row is the heartbeat that used the dialog\'s lines');
 	assertEq((await page.$$('#node-rows tr.node')).length, 1, 'the heartbeat with the wrong pin never joined');
 	await waitUntil(() => /pin|public key|certificate/i.test(fs.readFileSync(wrong.log, 'utf8')),
-	    'the heartbeat with the wrong pin to say why it cannot check in', 10000);
+	    'the heartbeat with the wrong pin to say why it cannot check in', 30000);
 
 	await assertNoProblems(page, problems);
 });
