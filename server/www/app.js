@@ -601,7 +601,7 @@ async function deleteProject() {
 
 /* ---- nodes ---- */
 
-const COLUMNS = ['Host', 'Owner', 'Address', 'Cores', 'Jobs', 'Priority', 'Load', 'State', 'Last seen', 'Version', 'Compilers', ''];
+const COLUMNS = ['Host', 'Owner', 'Address', 'Cores', 'Jobs', 'Load', 'State', 'Version', 'Compilers', ''];
 const nodeRows = new Map();	/* id -> the row's elements (see makeNodeRow) */
 
 function makeNodeRow(id) {
@@ -625,21 +625,28 @@ function makeNodeRow(id) {
 	const advertised = el('span', 'tag tag-advertised', 'advertised');
 	advertised.title = 'The address this node advertises (NAT), not the one it connects from';
 	c.Address.append(addr);
+	const cores = el('span', 'cores');
+	const priority = el('span', 'priority');
+	priority.title = 'How its jobs run: under SCHED_IDLE, or at this nice value';
+	c.Cores.append(cores, priority);
 	const jobs = el('span', 'jobs');
 	const meter = el('meter', 'jobs-meter');
 	meter.min = 0;
 	const served = el('span', 'served');
 	c.Jobs.append(jobs, meter, served);
+	/* State: the badge, when it last checked in, and why it is unhealthy. */
 	const badge = el('span', 'state');
+	const seen = el('span', 'seen');
 	const reason = el('span', 'health-reason');
-	c.State.append(badge, reason);
+	c.State.append(badge, seen, reason);
 	const list = el('ul', 'compilers');
 	c.Compilers.appendChild(list);
 	const button = el('button', 'btn btn-small btn-ghost-danger expunge', 'Expunge');
 	button.type = 'button';
 	button.addEventListener('click', () => expungeNode(id));
 	c[''].appendChild(button);
-	return { id, tr, c, host, building, addr, advertised, jobs, meter, served, badge, reason, list, button, compilersKey: null };
+	return { id, tr, c, host, building, addr, advertised, cores, priority, jobs, meter, served, badge, seen, reason, list, button,
+	    compilersKey: null };
 }
 
 /* Puts a tag into its cell or takes it out (not just hidden: the cell's text stays the value). */
@@ -722,7 +729,8 @@ function updateNodeRow(row, n, senders, common) {
 	setText(c.Owner, str(n.owner) || '—');
 	setText(row.addr, formatAddr(n.addr, n.port));
 	showTag(c.Address, row.advertised, n.advertised === true);
-	setText(c.Cores, num(n.cores) === null ? '—' : String(n.cores));
+	setText(row.cores, num(n.cores) === null ? '—' : String(n.cores));
+	setText(row.priority, n.sched === 'idle' ? 'idle' : num(n.nice) === null ? '' : 'nice ' + n.nice);
 
 	/* Jobs: running of the slots it offers now, and how many it has done. */
 	const slots = num(n.slots), jobs = n.jobs && typeof n.jobs === 'object' ? n.jobs : {};
@@ -737,7 +745,6 @@ function updateNodeRow(row, n, senders, common) {
 	setText(row.served, served === null ? '' : served + ' served');
 	row.tr.classList.toggle('busy', on && (running || 0) > 0);
 
-	setText(c.Priority, n.sched === 'idle' ? 'idle' : num(n.nice) === null ? '—' : 'nice ' + n.nice);
 	setText(c.Load, formatLoad(n.load));
 
 	/* State: unhealthy and slot-less nodes are left out of every host list. */
@@ -749,8 +756,8 @@ function updateNodeRow(row, n, senders, common) {
 	setAttr(row.reason, 'title', why ? 'Left out of the host lists until this clears' : '');
 	row.tr.classList.toggle('offline', st === 'offline');
 	row.tr.classList.toggle('unhealthy', st === 'unhealthy');
-	setText(c['Last seen'], ago(n.age));
-	setAttr(c['Last seen'], 'title', dateTime(n.last_seen));
+	setText(row.seen, ago(n.age));
+	setAttr(row.seen, 'title', 'last check-in ' + dateTime(n.last_seen));
 	setText(c.Version, str(n.version) || '—');
 	updateCompilers(row, n.compilers, common);
 }

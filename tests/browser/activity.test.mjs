@@ -61,7 +61,6 @@ run('activity', async (ctx) => {
 	await page.goto(srv.url + '/#project=fw');
 	await waitUntil(async () => (await page.$$('#node-rows tr.node')).length === POOL.length, 'a row per member', 30000);
 	const row = (m) => `#node-rows tr[data-id="${m.id}"]`;
-	const cell = (m, label) => page.textContent(`${row(m)} td[data-label="${label}"]`);
 
 	/* Issue 12: the compiler table, with gcc's two builds and where each is. */
 	await page.waitForSelector('#cc-warnings .cc-warning[data-compiler="gcc"]', { timeout: 30000 });
@@ -97,7 +96,7 @@ run('activity', async (ctx) => {
 	assertEq(await page.textContent(`${row(curie)} .jobs`), '1 / 4', 'curie: 1 busy of 4');
 	assertEq(await page.textContent(`${row(ada)} .jobs`), '0 / 2', 'ada runs none');
 	assertEq(await page.$eval(`${row(volta)} meter`, (m) => [m.value, m.max].join('/')), '3/6', 'volta\'s meter');
-	assertEq(await cell(volta, 'Priority'), 'idle', 'jobs run under SCHED_IDLE');
+	assertEq(await page.textContent(`${row(volta)} .priority`), 'idle', 'jobs run under SCHED_IDLE');
 	await page.waitForSelector(`#building li.builder[data-node="${ada.id}"]`, { timeout: 30000 });
 	assertEq((await page.$$('#building li.builder')).length, 1, 'one member is building');
 	const builder = await page.$eval('#building li.builder', (li) => ({

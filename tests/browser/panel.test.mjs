@@ -101,15 +101,15 @@ run('panel', async (ctx) => {
 	assert(/^[0-9a-f]{32}$/.test(nodeId), `the row is keyed by the node id (got ${nodeId})`);
 	assertEq(nodeId, fs.readFileSync(path.join(hbDir, 'node-id'), 'utf8').trim(), 'the row is the heartbeat\'s node');
 	const cell = (label) => row.$eval(`td[data-label="${label}"]`, (td) => td.textContent);
-	await waitUntil(async () => (await cell('State')) === 'online', 'the node to show online', 30000);
+	await waitUntil(async () => (await row.$eval('.state', (e) => e.textContent)) === 'online', 'the node to show online', 30000);
 	assert((await cell('Host')).startsWith(os.hostname()), 'the row shows the hostname');
 	assertEq(await cell('Address'), `127.0.0.2:${distccPort}`, 'the row shows address:port');
-	assertEq(await cell('Cores'), String(CORES), 'the row shows the cores');
-	assertEq(await cell('Priority'), 'nice 7', 'the row shows the nice value (sched nice)');
+	assertEq(await row.$eval('.cores', (e) => e.textContent), String(CORES), 'the row shows the cores');
+	assertEq(await row.$eval('.priority', (e) => e.textContent), 'nice 7', 'the row shows the nice value (sched nice)');
 	assertEq(await row.$eval('.jobs', (e) => e.textContent), `0 / ${CORES}`, 'the row shows its busy and offered slots');
 	await waitUntil(async () => (await row.$eval('.state', (e) => e.textContent)) === 'online', 'the self-check to pass', 30000);
 	assertEq(await row.$eval('.health-reason', (e) => e.textContent), '', 'a healthy node shows no reason');
-	assert(/^\d+ s ago$/.test(await cell('Last seen')), 'the row shows when it was last seen');
+	assert(/^\d+ s ago$/.test(await row.$eval('.seen', (e) => e.textContent)), 'the row shows when it was last seen');
 	assert((await cell('Version')).length > 0 && (await cell('Version')) !== '—', 'the row shows the version');
 	assert(/^\d+\.\d\d\s+\d+\.\d\d\s+\d+\.\d\d$/.test(await cell('Load')), 'the row shows three load averages');
 	assertEq(await page.textContent('#stat-threads'), String(CORES), 'the project shows its offered slots');
@@ -149,7 +149,7 @@ run('panel', async (ctx) => {
 
 	/* The node stops checking in (SIGSTOP, no checkout): offline after the ttl, the pool shrinks. */
 	hb.kill('SIGSTOP');
-	await waitUntil(async () => (await cell('State')) === 'offline', 'the node to go offline', 30000);
+	await waitUntil(async () => (await row.$eval('.state', (e) => e.textContent)) === 'offline', 'the node to go offline', 30000);
 	await waitUntil(async () => (await page.getAttribute('#chart-now', 'data-threads')) === '0',
 	    'the chart to drop to 0 threads', 30000);
 	assertEq(await page.textContent('#stat-offline'), '1', 'the project counts one offline node');

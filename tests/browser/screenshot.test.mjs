@@ -105,7 +105,9 @@ run('screenshot', async (ctx) => {
 	assertEq((await page.$$('#node-rows tr.node')).length, FIRMWARE.length, 'every firmware machine has a row');
 	await waitUntil(async () => (await page.getAttribute('#chart-now', 'data-busy')) === '11',
 	    'the chart to show the 11 busy slots', 30000);
-	const threads = await page.getAttribute('#chart-now', 'data-threads');
+	const threads = String(FIRMWARE.filter((m) => !m.leaves).reduce((t, m) => t + m.cores, 0));
+	await waitUntil(async () => (await page.getAttribute('#chart-now', 'data-threads')) === threads,
+	    `the chart to show the ${threads} online threads`, 30000);
 	await page.waitForSelector('#cc-warnings .cc-warning');
 	await page.waitForSelector('#building li.builder');
 	await page.waitForTimeout(4000);	/* so the chart shows the step down */
