@@ -414,8 +414,10 @@ function renderDetail() {
 	setText($('detail-name'), name);
 	document.title = name + ' · dyndistcc';
 	const a = state.locked ? null : state.activity;
-	const slots = a && num(a.slots) !== null ? a.slots : num(p.threads_online) || 0;
-	setText($('stat-threads'), String(slots));
+	/* Without the activity (a locked project) only the public count of online threads is known. */
+	const offered = a && num(a.slots) !== null;
+	setText($('stat-threads'), String(offered ? a.slots : num(p.threads_online) || 0));
+	setText($('stat-threads-label'), offered ? 'slots offered' : 'threads online');
 	setText($('stat-busy'), a && num(a.busy) !== null ? String(a.busy) : '—');
 	setText($('stat-nodes'), String(num(p.nodes_online) || 0));
 	const offline = state.nodes.filter((n) => n.state !== 'online').length;

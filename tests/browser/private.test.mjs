@@ -73,6 +73,7 @@ run('private', async (ctx) => {
 	await waitUntil(async () => (await page.textContent('#stat-nodes')) ===
 	    String((await srv.api('GET', '/api/v1/projects')).json.projects.find((p) => p.name === 'fw').nodes_online),
 	    'the public node count to be shown', 30000);
+	assertEq(await page.textContent('#stat-threads-label'), 'threads online', 'locked, the page counts online threads (public)');
 	await page.waitForResponse((r) => r.url().endsWith('/api/v1/projects'));
 	await page.waitForResponse((r) => r.url().endsWith('/api/v1/projects'));
 	assertEq(privateReads('fw').length, 0, 'no private read is tried without a key');
