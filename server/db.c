@@ -51,12 +51,15 @@ static const char *const migrations[] = {
 	"CREATE TABLE settings ("
 	"  name TEXT PRIMARY KEY,"
 	"  value TEXT NOT NULL) WITHOUT ROWID;",
+	/* 4 (1.1): the connection address a node checked in from, apart
+	 * from the address it is listed at ('' in older rows: the same) */
+	"ALTER TABLE nodes ADD COLUMN conn TEXT NOT NULL DEFAULT '';",
 };
 
 enum {
 	S_BEGIN, S_COMMIT, S_ROLLBACK, S_PING, S_PROJECT_INSERT,
-	S_PROJECT_DELETE, S_NODE_UPSERT, S_NODE_DELETE, S_NODE_TOUCH,
-	S_SETTING_GET, S_SETTING_PUT, S_MAX
+	S_PROJECT_DELETE, S_PROJECT_ADVERTISE, S_NODE_UPSERT, S_NODE_DELETE,
+	S_NODE_TOUCH, S_SETTING_GET, S_SETTING_PUT, S_MAX
 };
 static const char *const statements[S_MAX] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
@@ -65,15 +68,17 @@ static const char *const statements[S_MAX] = {
 	[S_PING] = "SELECT count(*) FROM projects",
 	[S_PROJECT_INSERT] = "INSERT INTO projects (name, key, created) VALUES (?, ?, ?)",
 	[S_PROJECT_DELETE] = "DELETE FROM projects WHERE id = ?",
+	[S_PROJECT_ADVERTISE] = "UPDATE projects SET advertise = ? WHERE id = ?",
 	[S_NODE_UPSERT] =
 	    "INSERT INTO nodes (project_id, id, addr, port, cores, nice, hostname,"
-	    " owner, version, compilers, legacy, first_seen, last_seen)"
-	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	    " owner, version, compilers, legacy, first_seen, last_seen, conn,"
+	    " secret) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 	    " ON CONFLICT (project_id, id) DO UPDATE SET addr = excluded.addr,"
 	    " port = excluded.port, cores = excluded.cores, nice = excluded.nice,"
 	    " hostname = excluded.hostname, owner = excluded.owner,"
 	    " version = excluded.version, compilers = excluded.compilers,"
-	    " legacy = excluded.legacy, last_seen = excluded.last_seen, gone = 0",
+	    " legacy = excluded.legacy, last_seen = excluded.last_seen, gone = 0,"
+	    " conn = excluded.conn, secret = excluded.secret",
 	[S_NODE_DELETE] = "DELETE FROM nodes WHERE project_id = ? AND id = ?",
 	[S_NODE_TOUCH] = "UPDATE nodes SET last_seen = ?, gone = ?"
 	    " WHERE project_id = ? AND id = ?",
@@ -84,6 +89,9 @@ static const char *const statements[S_MAX] = {
 
 static sqlite3 *db;
 static sqlite3_stmt *stmts[S_MAX];
+static char *db_path;		/* as opened */
+static dev_t db_dev;		/* the file opened: a file put in its place */
+static ino_t db_ino;		/* (or none) is not our database */
 
 static int
 db_status(int rc)
@@ -270,6 +278,14 @@ db_open(const char *path, char *err)
 			goto bad;
 		}
 	}
+	if (stat(path, &st) == -1) {
+		seterr(err, "%s: %s", path, strerror(errno));
+		goto bad;
+	}
+	db_dev = st.st_dev;
+	db_ino = st.st_ino;
+	free(db_path);
+	db_path = xstrdup(path);
 	return 0;
 bad:
 	db_close();
@@ -289,6 +305,29 @@ db_close(void)
 	if (db != NULL)
 		sqlite3_close(db);
 	db = NULL;
+	free(db_path);
+	db_path = NULL;
+}
+
+/* True while the path opened still names the file opened. A database
+ * deleted or replaced under the running server would take every later
+ * write with it (into an unlinked file) or split the state in two. */
+int
+db_file_ok(char *err)
+{
+	struct stat st;
+
+	if (db_path == NULL)
+		return 1;
+	if (stat(db_path, &st) == -1) {
+		seterr(err, "database %s: %s", db_path, strerror(errno));
+		return 0;
+	}
+	if (st.st_dev != db_dev || st.st_ino != db_ino) {
+		seterr(err, "database %s was replaced by another file", db_path);
+		return 0;
+	}
+	return 1;
 }
 
 /* True when the database answers a query. */
@@ -323,8 +362,8 @@ db_load(void (*project_cb)(const struct db_project *, void *),
 	sqlite3_stmt *st;
 	int rc;
 
-	rc = sqlite3_prepare_v2(db, "SELECT id, name, key, created FROM projects"
-	    " ORDER BY id", -1, &st, NULL);
+	rc = sqlite3_prepare_v2(db, "SELECT id, name, key, created, advertise"
+	    " FROM projects ORDER BY id", -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return fail(rc, "loading projects", err);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -332,6 +371,7 @@ db_load(void (*project_cb)(const struct db_project *, void *),
 		p.name = col(st, 1);
 		p.key = sqlite3_column_type(st, 2) == SQLITE_NULL ? NULL : col(st, 2);
 		p.created = sqlite3_column_int64(st, 3);
+		p.advertise = sqlite3_column_int(st, 4) != 0;
 		project_cb(&p, arg);
 	}
 	sqlite3_finalize(st);
@@ -339,7 +379,7 @@ db_load(void (*project_cb)(const struct db_project *, void *),
 		return fail(rc, "loading projects", err);
 	rc = sqlite3_prepare_v2(db, "SELECT project_id, id, addr, port, cores,"
 	    " nice, hostname, owner, version, compilers, legacy, first_seen,"
-	    " last_seen, gone FROM nodes", -1, &st, NULL);
+	    " last_seen, gone, conn, secret FROM nodes", -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return fail(rc, "loading nodes", err);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -357,6 +397,8 @@ db_load(void (*project_cb)(const struct db_project *, void *),
 		n.first_seen = sqlite3_column_int64(st, 11);
 		n.last_seen = sqlite3_column_int64(st, 12);
 		n.gone = sqlite3_column_int(st, 13);
+		n.conn = col(st, 14);
+		n.secret = col(st, 15);
 		node_cb(&n, arg);
 	}
 	sqlite3_finalize(st);
@@ -394,7 +436,19 @@ db_project_delete(int64_t id, char *err)
 	return run(st, "delete project", err);
 }
 
-/* Inserts a node or updates its identity fields. */
+/* Sets whether a project lists advertised addresses. */
+int
+db_project_advertise(int64_t id, int advertise, char *err)
+{
+	sqlite3_stmt *st = stmts[S_PROJECT_ADVERTISE];
+
+	sqlite3_bind_int(st, 1, advertise != 0);
+	sqlite3_bind_int64(st, 2, id);
+	return run(st, "save project", err);
+}
+
+/* Inserts a node or updates its identity fields (and its secret, which
+ * NULL or "" clears). */
 int
 db_node_upsert(const struct db_node *n, char *err)
 {
@@ -413,6 +467,11 @@ db_node_upsert(const struct db_node *n, char *err)
 	sqlite3_bind_int(st, 11, n->legacy);
 	sqlite3_bind_int64(st, 12, n->first_seen);
 	sqlite3_bind_int64(st, 13, n->last_seen);
+	sqlite3_bind_text(st, 14, n->conn, -1, SQLITE_STATIC);
+	if (n->secret != NULL && n->secret[0] != '\0')
+		sqlite3_bind_text(st, 15, n->secret, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 15);
 	return run(st, "save node", err);
 }
 
@@ -427,8 +486,8 @@ db_node_delete(int64_t project_id, const char *id, char *err)
 	return run(st, "delete node", err);
 }
 
-/* Records when a node was last seen and whether it is offline (written on
- * shutdown, not per beat). */
+/* Records when a node was last seen and whether it is offline (written at
+ * a check-out, a return after one, and at shutdown; not per beat). */
 int
 db_node_touch(int64_t project_id, const char *id, int64_t last_seen, int gone,
     char *err)

@@ -6,9 +6,10 @@
 
 #include "server.h"
 
-/* Appends a sample; the oldest is dropped when the ring is full. */
+/* Appends a sample (slots online, nodes online, jobs running); the oldest
+ * is dropped when the ring is full. */
 void
-history_add(struct history *h, int64_t t, int threads, int nodes)
+history_add(struct history *h, int64_t t, int threads, int nodes, int busy)
 {
 	struct history_sample *s;
 
@@ -36,6 +37,7 @@ history_add(struct history *h, int64_t t, int threads, int nodes)
 	s->t = t;
 	s->threads = threads;
 	s->nodes = nodes;
+	s->busy = busy;
 	h->n++;
 }
 
@@ -52,8 +54,9 @@ history_json(const struct history *h, int64_t now, struct buf *b)
 		s = &h->v[(h->head + i) % h->cap];
 		if (s->t < now - HISTORY_WINDOW)
 			continue;
-		buf_printf(b, "%s{\"t\":%lld,\"threads\":%d,\"nodes\":%d}",
-		    first ? "" : ",", (long long)s->t, s->threads, s->nodes);
+		buf_printf(b, "%s{\"t\":%lld,\"threads\":%d,\"nodes\":%d,"
+		    "\"busy\":%d}", first ? "" : ",", (long long)s->t, s->threads,
+		    s->nodes, s->busy);
 		first = 0;
 	}
 	buf_puts(b, "]");

@@ -1,185 +1,401 @@
 /*
- * hosts.c — builds the distcc hosts line and the members list from
- * validated entries. Nothing a client sent reaches the line as text: the
- * addresses are canonical (inet_ntop) and the numbers are integers.
+ * hosts.c — host lists from validated entries. Nothing a client sent
+ * reaches a line as text: addresses are canonical (inet_ntop) and the
+ * numbers are integers.
  *
- * A project's line is rendered once per change (hosts_prerender) for both
- * kinds of requesters (on loopback or not); each request then only splices
- * out its own entry (hosts_splice), two memcpy calls however big the pool.
+ * A project's listable hosts are gathered once (at most once a second, or
+ * when membership changes) into an immutable, reference-counted hostset:
+ * one entry per addr:port (the node that has held it longest), its token
+ * " ADDR[:PORT]/N" rendered, its fingerprints interned. A request then,
+ * without the registry lock, orders the entries for its requester (a
+ * weighted random permutation: Efraimidis–Spirakis keys −ln(u)/w, u from a
+ * hash of requester, host and time bucket, w the host's spare slots) and
+ * copies tokens in that order into each line it needs, keeping the best
+ * entries that fit WIRE_HOSTS_MAX bytes and WIRE_POOL_MAX slots.
+ * O(n log n) per request, however many lines it returns.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "server.h"
 
-static int
-spare_cmp(const void *a, const void *b)
-{
-	const struct host_entry *x = a, *y = b;
-	int c;
+#define HOSTS_EPSILON	0.01	/* weight of a host with no spare slot */
 
-	if (x->spare != y->spare)
-		return x->spare > y->spare ? -1 : 1;
-	if ((c = strcmp(x->addr, y->addr)) != 0)
-		return c;
-	return x->port - y->port;
+static uint64_t
+mix64(uint64_t x)
+{
+	/* splitmix64's finalizer: every input bit moves every output bit */
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x;
+}
+
+/* ln(u) for u in (0, 1], within 1e-5: the exponent, and the series of
+ * atanh for the mantissa (libm's log costs as much as the rest of an
+ * order; an order needs no more precision). */
+static double
+fast_ln(double u)
+{
+	uint64_t b;
+	double m, t, t2;
+	int e;
+
+	memcpy(&b, &u, sizeof(b));
+	e = (int)((b >> 52) & 0x7ff) - 1023;
+	b = (b & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL;
+	memcpy(&m, &b, sizeof(m));		/* u = m * 2^e, m in [1, 2) */
+	t = (m - 1) / (m + 1);
+	t2 = t * t;
+	return e * 0.6931471805599453 +
+	    2 * t * (1 + t2 * (1.0 / 3 + t2 * (1.0 / 5 + t2 * (1.0 / 7))));
+}
+
+/* A 64-bit hash of a string, for identities (node ids, addresses). */
+uint64_t
+hosts_hash(const char *s)
+{
+	return mix64(hash_fnv1a(s, strlen(s), HASH_FNV_SEED));
 }
 
 static int
-addr_cmp(const void *a, const void *b)
+cand_cmp(const void *a, const void *b)
 {
-	const struct host_entry *x = a, *y = b;
+	const struct host_cand *x = *(const struct host_cand *const *)a;
+	const struct host_cand *y = *(const struct host_cand *const *)b;
 	int c;
 
 	if ((c = strcmp(x->addr, y->addr)) != 0)
 		return c;
 	if (x->port != y->port)
-		return x->port - y->port;
-	return spare_cmp(a, b);
+		return x->port < y->port ? -1 : 1;
+	if (x->held != y->held)		/* held longest first */
+		return x->held < y->held ? -1 : 1;
+	return strcmp(x->id, y->id);
 }
 
-/* Keeps one entry per addr:port (the one with most spare capacity), marks
- * one entry of each address to stand for it in the members list, and sorts
- * by spare capacity, most first. The dropped entries follow the kept ones,
- * each with `alias` set to the `who` of the entry that replaced it.
- * Returns the number kept. O(n log n). */
-size_t
-hosts_sort(struct host_entry *v, size_t n)
+static int
+str_cmp(const void *a, const void *b)
 {
-	struct host_entry *dropped;
-	size_t i, k = 0, d = 0;
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
 
-	if (n == 0)
-		return 0;
-	dropped = xcalloc(n, sizeof(*dropped));
-	qsort(v, n, sizeof(*v), addr_cmp);
-	for (i = 0; i < n; i++) {
-		if (k > 0 && v[k - 1].port == v[i].port &&
-		    strcmp(v[k - 1].addr, v[i].addr) == 0) {
-			dropped[d] = v[i];
-			dropped[d++].alias = v[k - 1].who;
-			continue;
+/* Interns fp into s's table; returns its index. h is an open-addressed
+ * table of nh (a power of two) slots holding index + 1. */
+static unsigned
+fp_intern(struct hostset *s, unsigned *h, size_t nh, const char *fp)
+{
+	size_t i = (size_t)hosts_hash(fp) & (nh - 1);
+
+	for (; h[i] != 0; i = (i + 1) & (nh - 1))
+		if (memcmp(s->fps[h[i] - 1], fp, WIRE_FP_LEN) == 0)
+			return h[i] - 1;
+	memcpy(s->fps[s->nfps], fp, WIRE_FP_LEN + 1);
+	h[i] = (unsigned)++s->nfps;
+	return h[i] - 1;
+}
+
+static void
+render_members(struct hostset *s, const char **conn, size_t n)
+{
+	size_t i, cap = WIRE_REPLY_MAX / 2;
+	int k, first;
+
+	qsort(conn, n, sizeof(*conn), str_cmp);
+	for (k = 0; k < 2; k++) {
+		buf_add(&s->members[k], "", 0);
+		first = 1;
+		for (i = 0; i < n; i++) {
+			if (i > 0 && strcmp(conn[i], conn[i - 1]) == 0)
+				continue;
+			if (k == 0 && wire_addr_is_loopback(conn[i]))
+				continue;	/* [0]: remote requesters */
+			if (s->members[k].len + WIRE_ADDR_MAX + 3 > cap) {
+				s->members_cut = 1;
+				break;
+			}
+			buf_printf(&s->members[k], "%s\"%s\"", first ? "" : ",",
+			    conn[i]);
+			first = 0;
 		}
-		v[k] = v[i];
-		v[k].alias = NULL;
-		v[k].addr_first = k == 0 || strcmp(v[k - 1].addr, v[k].addr) != 0;
-		k++;
 	}
-	qsort(v, k, sizeof(*v), spare_cmp);
-	memcpy(v + k, dropped, d * sizeof(*dropped));
-	free(dropped);
+}
+
+/* Builds the hostset of a project from its n online nodes (c, in any order):
+ * one entry per addr:port, the candidate that has held it longest; sets
+ * each candidate's `entry` to the index of the entry standing for its
+ * addr:port (-1 when that one is not listable). Entries are listable hosts
+ * only (healthy, slots > 0); members are every candidate's connection
+ * address. max_cores caps each /N. The caller owns the one reference. */
+struct hostset *
+hostset_build(struct host_cand *c, size_t n, int max_cores)
+{
+	struct hostset *s = xcalloc(1, sizeof(*s));
+	struct host_cand **p = xcalloc(n ? n : 1, sizeof(*p));
+	const char **conn = xcalloc(n ? n : 1, sizeof(*conn));
+	struct host_entry *e;
+	unsigned *tab;
+	size_t i, j, k, nf = 0, nh = 16;
+	int len;
+
+	atomic_init(&s->refs, 1);
+	buf_init(&s->members[0]);
+	buf_init(&s->members[1]);
+	for (i = 0; i < n; i++) {
+		p[i] = &c[i];
+		conn[i] = c[i].conn;
+		nf += (size_t)c[i].nfps;
+	}
+	render_members(s, conn, n);
+	free(conn);
+	qsort(p, n, sizeof(*p), cand_cmp);
+	s->v = xcalloc(n ? n : 1, sizeof(*s->v));
+	s->fps = xcalloc(nf ? nf : 1, sizeof(*s->fps));
+	s->fpidx = xcalloc(nf ? nf : 1, sizeof(*s->fpidx));
+	while (nh < 2 * nf)
+		nh *= 2;
+	tab = xcalloc(nh, sizeof(*tab));
+	for (i = 0; i < n; i = j) {
+		/* p[i] holds the addr:port; p[i+1..j) claim it too */
+		for (j = i + 1; j < n && p[j]->port == p[i]->port &&
+		    strcmp(p[j]->addr, p[i]->addr) == 0; j++)
+			s->shadowed++;
+		for (k = i; k < j; k++)
+			p[k]->entry = -1;
+		if (!p[i]->healthy || p[i]->slots <= 0)
+			continue;
+		e = &s->v[s->n];
+		e->hash = p[i]->hash;
+		e->slots = p[i]->slots < max_cores ? p[i]->slots : max_cores;
+		e->running = p[i]->running;
+		e->weight = (double)e->slots - p[i]->busy;
+		if (e->weight < HOSTS_EPSILON)
+			e->weight = HOSTS_EPSILON;
+		e->confirmed = p[i]->confirmed;
+		e->loopback = wire_addr_is_loopback(p[i]->addr);
+		len = snprintf(e->tok, sizeof(e->tok),
+		    strchr(p[i]->addr, ':') ? " [%s]" : " %s", p[i]->addr);
+		if (p[i]->port != WIRE_DISTCC_PORT)
+			len += snprintf(e->tok + len, sizeof(e->tok) - (size_t)len,
+			    ":%d", p[i]->port);
+		len += snprintf(e->tok + len, sizeof(e->tok) - (size_t)len, "/%d",
+		    e->slots);
+		e->toklen = (unsigned char)len;
+		e->fp_off = (unsigned)s->nfpidx;
+		for (k = 0; k < (size_t)p[i]->nfps; k++)
+			s->fpidx[s->nfpidx++] = fp_intern(s, tab, nh, p[i]->fps[k]);
+		e->nfp = (unsigned)(s->nfpidx - e->fp_off);
+		for (k = i; k < j; k++)
+			p[k]->entry = (long)s->n;
+		s->n++;
+	}
+	s->fpcount = xcalloc(s->nfps ? s->nfps : 1, sizeof(*s->fpcount));
+	for (i = 0; i < s->nfpidx; i++)
+		s->fpcount[s->fpidx[i]]++;
+	free(tab);
+	free(p);
+	return s;
+}
+
+/* Takes one more reference to s. */
+struct hostset *
+hostset_ref(struct hostset *s)
+{
+	if (s != NULL)
+		atomic_fetch_add(&s->refs, 1);
+	return s;
+}
+
+/* Drops a reference; the last one frees s. NULL is fine. */
+void
+hostset_unref(struct hostset *s)
+{
+	if (s == NULL || atomic_fetch_sub(&s->refs, 1) != 1)
+		return;
+	buf_free(&s->members[0]);
+	buf_free(&s->members[1]);
+	free(s->v);
+	free(s->fps);
+	free(s->fpidx);
+	free(s->fpcount);
+	free(s);
+}
+
+/* The index of fingerprint fp in s, or -1 when no host has it. */
+long
+hostset_fp(const struct hostset *s, const char *fp)
+{
+	size_t i;
+
+	for (i = 0; i < s->nfps; i++)
+		if (memcmp(s->fps[i], fp, WIRE_FP_LEN) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* Sorts v[0..n) ascending by their top 32 bits (LSD radix, 8 bits a
+ * pass); tmp has room for n. Linear: a qsort of a 1000-host project per
+ * request cost more than the rest of the request. */
+static void
+radix_sort32(uint64_t *v, uint64_t *tmp, size_t n)
+{
+	size_t count[256], i, sum, c;
+	uint64_t *src = v, *dst = tmp, *t;
+	int shift;
+
+	for (shift = 32; shift < 64; shift += 8) {
+		memset(count, 0, sizeof(count));
+		for (i = 0; i < n; i++)
+			count[(src[i] >> shift) & 0xff]++;
+		for (i = 0, sum = 0; i < 256; i++) {
+			c = count[i];
+			count[i] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			dst[count[(src[i] >> shift) & 0xff]++] = src[i];
+		t = src;
+		src = dst;
+		dst = t;
+	}
+	/* four passes: the sorted run is back in v */
+}
+
+/* Orders the entries of s that r may be handed, best first, into order
+ * (s->n slots). An entry is left out when it is the requester's own
+ * addr:port, on loopback for a remote requester, or an `allow` host not
+ * yet confirmed to admit the requester's address. Returns how many. */
+size_t
+hosts_order(const struct hostset *s, const struct host_req *r, uint32_t *order)
+{
+	uint64_t *k = xreallocarray(NULL, s->n ? 2 * s->n : 1, sizeof(*k));
+	const struct host_entry *e;
+	size_t i, n = 0;
+	double u, key;
+	uint64_t bits;
+
+	for (i = 0; i < s->n; i++) {
+		e = &s->v[i];
+		if ((long)i == r->self || (e->loopback && !r->loopback_ok) ||
+		    e->confirmed < r->since)
+			continue;
+		/* u in (0, 1) from 53 bits of the hash */
+		u = ((double)(mix64(r->who ^ e->hash) >> 11) + 0.5) *
+		    (1.0 / 9007199254740992.0);
+		key = -fast_ln(u) / e->weight;
+		/* a positive double's bits sort as the double does; its top
+		 * 32 bits (20 of mantissa) are precision enough for an order
+		 * that is random anyway; the index rides in the low 32 */
+		memcpy(&bits, &key, sizeof(bits));
+		k[n++] = (bits & 0xffffffff00000000ULL) | (uint32_t)i;
+	}
+	radix_sort32(k, k + s->n, n);
+	for (i = 0; i < n; i++)
+		order[i] = (uint32_t)k[i];
+	free(k);
+	return n;
+}
+
+static int
+has_fp(const struct hostset *s, const struct host_entry *e, long fp)
+{
+	unsigned i;
+
+	for (i = 0; i < e->nfp; i++)
+		if (s->fpidx[e->fp_off + i] == (unsigned)fp)
+			return 1;
+	return 0;
+}
+
+/* Writes a hosts line to l: "localhost/<cores>", then the ordered entries
+ * (every one when fp is -1, else those with fingerprint fp) that fit in
+ * maxlen bytes (at most WIRE_HOSTS_MAX - 1) and WIRE_POOL_MAX slots in all.
+ * Fills the line's slot total and the jobs running on its hosts. */
+void
+hosts_line(const struct hostset *s, const struct host_req *r,
+    const uint32_t *order, size_t n, long fp, size_t maxlen,
+    struct host_line *l)
+{
+	const struct host_entry *e;
+	char *out;
+	size_t i, len;
+
+	if (maxlen > WIRE_HOSTS_MAX - 1)
+		maxlen = WIRE_HOSTS_MAX - 1;
+	out = xmalloc(maxlen + sizeof(s->v->tok) + 32);
+	len = (size_t)snprintf(out, 32, "localhost/%d", r->cores);
+	l->threads = r->cores;
+	l->busy = 0;
+	for (i = 0; i < n; i++) {
+		e = &s->v[order[i]];
+		if ((fp >= 0 && !has_fp(s, e, fp)) || len + e->toklen > maxlen ||
+		    l->threads + e->slots > WIRE_POOL_MAX)
+			continue;
+		/* a whole token slot, a fixed size the compiler inlines: the
+		 * bytes past toklen are overwritten next or cut off */
+		memcpy(out + len, e->tok, sizeof(e->tok));
+		len += e->toklen;
+		l->threads += e->slots;
+		l->busy += e->running;
+	}
+	buf_add(&l->line, out, len);
+	free(out);
+}
+
+static int
+count_cmp(const void *a, const void *b)
+{
+	const long *x = a, *y = b;
+
+	/* most hosts first, then the older fingerprint (lower index) */
+	if (x[1] != y[1])
+		return x[1] > y[1] ? -1 : 1;
+	return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+/* The fingerprints among the n ordered entries, most common first, at most
+ * max of them, into out (indices into s->fps). Returns how many. */
+size_t
+hosts_top_fps(const struct hostset *s, const uint32_t *order, size_t n,
+    size_t max, long *out)
+{
+	long (*c)[2] = xcalloc(s->nfps ? s->nfps : 1, sizeof(*c));
+	const struct host_entry *e;
+	size_t i, k = 0;
+	unsigned j;
+
+	for (i = 0; i < s->nfps; i++)
+		c[i][0] = (long)i;
+	for (i = 0; i < n; i++) {
+		e = &s->v[order[i]];
+		for (j = 0; j < e->nfp; j++)
+			c[s->fpidx[e->fp_off + j]][1]++;
+	}
+	qsort(c, s->nfps, sizeof(*c), count_cmp);
+	for (i = 0; i < s->nfps && k < max && c[i][1] > 0; i++)
+		out[k++] = c[i][0];
+	free(c);
 	return k;
 }
 
-/* Renders the n sorted entries into hl for both kinds of requesters and
- * records where each entry's token lies. */
+/* A requester's order of s, computed once, and its distcc_hosts line (every
+ * compiler); free with host_lists_free. */
 void
-hosts_prerender(struct host_entry *v, size_t n, struct host_lines *hl)
+host_lists_make(const struct hostset *s, const struct host_req *r,
+    struct host_lists *l)
 {
-	struct host_entry *e;
-	size_t i, start;
-	int k, firstm;
-
-	for (k = 0; k < 2; k++) {
-		buf_free(&hl->line[k]);
-		buf_free(&hl->members[k]);
-		buf_add(&hl->line[k], "", 0);
-		buf_add(&hl->members[k], "", 0);
-		hl->threads[k] = 0;
-		firstm = 1;
-		for (i = 0; i < n; i++) {
-			e = &v[i];
-			e->len[k] = 0;
-			if (e->loopback && k == 0)
-				continue;	/* [0]: remote requesters */
-			start = hl->line[k].len;
-			if (strchr(e->addr, ':') != NULL)
-				buf_printf(&hl->line[k], " [%s]", e->addr);
-			else
-				buf_printf(&hl->line[k], " %s", e->addr);
-			if (e->port != WIRE_DISTCC_PORT)
-				buf_printf(&hl->line[k], ":%d", e->port);
-			buf_printf(&hl->line[k], "/%d", e->cores);
-			e->off[k] = start;
-			e->len[k] = hl->line[k].len - start;
-			hl->threads[k] += e->cores;
-			if (e->addr_first) {
-				buf_printf(&hl->members[k], "%s\"%s\"",
-				    firstm ? "" : ",", e->addr);
-				firstm = 0;
-			}
-		}
-	}
+	l->order = xcalloc(s->n ? s->n : 1, sizeof(*l->order));
+	l->n = hosts_order(s, r, l->order);
+	buf_init(&l->all.line);
+	hosts_line(s, r, l->order, l->n, -1, WIRE_HOSTS_MAX - 1, &l->all);
 }
 
-/* Writes a requester's hosts line ("localhost/<cores>" first, then every
- * entry but its own, self < 0 for none) and members (JSON strings, no
- * brackets). Loopback entries go only to loopback requesters. Returns the
- * line's thread total. */
-int
-hosts_splice(const struct host_entry *v, const struct host_lines *hl,
-    long self, int cores, int loopback_ok, struct buf *line,
-    struct buf *members)
-{
-	const struct buf *src = &hl->line[loopback_ok ? 1 : 0];
-	int k = loopback_ok ? 1 : 0, threads = hl->threads[k] + cores;
-
-	buf_printf(line, "localhost/%d", cores);
-	if (self >= 0 && v[self].len[k] > 0) {
-		buf_add(line, src->s, v[self].off[k]);
-		buf_add(line, src->s + v[self].off[k] + v[self].len[k],
-		    src->len - v[self].off[k] - v[self].len[k]);
-		threads -= v[self].cores;
-	} else
-		buf_add(line, src->s, src->len);
-	if (members != NULL)
-		buf_add(members, hl->members[k].s, hl->members[k].len);
-	return threads;
-}
-
-/* Frees the rendered lines. */
+/* Frees what host_lists_make made. */
 void
-host_lines_free(struct host_lines *hl)
+host_lists_free(struct host_lists *l)
 {
-	int k;
-
-	for (k = 0; k < 2; k++) {
-		buf_free(&hl->line[k]);
-		buf_free(&hl->members[k]);
-	}
-}
-
-/* One-shot form for callers without a cache (and the unit tests): sorts a
- * copy of v, renders it, and splices out `self` (matched by `who`, or by
- * address and port). Returns the thread total. */
-int
-hosts_render(const struct host_entry *v, size_t n, const struct host_self *self,
-    struct buf *line, struct buf *members)
-{
-	struct host_entry *c = xcalloc(n ? n : 1, sizeof(*c));
-	struct host_lines hl;
-	long me = -1;
-	size_t i, k;
-	int threads;
-
-	memcpy(c, v, n * sizeof(*c));
-	k = hosts_sort(c, n);
-	memset(&hl, 0, sizeof(hl));
-	hosts_prerender(c, k, &hl);
-	for (i = 0; i < k && me < 0; i++)
-		if ((self->who != NULL && c[i].who == self->who) ||
-		    (self->addr != NULL && c[i].port == self->port &&
-		    strcmp(c[i].addr, self->addr) == 0))
-			me = (long)i;
-	for (i = k; i < n && me < 0 && self->who != NULL; i++)
-		if (c[i].who == self->who) {
-			for (me = 0; me < (long)k; me++)
-				if (c[me].who == c[i].alias)
-					break;
-		}
-	threads = hosts_splice(c, &hl, me, self->cores, self->loopback_ok,
-	    line, members);
-	host_lines_free(&hl);
-	free(c);
-	return threads;
+	free(l->order);
+	buf_free(&l->all.line);
 }

@@ -188,6 +188,7 @@ legacy_checkin(struct req *r)
 {
 	struct legacy_query q;
 	struct hosts_reply h;
+	struct host_lists l;
 	enum store_result res;
 	char err[ERR_MAX];
 
@@ -200,8 +201,10 @@ legacy_checkin(struct req *r)
 	res = store_legacy_checkin(&q, r->peer, &h, err);
 	metrics_checkin(metrics_result(res));
 	if (res == ST_OK) {
-		buf_add(&h.line, "\n", 1);
-		reply_text(r, 200, h.line.s);
+		host_lists_make(h.set, &h.req, &l);
+		buf_add(&l.all.line, "\n", 1);
+		reply_text(r, 200, l.all.line.s);
+		host_lists_free(&l);
 	} else
 		reply_store_error(r, res, err);
 	hosts_reply_free(&h);

@@ -17,8 +17,11 @@ static const struct route {
 	{ "GET",    "/api/v1/projects",		api_projects_list },
 	{ "POST",   "/api/v1/projects",		api_project_create },
 	{ "DELETE", "/api/v1/projects/*",	api_project_delete },
+	{ "PATCH",  "/api/v1/projects/*",	api_project_patch },
 	{ "GET",    "/api/v1/projects/*/hosts",	api_hosts },
 	{ "GET",    "/api/v1/projects/*/history", api_project_history },
+	{ "GET",    "/api/v1/projects/*/activity", api_project_activity },
+	{ "DELETE", "/api/v1/projects/*/nodes",	api_project_purge },
 	{ "GET",    "/api/v1/nodes",		api_nodes_list },
 	{ "DELETE", "/api/v1/nodes/*",		api_node_delete },
 	{ "GET",    "/metrics",			api_metrics },
@@ -69,15 +72,17 @@ method_is(const char *want, const char *method)
 	    (strcmp(want, "GET") == 0 && strcmp(method, "HEAD") == 0);
 }
 
-/* Runs the handler the request's method and path name, or answers 404/405. */
+/* Runs the handler the request's method and path name, or answers 404 or
+ * 405 (with Allow: the methods the path has). */
 void
 routes_dispatch(struct req *r)
 {
-	static const char *const allow[] = {
-		"GET, HEAD", "POST", "DELETE", "GET, HEAD, POST",
-	};
-	int get = 0, post = 0, del = 0;
-	size_t i;
+	static const char *const methods[] = { "GET", "POST", "PATCH", "DELETE" };
+	/* the Allow header outlives this call: the reply goes out from this
+	 * thread right after it */
+	static _Thread_local char allow[64];
+	unsigned have = 0;
+	size_t i, k;
 
 	for (i = 0; i < NELEM(routes); i++) {
 		if (!match(routes[i].pattern, r->path, r->arg, sizeof(r->arg)))
@@ -86,15 +91,23 @@ routes_dispatch(struct req *r)
 			routes[i].fn(r);
 			return;
 		}
-		get |= strcmp(routes[i].method, "GET") == 0;
-		post |= strcmp(routes[i].method, "POST") == 0;
-		del |= strcmp(routes[i].method, "DELETE") == 0;
+		for (k = 0; k < NELEM(methods); k++)
+			if (strcmp(routes[i].method, methods[k]) == 0)
+				have |= 1u << k;
 	}
-	if (get || post || del) {
-		r->allow = get && post ? allow[3] : get ? allow[0] :
-		    post ? allow[1] : allow[2];
+	if (have != 0) {
+		allow[0] = '\0';
+		for (k = 0; k < NELEM(methods); k++)
+			if (have & (1u << k)) {
+				if (allow[0] != '\0')
+					strcat(allow, ", ");
+				strcat(allow, methods[k]);
+				if (k == 0)
+					strcat(allow, ", HEAD");
+			}
+		r->allow = allow;
 		reply_error(r, 405, "method %s not allowed here (allowed: %s)",
-		    r->method, r->allow);
+		    r->method, allow);
 		return;
 	}
 	if (method_is("GET", r->method) && panel_serve(r))

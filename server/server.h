@@ -9,6 +9,7 @@
 #ifndef DYNDISTCC_SERVER_H
 #define DYNDISTCC_SERVER_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -51,7 +52,9 @@ struct server_config {
 	int	 refresh_after;
 	int	 legacy_ttl;
 	int	 purge_after;
-	int	 max_nodes;		/* per project */
+	int	 max_nodes;		/* online nodes per project */
+	int	 max_cores;		/* the /N of one host in a list */
+	int	 allow_grace;		/* s an `allow` node needs to admit */
 	int	 threads;
 	int	 max_connections;
 	int	 max_connections_per_ip;
@@ -70,61 +73,122 @@ struct compiler {
 	char	name[WIRE_TEXT_MAX + 1];
 	char	version[WIRE_TEXT_MAX + 1];
 	char	target[WIRE_TEXT_MAX + 1];
+	char	fp[WIRE_FP_LEN + 1];	/* "" for a 1.0 node */
+};
+struct sender {				/* who sent a node's running jobs */
+	char	addr[WIRE_ADDR_MAX];	/* canonical */
+	int	running;
 };
 struct checkin {
 	char	project[WIRE_NAME_MAX + 1];
 	char	node[WIRE_NODE_ID_LEN + 1];
+	char	secret[WIRE_SECRET_LEN + 1];	/* lowercase; "" = none sent */
 	char	hostname[WIRE_TEXT_MAX + 1];
 	char	owner[WIRE_TEXT_MAX + 1];
 	char	version[WIRE_TEXT_MAX + 1];
 	char	addr[WIRE_ADDR_MAX];	/* canonical; "" = use the peer's */
 	int	cores;
+	int	slots;			/* 0..cores; cores when absent */
+	int	sched_idle;		/* "sched": "idle" */
+	int	live;			/* "admission": "live" */
 	int	nice;
 	int	port;
 	double	load[3];
+	int	healthy;		/* no "health", or health.ok */
+	char	reason[WIRE_REASON_MAX + 1];
+	int	has_jobs;		/* "jobs" was sent */
+	int	running;
+	double	served;			/* 0..2^53, integral */
+	int	nsenders;
+	struct sender senders[WIRE_SENDERS_MAX];
 	int	ncompilers;
 	struct compiler compilers[WIRE_COMPILERS_MAX];
 };
 int	checkin_parse(const char *, size_t, struct checkin *, char *);
-int	checkout_parse(const char *, size_t, char *, char *, char *);
+int	checkout_parse(const char *, size_t, char *, char *, char *, char *);
 int	project_parse(const char *, size_t, char *, int *, char *);
+int	project_patch_parse(const char *, size_t, int *, char *);
+int	fp_list_parse(const char *, char (*)[WIRE_FP_LEN + 1], int, char *);
 char   *compilers_json(const struct checkin *);
 
 /* auth.c */
 void	auth_new_key(char *);
 int	auth_equal(const char *, const char *);
 
-/* hosts.c — the distcc hosts line, from validated numbers only. */
-struct host_entry {
-	const void *who;		/* identity of the node (opaque) */
-	char	addr[WIRE_ADDR_MAX];
-	int	port;
-	int	cores;
-	double	spare;			/* cores − load, the sort key */
-	int	loopback;
-	int	addr_first;		/* set by hosts_sort: lists the address */
-	const void *alias;		/* set by hosts_sort on dropped entries */
-	size_t	off[2], len[2];		/* set by hosts_prerender */
+/* hosts.c — host lists, from validated numbers and addresses only. */
+struct host_cand {			/* an online node, for hostset_build */
+	const char *id;			/* node id: ties of `held` */
+	const char *addr;		/* listed address (canonical) */
+	const char *conn;		/* connection address (members) */
+	int	 port;
+	double	 held;			/* holds addr:port since (monotonic) */
+	uint64_t hash;			/* hosts_hash(id) */
+	int	 slots;			/* offered now */
+	double	 busy;			/* jobs running, or load for 1.0 */
+	int	 running;		/* jobs running (0 when unknown) */
+	int	 healthy;
+	double	 confirmed;		/* see host_entry */
+	char	(*fps)[WIRE_FP_LEN + 1];
+	int	 nfps;
+	long	 entry;			/* set by hostset_build */
 };
-struct host_lines {			/* [0]: remote, [1]: loopback requesters */
-	struct buf line[2];
-	struct buf members[2];
-	int	threads[2];
+struct host_entry {			/* one listable addr:port */
+	uint64_t hash;			/* of the node id */
+	double	 weight;		/* spare slots, at least an epsilon */
+	double	 confirmed;		/* `allow` node: its latest check-in at
+					 * least ALLOW_GRACE old; `live`: +inf */
+	int	 slots;			/* the /N: slots capped by max_cores */
+	int	 running;
+	int	 loopback;
+	unsigned fp_off, nfp;		/* its fps: fpidx[fp_off .. + nfp) */
+	unsigned char toklen;
+	char	 tok[64];		/* " ADDR[:PORT]/N" */
 };
-struct host_self {
-	const void *who;		/* NULL when the requester is no node */
-	const char *addr;		/* may be NULL */
-	int	port;
-	int	cores;
-	int	loopback_ok;		/* requester is on loopback itself */
+struct hostset {			/* immutable once built */
+	atomic_int refs;
+	struct host_entry *v;
+	size_t	 n;
+	char	(*fps)[WIRE_FP_LEN + 1]; /* distinct fingerprints */
+	size_t	 nfps;
+	unsigned *fpidx;		/* entries' fps, as indices into fps */
+	size_t	 nfpidx;
+	int	*fpcount;		/* entries with each fp */
+	size_t	 shadowed;		/* claimants of a held addr:port */
+	int	 members_cut;		/* members did not fit a reply */
+	struct buf members[2];		/* JSON strings: [0] no loopback */
 };
-size_t	hosts_sort(struct host_entry *, size_t);
-void	hosts_prerender(struct host_entry *, size_t, struct host_lines *);
-int	hosts_splice(const struct host_entry *, const struct host_lines *, long,
-	    int, int, struct buf *, struct buf *);
-void	host_lines_free(struct host_lines *);
-int	hosts_render(const struct host_entry *, size_t, const struct host_self *,
-	    struct buf *, struct buf *);
+struct host_req {			/* who asks */
+	long	 self;			/* entry of its own addr:port, or -1 */
+	double	 since;			/* its address online since (monotonic):
+					 * `allow` hosts confirmed before that
+					 * are left out */
+	uint64_t who;			/* hash of identity and time bucket */
+	int	 cores;			/* localhost/N */
+	int	 loopback_ok;		/* may be handed loopback hosts */
+};
+struct host_line {
+	struct buf line;
+	int	 threads;		/* slots of the line, localhost too */
+	int	 busy;			/* jobs running on its hosts */
+};
+struct host_lists {			/* one requester's lists */
+	uint32_t *order;		/* its order of the entries */
+	size_t	 n;
+	struct host_line all;		/* distcc_hosts */
+};
+uint64_t hosts_hash(const char *);
+struct hostset *hostset_build(struct host_cand *, size_t, int);
+struct hostset *hostset_ref(struct hostset *);
+void	hostset_unref(struct hostset *);
+long	hostset_fp(const struct hostset *, const char *);
+size_t	hosts_order(const struct hostset *, const struct host_req *, uint32_t *);
+void	hosts_line(const struct hostset *, const struct host_req *,
+	    const uint32_t *, size_t, long, size_t, struct host_line *);
+size_t	hosts_top_fps(const struct hostset *, const uint32_t *, size_t, size_t,
+	    long *);
+void	host_lists_make(const struct hostset *, const struct host_req *,
+	    struct host_lists *);
+void	host_lists_free(struct host_lists *);
 
 /* history.c — pool size samples per project for the panel's chart. */
 #define HISTORY_WINDOW	3600
@@ -133,12 +197,13 @@ struct history_sample {
 	int64_t	t;
 	int	threads;
 	int	nodes;
+	int	busy;			/* jobs running on the online nodes */
 };
 struct history {
 	struct history_sample *v;	/* ring buffer */
 	size_t	head, n, cap;
 };
-void	history_add(struct history *, int64_t, int, int);
+void	history_add(struct history *, int64_t, int, int, int);
 void	history_json(const struct history *, int64_t, struct buf *);
 void	history_free(struct history *);
 
@@ -146,6 +211,8 @@ void	history_free(struct history *);
 struct db_node {
 	int64_t	project_id;
 	const char *id, *addr, *hostname, *owner, *version, *compilers;
+	const char *conn;		/* connection address; "" = addr */
+	const char *secret;		/* "" or NULL: not bound */
 	int	port, cores, nice, legacy;
 	int64_t	first_seen, last_seen;
 	int	gone;			/* offline at the last shutdown */
@@ -155,6 +222,7 @@ struct db_project {
 	const char *name;
 	const char *key;		/* NULL for open projects */
 	int64_t	created;
+	int	advertise;
 };
 enum db_status { DB_OK = 0, DB_BUSY = -2, DB_EXISTS = -3, DB_ERROR = -1 };
 int	db_open(const char *, char *);
@@ -164,6 +232,8 @@ int	db_load(void (*)(const struct db_project *, void *),
 	    void (*)(const struct db_node *, void *), void *, char *);
 int	db_project_insert(const char *, const char *, int64_t, int64_t *, char *);
 int	db_project_delete(int64_t, char *);
+int	db_project_advertise(int64_t, int, char *);
+int	db_file_ok(char *);
 int	db_node_upsert(const struct db_node *, char *);
 int	db_node_delete(int64_t, const char *, char *);
 int	db_begin(char *);
@@ -201,23 +271,28 @@ struct store_auth {
 	const char *bearer;		/* Authorization: Bearer value or NULL */
 	int	admin;			/* bearer is the admin token: opens all */
 };
-struct hosts_reply {
+struct hosts_reply {			/* what a host list is made from */
 	char	project[WIRE_NAME_MAX + 1];
-	struct buf line;		/* distcc hosts line, no newline */
-	struct buf members;		/* JSON array body: "a","b" */
-	int	threads;
+	struct hostset *set;		/* a reference, dropped by _free */
+	struct host_req req;
+	char	secret[WIRE_SECRET_LEN + 1];	/* bound by this check-in */
+	int	nfps;			/* a check-in: the node's fps */
+	char	fps[WIRE_COMPILERS_MAX][WIRE_FP_LEN + 1];
 };
 int	store_open(const struct server_config *, char *);
 void	store_close(void);
-int	store_ping(void);
+int	store_ping(char *);
+void	store_db_check(void);
 enum store_result store_checkin(const struct checkin *, const char *,
 	    const struct store_auth *, int, struct hosts_reply *, char *);
-enum store_result store_checkout(const char *, const char *,
+enum store_result store_checkout(const char *, const char *, const char *,
 	    const struct store_auth *, char *);
-enum store_result store_hosts(const char *, const char *, int, int,
-	    const struct store_auth *, struct hosts_reply *, char *);
+enum store_result store_hosts(const char *, const char *, int, const char *,
+	    int, const struct store_auth *, struct hosts_reply *, char *);
 enum store_result store_project_create(const char *, int, char *, char *);
 enum store_result store_project_delete(const char *, int, char *);
+enum store_result store_project_patch(const char *, int, char *);
+enum store_result store_project_purge(const char *, int *, char *);
 enum store_result store_node_delete(const char *, int, char *);
 enum store_result store_legacy_checkin(const struct legacy_query *,
 	    const char *, struct hosts_reply *, char *);
@@ -232,14 +307,30 @@ struct node {
 	struct node *hnext;		/* hash chain */
 	size_t	 idx;			/* in proj->nodes */
 	char	 id[WIRE_NODE_ID_LEN + 1];
-	char	 addr[WIRE_ADDR_MAX];
+	char	 addr[WIRE_ADDR_MAX];	/* listed at */
+	char	 conn[WIRE_ADDR_MAX];	/* checks in from (members) */
+	char	 secret[WIRE_SECRET_LEN + 1];	/* "" while not bound */
 	int	 port, cores, nice, legacy;
+	int	 slots, sched_idle, live, healthy;
+	int	 has_jobs, running;	/* jobs running (when reported) */
+	double	 served;		/* jobs.served as last reported */
+	double	 served_base;		/* served by earlier heartbeat runs */
 	double	 load[3];
-	char	*hostname, *owner, *version, *compilers;
+	char	*hostname, *owner, *version, *compilers, *reason;
+	struct sender *senders;
+	int	 nsenders;
+	char	(*fps)[WIRE_FP_LEN + 1];	/* distinct, from compilers */
+	int	 nfps;
 	int64_t	 first_seen, last_seen;	/* wall clock, seconds */
 	double	 seen;			/* monotonic; < 0: not since start */
+	double	 held;			/* holds addr:port since (monotonic) */
+	double	 addr_online;		/* conn online since (monotonic) */
+	double	 pend[4];		/* recent check-ins not yet ALLOW_GRACE old */
+	int	 npend;
+	double	 confirmed;		/* latest check-in at least that old */
 	int	 online;		/* as last reported */
-	long	 cache_idx;		/* its entry in proj->cache, or -1 */
+	int	 gone_db;		/* its row says gone (checked out) */
+	long	 entry;			/* its addr:port in proj->set, or -1 */
 };
 
 struct project {
@@ -248,17 +339,17 @@ struct project {
 	char	 name[WIRE_NAME_MAX + 1];
 	char	 key[WIRE_KEY_LEN + 1];	/* "" for open projects */
 	int64_t	 created;
+	int	 advertise;		/* lists advertised addresses */
+	double	 served_total;		/* jobs served, since start */
 	struct node **nodes;
 	size_t	 n, cap;
 	struct node **tab;		/* hash of nodes by id */
 	size_t	 tabsize;
-	struct host_entry *cache;	/* online members, sorted */
-	size_t	 ncache, cachecap;
-	struct host_lines lines;	/* the cache, rendered */
-	double	 cache_built;
-	int	 cache_valid;
+	struct hostset *set;		/* listable hosts, or NULL */
+	double	 set_built;
+	int	 set_valid;
 	struct history hist;
-	int	 hist_threads, hist_nodes;
+	int	 hist_threads, hist_nodes, hist_busy;
 	int64_t	 hist_t;
 };
 void	store_lock(void);
@@ -267,16 +358,26 @@ struct project *store_projects(void);
 size_t	store_nprojects(void);
 const struct server_config *store_config(void);
 struct project *store_find(const char *);
+struct project *store_project_for(const char *, const struct store_auth *,
+	    enum store_result *, char *);
+int	store_authorized(const struct project *, const struct store_auth *);
 int	store_node_online(const struct node *, double);
+int	store_node_slots(const struct node *);
 void	store_project_counts(const struct project *, double, int *, int *);
 void	store_node_remove(struct node *);
 int	store_db_usable(double, char *);
 enum store_result store_db_result(int, double);
+void	store_log_node(const char *, ...) ATTR_PRINTF(1, 2);
+void	store_log_flush(void);
 
 /* view.c — the registry rendered for readers (JSON lists, gauges). */
 void	view_projects_json(struct buf *);
-enum store_result view_nodes_json(const char *, struct buf *, char *);
-enum store_result view_history_json(const char *, struct buf *, char *);
+enum store_result view_nodes_json(const char *, const struct store_auth *,
+	    struct buf *, char *);
+enum store_result view_history_json(const char *, const struct store_auth *,
+	    struct buf *, char *);
+enum store_result view_activity_json(const char *, const struct store_auth *,
+	    struct buf *, char *);
 void	view_metrics(struct buf *);
 void	view_legacy_projects_json(struct buf *);
 void	view_legacy_hosts_json(struct buf *);
@@ -340,7 +441,10 @@ void	api_hosts(struct req *);
 void	api_projects_list(struct req *);
 void	api_project_create(struct req *);
 void	api_project_delete(struct req *);
+void	api_project_patch(struct req *);
+void	api_project_purge(struct req *);
 void	api_project_history(struct req *);
+void	api_project_activity(struct req *);
 void	api_nodes_list(struct req *);
 void	api_node_delete(struct req *);
 void	api_metrics(struct req *);

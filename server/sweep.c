@@ -1,7 +1,8 @@
 /*
  * sweep.c — the once-a-second sweep of the registry: nodes that stopped
  * checking in go offline (and are logged once), each project's pool size
- * is sampled for its history, and long-gone nodes are purged.
+ * is sampled for its history, long-gone nodes are purged, and a database
+ * file deleted under the server is noticed.
  */
 #include <string.h>
 
@@ -39,7 +40,7 @@ purge(int64_t wall, double now)
 			for (i = p->n; i-- > 0;)
 				if (p->nodes[i]->seen < 0 && wall -
 				    p->nodes[i]->last_seen > cfg->purge_after) {
-					log_info("node %s expunged from project %s "
+					store_log_node("node %s expunged from project %s "
 					    "(not seen for %d s)", p->nodes[i]->id,
 					    p->name, cfg->purge_after);
 					store_node_remove(p->nodes[i]);
@@ -62,37 +63,44 @@ sweep_run(void)
 	struct node *n;
 	double now = now_monotonic();
 	int64_t wall = (int64_t)now_wall();
-	int nodes, threads;
+	int nodes, threads, busy;
 	size_t i;
 
 	store_lock();
+	store_db_check();
 	for (p = store_projects(); p; p = p->next) {
-		nodes = threads = 0;
+		nodes = threads = busy = 0;
 		for (i = 0; i < p->n; i++) {
 			n = p->nodes[i];
 			if (store_node_online(n, now)) {
 				nodes++;
 				threads += n->cores;
+				busy += n->running;
 				n->online = 1;
 			} else if (n->online) {
 				n->online = 0;
 				if (n->seen >= 0)
 					n->seen = -1;
-				p->cache_valid = 0;
-				log_info("node %s (%s) left project %s (no "
+				p->set_valid = 0;
+				store_log_node("node %s (%s) left project %s (no "
 				    "check-in for %d s)", n->id, n->hostname[0] ?
 				    n->hostname : n->addr, p->name,
 				    n->legacy ? cfg->legacy_ttl : cfg->ttl);
 			}
 		}
+		/* busy moves all the time: at most every 5 s, so the
+		 * ring (HISTORY_MAX) still spans the hour */
 		if (threads != p->hist_threads || nodes != p->hist_nodes ||
+		    (busy != p->hist_busy && wall - p->hist_t >= 5) ||
 		    wall - p->hist_t >= 60) {
-			history_add(&p->hist, wall, threads, nodes);
+			history_add(&p->hist, wall, threads, nodes, busy);
 			p->hist_threads = threads;
 			p->hist_nodes = nodes;
+			p->hist_busy = busy;
 			p->hist_t = wall;
 		}
 	}
+	store_log_flush();
 	if (last_purge == 0)
 		last_purge = now;
 	if (now - last_purge >= (cfg->purge_after > 0 && cfg->purge_after < 60 ?

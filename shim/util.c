@@ -405,3 +405,24 @@ hash_fnv1a(const void *data, size_t len, uint64_t seed)
 		h = (h ^ *p++) * 0x100000001b3ULL;
 	return h;
 }
+
+/* A burst limit for log lines: true when one more line may go out at
+ * monotonic time now (at most rl->burst per rl->period seconds). When a
+ * new period starts, *dropped gets the number refused in the last one, for
+ * the caller to report. The caller serializes calls on one limiter. */
+int
+ratelimit_pass(struct ratelimit *rl, double now, unsigned int *dropped)
+{
+	*dropped = 0;
+	if (now - rl->start >= rl->period) {
+		rl->start = now;
+		*dropped = rl->dropped;
+		rl->count = rl->dropped = 0;
+	}
+	if (rl->count < rl->burst) {
+		rl->count++;
+		return 1;
+	}
+	rl->dropped++;
+	return 0;
+}

@@ -49,6 +49,13 @@ char *file_read(const char *, size_t, size_t *, char *);
 double now_monotonic(void);
 double now_wall(void);
 uint64_t hash_fnv1a(const void *, size_t, uint64_t);
+struct ratelimit {
+	unsigned int burst;		/* lines per period */
+	double	 period;		/* seconds */
+	double	 start;			/* of the current period (monotonic) */
+	unsigned int count, dropped;
+};
+int ratelimit_pass(struct ratelimit *, double, unsigned int *);
 #define HASH_FNV_SEED	0xcbf29ce484222325ULL	/* FNV-1a's offset basis */
 
 /* kv.c — `key value` config files, described by a table per program. */

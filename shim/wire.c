@@ -49,6 +49,34 @@ wire_node_id(const char *s, char *out)
 	return 0;
 }
 
+/* Compiler names (masquerade names such as gcc, g++, arm-none-eabi-gcc):
+ * 1..WIRE_TEXT_MAX of [A-Za-z0-9._+-]. */
+int
+wire_compiler_valid(const char *s)
+{
+	size_t n;
+
+	for (n = 0; s[n] != '\0'; n++)
+		if (n >= WIRE_TEXT_MAX || (!isalnum((unsigned char)s[n]) &&
+		    strchr("._+-", s[n]) == NULL))
+			return 0;
+	return n >= 1;
+}
+
+/* Compiler fingerprints: exactly WIRE_FP_LEN of [0-9a-f] (lowercase only:
+ * one fingerprint has one spelling, so equal means equal). */
+int
+wire_fp_valid(const char *s)
+{
+	size_t n;
+
+	for (n = 0; s[n] != '\0'; n++)
+		if (n >= WIRE_FP_LEN || !((s[n] >= '0' && s[n] <= '9') ||
+		    (s[n] >= 'a' && s[n] <= 'f')))
+			return 0;
+	return n == WIRE_FP_LEN;
+}
+
 /* Free text (hostname, owner, version, compilers): valid UTF-8 without
  * control characters, at most max bytes. */
 int

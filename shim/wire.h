@@ -19,6 +19,14 @@
 #define WIRE_TEXT_MAX		64	/* hostname, owner, version, compiler fields */
 #define WIRE_ADDR_MAX		46	/* INET6_ADDRSTRLEN: a canonical address */
 #define WIRE_COMPILERS_MAX	32	/* compilers in one check-in */
+#define WIRE_COMPILER_RULE	"1..64 characters of A-Z a-z 0-9 . _ + -"
+#define WIRE_SECRET_LEN		32	/* a node's secret: 128 bits in hex */
+#define WIRE_FP_LEN		32	/* a compiler fingerprint: [0-9a-f]{32} */
+#define WIRE_FPS_MAX		32	/* fingerprints one ?fp= may name */
+#define WIRE_REASON_MAX		128	/* health.reason, bytes */
+#define WIRE_JOBS_MAX		4096	/* jobs.running, senders[].running */
+#define WIRE_SENDERS_MAX	64	/* jobs.senders entries */
+#define WIRE_SERVED_MAX		9007199254740992.0	/* 2^53: jobs.served */
 
 #define WIRE_CORES_MIN		1
 #define WIRE_CORES_MAX		4096	/* cores a check-in may report */
@@ -44,6 +52,8 @@
 int	wire_name_valid(const char *);
 int	wire_node_id(const char *, char *);
 int	wire_text_valid(const char *, size_t);
+int	wire_compiler_valid(const char *);
+int	wire_fp_valid(const char *);
 int	wire_addr_canonical(const char *, char *);
 int	wire_addr_port(const char *, char *, int *);
 int	wire_addr_is_loopback(const char *);

@@ -17,7 +17,7 @@ if [ "${1:-}" != inner ]; then
 	# (outside, same network) stays with this half.
 	unshare -m --propagation private env SERVER_URL="$SERVER_URL" KEY="$(jq -r .key "$T/project.json")" \
 	    bash "$0" inner || fail "inner part failed"
-	assert_eq "$(api GET '/api/v1/nodes?project=fw' | jq '.nodes | length')" 1 "nodes that checked in"
+	assert_eq "$(api GET '/api/v1/nodes?project=fw' "" "$(jq -r .key "$T/project.json")" | jq '.nodes | length')" 1 "nodes that checked in"
 	exit 0
 fi
 

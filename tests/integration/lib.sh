@@ -188,9 +188,9 @@ start_node() {
 }
 
 # node_online ADDR [PORT]: the server lists a node of $PROJECT at ADDR (and
-# distccd PORT) as online.
+# distccd PORT) as online (read with $KEY: a keyed project's members need it).
 node_online() {
-	curl -fsS "$SERVER_URL/api/v1/nodes?project=$PROJECT" | jq -e \
+	curl -fsS ${KEY:+-H "Authorization: Bearer $KEY"} "$SERVER_URL/api/v1/nodes?project=$PROJECT" | jq -e \
 	    --arg a "$1" --arg p "${2:-}" '.nodes | any(.addr == $a and
 	    .state == "online" and ($p == "" or (.port | tostring) == $p))'
 }

@@ -92,7 +92,7 @@ done
 say "ready is said only once the port answers"
 P=$(free_port)
 spawn ready "$S" -d -l 127.0.0.1 -p "$P" --db "$T/ready.db"
-wait_until 10 grep -q 'ready' "$T/ready.log" || fail "no ready line"
+wait_until 10 grep -q '\[SYS\] ready' "$T/ready.log" || fail "no ready line"
 curl -fsS "http://127.0.0.1:$P/healthz" >/dev/null || fail "ready was logged before the port answered"
 grep -q '\[SYS\] ready: listening on 127.0.0.1 port '"$P" "$T/ready.log" || fail "ready line: $(cat "$T/ready.log")"
 

@@ -68,19 +68,19 @@ grep -Eqx 'localhost/[0-9]+( [0-9.]+(:[0-9]+)?/[0-9]+)*' <<<"$l" || fail "legacy
 say "D9: identity: no cross-project takeover, a moved node leaves its old project, one entry per address"
 create_project other; OTHER=$KEY
 N=$(node_id 90)
-checkin fw "$N" 8 "$FW" '"addr":"127.0.0.20"'
-checkin other "$N" 64 "$OTHER" '"addr":"127.0.0.99"'
+from 127.0.0.20 checkin fw "$N" 8 "$FW"
+from 127.0.0.99 checkin other "$N" 64 "$OTHER"
 assert_eq "$STATUS" 200
-assert_eq "$(api GET '/api/v1/nodes?project=fw' | jq -r ".nodes[] | select(.id==\"$N\") | [.addr, .cores] | @tsv")" \
+assert_eq "$(node_field fw "$FW" "$N" '[.addr, .cores] | @tsv')" \
     "$(printf '127.0.0.20\t8')" "a check-in to another project changes nothing in the first"
 # the machine was re-installed into "other": after it stops checking in to fw
 # it drops out of fw within ttl, while other's members get it
 wait_until 10 sh -c "curl -fsS -H 'Authorization: Bearer $FW' -H 'Accept: text/plain' '$URL/api/v1/projects/fw/hosts' | grep -vq 127.0.0.20" ||
     fail "the moved node stays in its old project's list"
 # two node ids on one address and port (a re-installed machine): listed once
-checkin fw "$(node_id 91)" 4 "$FW" '"addr":"127.0.0.30"'
-checkin fw "$(node_id 92)" 4 "$FW" '"addr":"127.0.0.30"'
-checkin fw "$(node_id 93)" 4 "$FW" '"addr":"127.0.0.31"'
+from 127.0.0.30 checkin fw "$(node_id 91)" 4 "$FW"
+from 127.0.0.30 checkin fw "$(node_id 92)" 4 "$FW"
+from 127.0.0.31 checkin fw "$(node_id 93)" 4 "$FW"
 line=$(jq -r .distcc_hosts <<<"$out")
 assert_eq "$(grep -o '127.0.0.30' <<<"$line" | wc -l)" 1 "one entry per address: $line"
 
@@ -113,12 +113,12 @@ assert_eq "$code" 201 "admin from ::ffff:127.0.0.1 (dual stack)"
 l=$(curl -fsS "http://127.0.0.1:$P6/api/checkin?hash=h4&project=four&username=u&swVersion=1&threads=2")
 assert_eq "$l" "localhost/2" "v4 check-in through a dual-stack socket"
 assert_eq "$(curl -fsS "http://[::1]:$P6/api/v1/nodes" | jq -r '.nodes[0].addr')" 127.0.0.1 "v4-mapped peer stored as IPv4"
-checkin fw "$(node_id 150)" 2 "$FW" '"port":3700,"addr":"127.0.0.40"'
+from 127.0.0.40 checkin fw "$(node_id 150)" 2 "$FW" '"port":3700'
 api GET "/api/v1/projects/fw/hosts?node=$(node_id 93)" "" "$FW" >/dev/null
 assert_contains "$(jq -r .distcc_hosts "$T/api.body")" "127.0.0.40:3700/2" "port in the hosts line"
 # Only this node's lines count: the sweep may log other nodes expiring meanwhile.
 lines0=$(grep -c "$(node_id 150)" "$T/server.log")
-for i in 1 2 3 4 5; do checkin fw "$(node_id 150)" 2 "$FW" '"port":3700,"addr":"127.0.0.40"'; done
+for i in 1 2 3 4 5; do from 127.0.0.40 checkin fw "$(node_id 150)" 2 "$FW" '"port":3700'; done
 assert_eq "$(grep -c "$(node_id 150)" "$T/server.log")" "$lines0" "a heartbeat of a known node writes no log line"
 stop_server
 rc=0; wait "$SERVER_PID" 2>/dev/null || rc=$?

@@ -43,10 +43,10 @@ assert_eq "$(jq '[.nodes[] | select(.legacy)] | length' <<<"$out")" 2 "legacy no
 assert_eq "$(jq -r '[.nodes[] | select(.addr=="127.0.0.2")][0] | [.owner, .version, .cores] | @tsv' <<<"$out")" \
     "$(printf 'user-127.0.0.2\t0.0.6\t4')" "legacy fields"
 V=$(node_id 42)
-checkin p "$V" 6 "" '"addr":"127.0.0.3"'
+from 127.0.0.3 checkin p "$V" 6 ""
 assert_eq "$STATUS" 200
 old_client 127.0.0.2 "$H2" p 4
-assert_eq "$(cat "$T/client-127.0.0.2/hosts")" "localhost/4 127.0.0.1/8 127.0.0.3/6" "v1 node in the legacy line"
+assert_eq "$(sorted_line "$(cat "$T/client-127.0.0.2/hosts")")" "localhost/4 127.0.0.1/8 127.0.0.3/6" "v1 node in the legacy line"
 
 say "errors are 4xx; wget fails and the old hosts file stays"
 cp "$T/client-127.0.0.2/hosts" "$T/before"
@@ -56,7 +56,7 @@ create_project keyed
 code=$(curl -s -o "$T/b" -w '%{http_code}' "$URL/api/checkin?hash=$H2&project=keyed&username=u&swVersion=0.0.6&threads=4")
 assert_eq "$code" 401 "legacy check-in to a keyed project"
 assert_contains "$(cat "$T/b")" "key"
-assert_eq "$(node_count keyed)" 0 "nothing stored in the keyed project"
+assert_eq "$(node_count keyed "$KEY")" 0 "nothing stored in the keyed project"
 q="hash=$H2&project=p&username=u&swVersion=0.0.6&threads=4"
 for bad in "${q/&threads=4/}" "${q/hash=$H2&/}" "${q/username=u&/}" "${q/swVersion=0.0.6&/}" "${q/project=p&/}" \
     "${q/threads=4/threads=}" "${q/threads=4/threads=0}" "${q/threads=4/threads=-5}" "${q/threads=4/threads=abc}" \

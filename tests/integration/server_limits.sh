@@ -35,7 +35,7 @@ assert_eq "$code" 413 "10 MB body"
 say "URL: 4096 bytes pass, 4097 get 414"
 base="/api/v1/nodes?project=fw&x="
 u=$base$(head -c $((4096 - ${#base})) /dev/zero | tr '\0' a)
-assert_eq "$(curl -s -o /dev/null -w '%{http_code}' "$SERVER_URL$u")" 200 "4096-byte URL"
+assert_eq "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $FW" "$SERVER_URL$u")" 200 "4096-byte URL"
 assert_eq "$(curl -s -o "$T/b" -w '%{http_code}' "$SERVER_URL${u}a")" 414 "4097-byte URL"
 jq -e .error "$T/b" >/dev/null || fail "414 without {error}"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$SERVER_URL$base$(head -c 100000 /dev/zero | tr '\0' a)")
@@ -100,7 +100,7 @@ after=$(grep -c '\[WARN\]' "$T/server.log" || true)
 [ $((after - before)) -le 25 ] || fail "$((after - before)) warnings for 300 bad requests"
 [ $((after - before)) -ge 1 ] || fail "no warning at all for bad requests"
 
-say "a project holds at most max_nodes nodes"
+say "a project holds at most max_nodes nodes online"
 checkin fw "$(node_id 2)" 2 "$FW"; assert_eq "$STATUS" 200 "node 2"
 checkin fw "$(node_id 3)" 2 "$FW"; assert_eq "$STATUS" 200 "node 3"
 checkin fw "$(node_id 4)" 2 "$FW"

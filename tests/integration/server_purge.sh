@@ -12,7 +12,7 @@ checkin fw "$GONE" 2 "$FW"
 checkin fw "$STAY" 2 "$FW"
 assert_eq "$(db_rows 'SELECT count(*) FROM nodes')" 2 "rows"
 
-purged() { ! curl -fsS "$SERVER_URL/api/v1/nodes" | jq -e ".nodes[] | select(.id==\"$GONE\")" >/dev/null; }
+purged() { ! curl -fsS -H "Authorization: Bearer $FW" "$SERVER_URL/api/v1/nodes?project=fw" | jq -e ".nodes[] | select(.id==\"$GONE\")" >/dev/null; }
 deadline=$(( $(date +%s) + 15 ))
 until purged; do
 	[ "$(date +%s)" -lt $deadline ] || fail "stale node not purged within 15 s"

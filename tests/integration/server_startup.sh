@@ -64,8 +64,9 @@ create_project fw; FW=$KEY
 CREATOR=$!
 (
 	while :; do
-		checkin_json fw "$(node_id $((RANDOM % 50)))" 4 '"addr":"127.0.0.'$((RANDOM % 50 + 1))'"' >"$T/hb"
-		curl -s -o /dev/null -m 5 -H "Authorization: Bearer $FW" --data-binary @"$T/hb" "$SERVER_URL/api/v1/checkin" || exit 0
+		checkin_json fw "$(node_id $((RANDOM % 50)))" 4 >"$T/hb"
+		curl -s -o /dev/null -m 5 -H "Authorization: Bearer $FW" --interface "127.0.0.$((RANDOM % 50 + 1))" \
+		    --data-binary @"$T/hb" "$SERVER_URL/api/v1/checkin" || exit 0
 	done
 ) &
 BEATER=$!
@@ -90,10 +91,10 @@ assert_eq "$STATUS" 200 "the key still works after restart"
 
 say "clean restart: nodes, identity and liveness survive"
 N=$(node_id 500)
-checkin fw "$N" 12 "$FW" '"addr":"127.0.0.77","port":3999,"hostname":"keeper"'
+from 127.0.0.77 checkin fw "$N" 12 "$FW" '"port":3999,"hostname":"keeper"'
 stop_server
 start_server
-call GET /api/v1/nodes?project=fw
+call GET /api/v1/nodes?project=fw "" "$FW"
 assert_eq "$(jq -r ".nodes[] | select(.id==\"$N\") | [.addr, .port, .cores, .hostname, .state] | @tsv" <<<"$out")" \
     "$(printf '127.0.0.77\t3999\t12\tkeeper\tonline')" "node after a clean restart"
 api GET /api/v1/projects/fw/hosts "" "$FW" >/dev/null
@@ -101,12 +102,12 @@ assert_contains "$(jq -r .distcc_hosts "$T/api.body")" "127.0.0.77:3999/12" "hos
 
 say "... but a node that checked out stays offline across it"
 G=$(node_id 501)
-checkin fw "$G" 6 "$FW" '"addr":"127.0.0.78"'
+from 127.0.0.78 checkin fw "$G" 6 "$FW"
 api POST /api/v1/checkout "{\"project\":\"fw\",\"node\":\"$G\"}" "$FW" >/dev/null
 assert_eq "$STATUS" 200 "check-out"
 stop_server
 start_server
-call GET /api/v1/nodes?project=fw
+call GET /api/v1/nodes?project=fw "" "$FW"
 assert_eq "$(jq -r ".nodes[] | select(.id==\"$G\") | .state" <<<"$out")" offline "checked-out node after a restart"
 api GET /api/v1/projects/fw/hosts "" "$FW" >/dev/null
 assert_not_contains "$(jq -r .distcc_hosts "$T/api.body")" "127.0.0.78" "hosts after a restart"

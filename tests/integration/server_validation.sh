@@ -62,18 +62,42 @@ for v in '"gcc"' "$many" '["gcc"]' '[{"version":"12"}]' "[{\"name\":\"$L65\"}]" 
     '[{"name":"gcc","target":"a\nb"}]'; do
 	with compilers "$v" compilers
 done
+say "1.1 fields: secret, slots, sched, fingerprints, admission, health, jobs"
+FP=0123456789abcdef0123456789abcdef
+for v in '"abc"' "\"${FP}0\"" '7'; do with secret "$v" secret; done
+for v in 5 -1 1.5 '"2"'; do with slots "$v" slots; done
+for v in '"batch"' '1' '"IDLE"'; do with sched "$v" sched; done
+for v in '"open"' 'true'; do with admission "$v" admission; done
+for v in 'true' '{}' '{"ok":"yes"}' "{\"ok\":false,\"reason\":\"$(printf 'r%.0s' $(seq 129))\"}" \
+    '{"ok":false,"reason":"a\nb"}'; do
+	with health "$v" health
+done
+for v in '[]' '{"running":4097}' '{"running":-1}' '{"served":-1}' '{"served":1.5}' \
+    '{"served":1e300}' '{"senders":{}}' '{"senders":[{"addr":"x","running":1}]}' \
+    '{"senders":[{"addr":"10.0.0.1","running":0}]}' \
+    "{\"senders\":$(jq -c -n '[range(65) | {addr: "10.0.0.1", running: 1}]')}"; do
+	with jobs "$v" jobs
+done
+for v in "[{\"name\":\"gcc\",\"fp\":\"${FP^^}\"}]" "[{\"name\":\"gcc\",\"fp\":\"${FP%?}\"}]" \
+    "[{\"name\":\"gcc\",\"fp\":\"${FP%?}g\"}]" '[{"name":"gcc"},{"name":"gcc"}]' \
+    '[{"name":"gcc 12"}]' '[{"name":"/usr/bin/gcc"}]'; do
+	with compilers "$v" compilers
+done
 
-assert_eq "$(node_count)" 0 "nodes after refused check-ins"
+assert_eq "$(node_count fw "$FW")" 0 "nodes after refused check-ins"
 assert_eq "$(db_rows 'SELECT count(*) FROM nodes')" 0 "node rows after refused check-ins"
 [ "$(metric dyndistcc_checkins_total 'result="invalid"')" -ge 80 ] || fail "invalid check-ins not counted"
 
 say "a good check-in with every field at its limits is accepted"
 L64=${L65%?}
-checkin fw "$N" 4096 "$FW" "\"nice\":-20,\"port\":65535,\"load\":[0,0,1e6],\"hostname\":\"$L64\",\"addr\":\"[::1]:1\",\"compilers\":$(jq -c -n '[range(32) | {name: "gcc"}]')"
+call PATCH /api/v1/projects/fw '{"advertise":true}'	# for "addr"
+assert_eq "$STATUS" 200 "advertise"
+checkin fw "$N" 4096 "$FW" "\"nice\":-20,\"port\":65535,\"load\":[0,0,1e6],\"hostname\":\"$L64\",\"addr\":\"[::1]:1\",\"compilers\":$(jq -c -n --arg fp "$FP" '[range(32) | {name: "gcc\(.)", fp: $fp}]'),\"slots\":4096,\"sched\":\"idle\",\"health\":{\"ok\":true,\"reason\":\"$(printf 'r%.0s' $(seq 128))\"},\"jobs\":{\"running\":4096,\"served\":9007199254740992,\"senders\":$(jq -c -n '[range(64) | {addr: "10.0.0.1", running: 4096}]')}"
 assert_eq "$STATUS" 200 "limits ($out)"
 assert_eq "$(jq -r .distcc_hosts <<<"$out")" "localhost/4096" "own entry"
 call GET "/api/v1/projects/fw/hosts?cores=1" "" "$FW"
-assert_eq "$(jq -r .distcc_hosts <<<"$out")" "localhost/1 [::1]:1/4096" "IPv6 entry (the port in addr wins)"
+# at most max_cores (256) slots per host
+assert_eq "$(jq -r .distcc_hosts <<<"$out")" "localhost/1 [::1]:1/256" "IPv6 entry (the port in addr wins)"
 
 say "hosts, nodes, projects, expunge: names and ids in URLs"
 for q in "C%2B%2B/hosts" "a%26b/hosts" "$L65/hosts"; do
@@ -101,7 +125,7 @@ say "markup is stored as text and served only as escaped JSON"
 X=$(node_id 8)
 checkin fw "$X" 2 "$FW" '"hostname":"<img src=x onerror=alert(1)>","owner":"<script>x</script>"'
 assert_eq "$STATUS" 200
-raw=$(curl -fsS -D "$T/h" "$SERVER_URL/api/v1/nodes")
+raw=$(curl -fsS -D "$T/h" -H "Authorization: Bearer $FW" "$SERVER_URL/api/v1/nodes?project=fw")
 assert_not_contains "$raw" "<img" "raw JSON"
 assert_contains "$raw" '\u003cimg src=x onerror=alert(1)\u003e' "escaped JSON"
 assert_eq "$(jq -r ".nodes[] | select(.id==\"$X\") | .hostname" <<<"$raw")" "<img src=x onerror=alert(1)>" "value kept"

@@ -25,16 +25,30 @@ on_node(const struct db_node *n, void *arg)
 {
 	(void)arg;
 	nodes_seen++;
-	snprintf(last_node, sizeof(last_node), "%s %s:%d/%d seen %lld%s", n->id,
-	    n->addr, n->port, n->cores, (long long)n->last_seen,
-	    n->gone ? " gone" : "");
+	snprintf(last_node, sizeof(last_node), "%s %s:%d/%d seen %lld%s conn %s "
+	    "secret %s", n->id, n->addr, n->port, n->cores,
+	    (long long)n->last_seen, n->gone ? " gone" : "", n->conn,
+	    n->secret[0] ? n->secret : "-");
+}
+
+static int advertised;
+
+static void
+on_project_adv(const struct db_project *p, void *arg)
+{
+	(void)arg;
+	advertised = p->advertise;
 }
 
 static struct db_node
 node(int64_t project, const char *id, int cores)
 {
-	struct db_node n = { project, id, "10.0.0.1", "h", "o", "1", "[]",
-	    3632, cores, 0, 0, 1, 2, 0 };
+	struct db_node n = {
+		.project_id = project, .id = id, .addr = "10.0.0.1",
+		.hostname = "h", .owner = "o", .version = "1",
+		.compilers = "[]", .conn = "10.0.0.1", .secret = NULL,
+		.port = 3632, .cores = cores, .first_seen = 1, .last_seen = 2,
+	};
 	return n;
 }
 
@@ -69,7 +83,8 @@ TEST(schema_and_rows)
 	CHECK_INT(projects_seen, 1);
 	CHECK_INT(nodes_seen, 1);
 	/* the touch wrote both last_seen and the offline mark */
-	CHECK_STR(last_node, "0123456789abcdef0123456789abcdef 10.0.0.1:3632/16 seen 99 gone");
+	CHECK_STR(last_node, "0123456789abcdef0123456789abcdef 10.0.0.1:3632/16 "
+	    "seen 99 gone conn 10.0.0.1 secret -");
 	CHECK_INT(db_begin(err), DB_OK);
 	CHECK_INT(db_node_delete(fw, "0123456789abcdef0123456789abcdef", err), DB_OK);
 	db_rollback();					/* undone */
@@ -84,6 +99,60 @@ TEST(schema_and_rows)
 	nodes_seen = 0;
 	CHECK_INT(db_load(on_project, on_node, NULL, err), DB_OK);
 	CHECK(strstr(last_node, " gone") == NULL);
+	db_close();
+}
+
+/* Schema 4: a node's connection address and secret, a project's
+ * advertise setting survive a reopen. */
+TEST(identity_and_addresses)
+{
+	struct db_node n;
+	char err[ERR_MAX];
+	int64_t id;
+
+	CHECK_INT(db_open(path, err), 0);
+	CHECK_INT(db_project_insert("nat", NULL, 1, &id, err), DB_OK);
+	CHECK_INT(db_project_advertise(id, 1, err), DB_OK);
+	n = node(id, "00000000000000000000000000000abc", 4);
+	n.addr = "192.0.2.7";
+	n.conn = "10.9.9.9";
+	n.secret = "ffeeddccbbaa99887766554433221100";
+	CHECK_INT(db_node_upsert(&n, err), DB_OK);
+	db_close();
+	CHECK_INT(db_open(path, err), 0);
+	CHECK_INT(db_load(on_project_adv, on_node, NULL, err), DB_OK);
+	CHECK_INT(advertised, 1);
+	CHECK(strstr(last_node, "192.0.2.7:3632/4 seen 2 conn 10.9.9.9 secret "
+	    "ffeeddccbbaa99887766554433221100") != NULL);
+	/* an upsert without a secret clears it (an expunged, rebound node) */
+	n.secret = "";
+	CHECK_INT(db_node_upsert(&n, err), DB_OK);
+	CHECK_INT(db_load(on_project_adv, on_node, NULL, err), DB_OK);
+	CHECK(strstr(last_node, "secret -") != NULL);
+	CHECK_INT(db_project_delete(id, err), DB_OK);
+	db_close();
+}
+
+/* A database file deleted or replaced under the open database is noticed;
+ * one put back is fine again. */
+TEST(file_replaced)
+{
+	char err[ERR_MAX], moved[160];
+	FILE *f;
+
+	CHECK_INT(db_open(path, err), 0);
+	CHECK(db_file_ok(err));
+	snprintf(moved, sizeof(moved), "%s.moved", path);
+	CHECK_INT(rename(path, moved), 0);
+	CHECK(!db_file_ok(err));
+	CHECK(strstr(err, "No such file") != NULL);
+	f = fopen(path, "w");
+	fputs("x", f);
+	fclose(f);
+	CHECK(!db_file_ok(err));
+	CHECK(strstr(err, "replaced") != NULL);
+	CHECK_INT(rename(moved, path), 0);
+	CHECK(db_file_ok(err));
 	db_close();
 }
 
@@ -151,6 +220,8 @@ main(void)
 		return 1;
 	snprintf(path, sizeof(path), "%s/t.db", dir);
 	RUN(schema_and_rows);
+	RUN(identity_and_addresses);
+	RUN(file_replaced);
 	RUN(settings);
 	RUN(refuses_bad_files);
 	unlink(path);

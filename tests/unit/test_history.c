@@ -15,13 +15,13 @@ TEST(window_and_bound)
 	history_json(&h, 1000, &b);
 	CHECK_STR(b.s, "[]");
 	buf_free(&b);
-	history_add(&h, 100, 4, 1);		/* older than the window */
-	history_add(&h, 5000, 8, 2);
+	history_add(&h, 100, 4, 1, 0);		/* older than the window */
+	history_add(&h, 5000, 8, 2, 3);
 	history_json(&h, 5000, &b);
-	CHECK_STR(b.s, "[{\"t\":5000,\"threads\":8,\"nodes\":2}]");
+	CHECK_STR(b.s, "[{\"t\":5000,\"threads\":8,\"nodes\":2,\"busy\":3}]");
 	buf_free(&b);
 	for (i = 0; i < 3 * HISTORY_MAX; i++)
-		history_add(&h, 6000 + i, i, 1);
+		history_add(&h, 6000 + i, i, 1, 0);
 	CHECK_INT(h.n, HISTORY_MAX);
 	CHECK(h.cap <= HISTORY_MAX);
 	history_json(&h, 6000 + 3 * HISTORY_MAX, &b);

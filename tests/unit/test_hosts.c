@@ -1,146 +1,327 @@
 /*
- * test_hosts.c — building distcc hosts lines (hosts.c).
+ * test_hosts.c — host lists (hosts.c): who is listed, in what order, and
+ * that every line fits what the clients accept.
  */
+#include <math.h>
+#include <stdlib.h>
+
 #include "test.h"
 #include "server.h"
 
-static struct host_entry
-entry(const void *who, const char *addr, int port, int cores, double load)
-{
-	struct host_entry e;
+static char fpa[WIRE_FP_LEN + 1] = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+static char fpb[WIRE_FP_LEN + 1] = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+static char fpab[2][WIRE_FP_LEN + 1] = {
+	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+};
 
-	memset(&e, 0, sizeof(e));
-	e.who = who;
-	str_copy(e.addr, addr, sizeof(e.addr));
-	e.port = port;
-	e.cores = cores;
-	e.spare = cores - load;
-	e.loopback = wire_addr_is_loopback(addr);
-	return e;
+static struct host_cand
+cand(const char *id, const char *addr, int port, int slots, double busy)
+{
+	struct host_cand c;
+
+	memset(&c, 0, sizeof(c));
+	c.id = id;
+	c.addr = c.conn = addr;
+	c.port = port;
+	c.held = 1;
+	c.hash = hosts_hash(id);
+	c.slots = slots;
+	c.busy = busy;
+	c.healthy = 1;
+	c.confirmed = INFINITY;
+	return c;
 }
 
-static char line[4096], members[4096];
-static int threads;
+static struct host_req
+req(long self, int cores, int loopback_ok)
+{
+	struct host_req r;
 
+	memset(&r, 0, sizeof(r));
+	r.self = self;
+	r.since = 0;
+	r.who = hosts_hash("requester");
+	r.cores = cores;
+	r.loopback_ok = loopback_ok;
+	return r;
+}
+
+static char line[WIRE_HOSTS_MAX + 64];
+static int threads, busy;
+
+/* The line of fp (-1: all) for r, into line/threads/busy. */
 static void
-render(const struct host_entry *v, size_t n, const void *who, const char *addr,
-    int port, int cores, int loopback_ok)
+render(const struct hostset *s, const struct host_req *r, long fp)
 {
-	struct host_self s = { who, addr, port, cores, loopback_ok };
-	struct buf l, m;
+	uint32_t *order = calloc(s->n + 1, sizeof(*order));
+	struct host_line l;
+	size_t n;
 
-	buf_init(&l);
-	buf_init(&m);
-	threads = hosts_render(v, n, &s, &l, &m);
-	str_copy(line, l.s ? l.s : "", sizeof(line));
-	str_copy(members, m.s ? m.s : "", sizeof(members));
-	buf_free(&l);
-	buf_free(&m);
+	n = hosts_order(s, r, order);
+	buf_init(&l.line);
+	hosts_line(s, r, order, n, fp, WIRE_HOSTS_MAX - 1, &l);
+	str_copy(line, l.line.s, sizeof(line));
+	threads = l.threads;
+	busy = l.busy;
+	buf_free(&l.line);
+	free(order);
 }
 
-static int a, b, c, d, e;
-
-TEST(order_port_self)
+/* Is token (" ADDR/N") in line? */
+static int
+listed(const char *tok)
 {
-	struct host_entry v[] = {
-		entry(&a, "10.0.0.1", 3632, 4, 3.5),	/* spare 0.5 */
-		entry(&b, "10.0.0.2", 3700, 8, 0),	/* spare 8 */
-		entry(&c, "10.0.0.3", 3632, 16, 10),	/* spare 6 */
-		entry(&d, "fe80::9", 3632, 2, 0),	/* spare 2 */
-	};
+	size_t n = strlen(tok);
+	const char *p;
 
-	render(v, 4, &c, "10.0.0.3", 3632, 16, 0);
-	CHECK_STR(line, "localhost/16 10.0.0.2:3700/8 [fe80::9]/2 10.0.0.1/4");
-	CHECK_INT(threads, 30);
-	render(v, 4, NULL, NULL, 0, 3, 0);
-	CHECK_STR(line, "localhost/3 10.0.0.2:3700/8 10.0.0.3/16 [fe80::9]/2 10.0.0.1/4");
-	CHECK_INT(threads, 33);
-	CHECK_STR(members, "\"10.0.0.2\",\"10.0.0.3\",\"fe80::9\",\"10.0.0.1\"");
-	render(v, 0, NULL, NULL, 0, 5, 0);
-	CHECK_STR(line, "localhost/5");
-	CHECK_STR(members, "");
-	CHECK_INT(threads, 5);
+	for (p = line; (p = strstr(p, tok)) != NULL; p++)
+		if (p[n] == ' ' || p[n] == '\0')
+			return 1;
+	return 0;
 }
 
-TEST(loopback_only_for_loopback)
+TEST(tokens_self_members)
 {
-	struct host_entry v[] = {
-		entry(&a, "127.0.0.2", 3632, 4, 0),
-		entry(&b, "10.0.0.2", 3632, 8, 0),
-		entry(&c, "::1", 3633, 2, 0),
+	struct host_cand c[] = {
+		cand("a", "10.0.0.1", 3632, 4, 0),
+		cand("b", "10.0.0.2", 3700, 8, 0),
+		cand("c", "fe80::9", 3632, 2, 0),
+		cand("d", "127.0.0.2", 3632, 3, 0),
 	};
+	struct hostset *s = hostset_build(c, 4, 256);
+	struct host_req r;
 
-	render(v, 3, NULL, NULL, 0, 1, 0);
-	CHECK_STR(line, "localhost/1 10.0.0.2/8");
-	CHECK_STR(members, "\"10.0.0.2\"");
+	CHECK_INT(s->n, 4);
+	r = req(-1, 5, 0);
+	render(s, &r, -1);
+	CHECK(strncmp(line, "localhost/5 ", 12) == 0);
+	CHECK(listed(" 10.0.0.1/4") && listed(" 10.0.0.2:3700/8") &&
+	    listed(" [fe80::9]/2"));
+	CHECK(!listed(" 127.0.0.2/3"));		/* loopback: loopback only */
+	CHECK_INT(threads, 5 + 4 + 8 + 2);
+	CHECK(wire_hosts_valid(line));
+	CHECK_INT(wire_hosts_threads(line), threads);
+	r = req(c[1].entry, 8, 1);		/* b itself, on loopback */
+	render(s, &r, -1);
+	CHECK(!listed(" 10.0.0.2:3700/8"));
+	CHECK(listed(" 127.0.0.2/3"));
+	CHECK_INT(threads, 8 + 4 + 2 + 3);
+	/* members: sorted, the loopback one only in [1] */
+	CHECK_STR(s->members[0].s, "\"10.0.0.1\",\"10.0.0.2\",\"fe80::9\"");
+	CHECK_STR(s->members[1].s,
+	    "\"10.0.0.1\",\"10.0.0.2\",\"127.0.0.2\",\"fe80::9\"");
+	hostset_unref(s);
+	s = hostset_build(c, 0, 256);
+	r = req(-1, 3, 0);
+	render(s, &r, -1);
+	CHECK_STR(line, "localhost/3");
+	CHECK_STR(s->members[0].s, "");
+	hostset_unref(s);
+}
+
+TEST(held_longest_wins)
+{
+	struct host_cand c[] = {
+		cand("victim", "10.0.0.5", 3632, 4, 0),
+		cand("squatter", "10.0.0.5", 3632, 4096, 0),
+		cand("other", "10.0.0.5", 3700, 2, 0),
+		cand("sick", "10.0.0.6", 3632, 8, 0),
+		cand("lends-none", "10.0.0.7", 3632, 0, 0),
+	};
+	struct hostset *s;
+	struct host_req r;
+
+	c[0].held = 10;
+	c[1].held = 20;			/* claimed it later, with more cores */
+	c[3].healthy = 0;
+	c[1].conn = "10.0.0.66";
+	s = hostset_build(c, 5, 256);
+	CHECK_INT(s->n, 2);
+	CHECK_INT(s->shadowed, 1);
+	CHECK(c[0].entry >= 0);
+	CHECK_INT(c[1].entry, c[0].entry);	/* the squatter is the victim */
+	CHECK_INT(c[3].entry, -1);
+	CHECK_INT(c[4].entry, -1);
+	r = req(-1, 1, 0);
+	render(s, &r, -1);
+	CHECK(listed(" 10.0.0.5/4") && listed(" 10.0.0.5:3700/2"));
+	CHECK(strstr(line, "4096") == NULL && strstr(line, "/256") == NULL);
+	CHECK(!listed(" 10.0.0.6/8") && strstr(line, "10.0.0.7") == NULL);
+	CHECK_INT(threads, 7);
+	/* members are connection addresses, every online node's */
+	CHECK_STR(s->members[0].s, "\"10.0.0.5\",\"10.0.0.6\",\"10.0.0.66\","
+	    "\"10.0.0.7\"");
+	hostset_unref(s);
+	/* the earlier holder leaves: the other is listed, capped */
+	s = hostset_build(c + 1, 1, 256);
+	render(s, &r, -1);
+	CHECK_STR(line, "localhost/1 10.0.0.5/256");
+	hostset_unref(s);
+}
+
+TEST(admission)
+{
+	struct host_cand c[] = {
+		cand("live", "10.0.1.1", 3632, 4, 0),
+		cand("allow-old", "10.0.1.2", 3632, 4, 0),
+		cand("allow-new", "10.0.1.3", 3632, 4, 0),
+	};
+	struct hostset *s;
+	struct host_req r;
+
+	c[1].confirmed = 100;	/* checked in at 100, at least grace ago */
+	c[2].confirmed = 40;
+	s = hostset_build(c, 3, 256);
+	r = req(-1, 1, 0);
+	r.since = 50;		/* the requester's address online since 50 */
+	render(s, &r, -1);
+	CHECK(listed(" 10.0.1.1/4") && listed(" 10.0.1.2/4"));
+	CHECK(!listed(" 10.0.1.3/4"));
+	r.since = INFINITY;	/* a stranger: only live nodes may admit it */
+	render(s, &r, -1);
+	CHECK_STR(line, "localhost/1 10.0.1.1/4");
+	hostset_unref(s);
+}
+
+/* Weighted by spare slots: a busy host is (almost always) last, a host
+ * with more spare slots first more often; each requester has its own
+ * order, the same one for the same requester and time bucket. */
+TEST(order)
+{
+	struct host_cand c[] = {
+		cand("big", "10.0.2.1", 3632, 16, 0),
+		cand("small", "10.0.2.2", 3632, 2, 0),
+		cand("busy", "10.0.2.3", 3632, 8, 8),
+	};
+	struct hostset *s = hostset_build(c, 3, 256);
+	uint32_t order[3], again[3];
+	struct host_req r = req(-1, 1, 0);
+	int first_big = 0, busy_last = 0, differs = 0, i;
+	size_t n;
+
+	for (i = 0; i < 1000; i++) {
+		r.who = (uint64_t)i * 0x9e3779b97f4a7c15ULL;
+		n = hosts_order(s, &r, order);
+		CHECK_INT(n, 3);
+		hosts_order(s, &r, again);
+		CHECK(memcmp(order, again, sizeof(order)) == 0);
+		first_big += order[0] == (uint32_t)c[0].entry;
+		busy_last += order[2] == (uint32_t)c[2].entry;
+		differs += order[0] != (uint32_t)c[0].entry;
+	}
+	/* P(big first) = 16/18.01; P(busy last) > 0.99 */
+	CHECK(first_big > 800 && first_big < 950);
+	CHECK(busy_last > 980);
+	CHECK(differs > 0);
+	hostset_unref(s);
+}
+
+/* However many hosts, a line holds the best that fit WIRE_HOSTS_MAX bytes
+ * and WIRE_POOL_MAX slots, and passes the clients' own check. */
+TEST(fits)
+{
+	enum { N = 5000 };
+	struct host_cand *c = calloc(N, sizeof(*c));
+	char (*addr)[WIRE_ADDR_MAX] = calloc(N, sizeof(*addr));
+	char (*id)[16] = calloc(N, sizeof(*id));
+	struct hostset *s;
+	struct host_req r;
+	int i;
+
+	for (i = 0; i < N; i++) {
+		snprintf(addr[i], sizeof(addr[i]), "10.%d.%d.%d", i / 62500,
+		    i / 250 % 250, i % 250 + 1);
+		snprintf(id[i], sizeof(id[i]), "n%d", i);
+		c[i] = cand(id[i], addr[i], 3632 + i % 2, 4, 0);
+	}
+	s = hostset_build(c, N, 256);
+	r = req(-1, 4096, 0);
+	render(s, &r, -1);
+	CHECK(strlen(line) < WIRE_HOSTS_MAX);
+	CHECK(strlen(line) > WIRE_HOSTS_MAX - 40);	/* filled */
+	CHECK(wire_hosts_valid(line));
+	CHECK_INT(wire_hosts_threads(line), threads);
+	CHECK(strncmp(line, "localhost/4096 ", 15) == 0);
+	hostset_unref(s);
+	/* big hosts: the slot bound comes first */
+	for (i = 0; i < N; i++)
+		c[i].slots = 4096;
+	s = hostset_build(c, N, 256);
+	r.cores = 100;
+	render(s, &r, -1);
+	CHECK(threads <= WIRE_POOL_MAX && threads > WIRE_POOL_MAX - 256);
+	CHECK(wire_hosts_valid(line));
+	CHECK_INT(wire_hosts_threads(line), threads);
+	hostset_unref(s);
+	free(c);
+	free(addr);
+	free(id);
+}
+
+TEST(fingerprints)
+{
+	struct host_cand c[] = {
+		cand("ab", "10.0.3.1", 3632, 4, 1),
+		cand("a", "10.0.3.2", 3632, 2, 0),
+		cand("b", "10.0.3.3", 3632, 8, 0),
+		cand("old", "10.0.3.4", 3632, 1, 0),	/* 1.0: none */
+	};
+	struct hostset *s;
+	struct host_req r = req(-1, 3, 0);
+	uint32_t order[4];
+	long top[4];
+	size_t n;
+
+	c[0].fps = fpab;
+	c[0].nfps = 2;
+	c[0].running = 1;
+	c[1].fps = &fpa;
+	c[1].nfps = 1;
+	c[2].fps = &fpb;
+	c[2].nfps = 1;
+	s = hostset_build(c, 4, 256);
+	CHECK_INT(s->nfps, 2);
+	CHECK(hostset_fp(s, fpa) >= 0 && hostset_fp(s, fpb) >= 0);
+	CHECK_INT(hostset_fp(s, "cccccccccccccccccccccccccccccccc"), -1);
+	render(s, &r, hostset_fp(s, fpa));
+	CHECK(listed(" 10.0.3.1/4") && listed(" 10.0.3.2/2"));
+	CHECK(!listed(" 10.0.3.3/8") && !listed(" 10.0.3.4/1"));
 	CHECK_INT(threads, 9);
-	render(v, 3, NULL, NULL, 0, 1, 1);
-	CHECK_STR(line, "localhost/1 10.0.0.2/8 127.0.0.2/4 [::1]:3633/2");
-	CHECK_INT(threads, 15);
-	/* a loopback node excludes itself too */
-	render(v, 3, &a, "127.0.0.2", 3632, 4, 1);
-	CHECK_STR(line, "localhost/4 10.0.0.2/8 [::1]:3633/2");
+	CHECK_INT(busy, 1);
+	render(s, &r, hostset_fp(s, fpb));
+	CHECK(listed(" 10.0.3.1/4") && listed(" 10.0.3.3/8") &&
+	    !listed(" 10.0.3.2/2"));
+	render(s, &r, -1);		/* distcc_hosts: compiler-blind */
+	CHECK_INT(threads, 3 + 4 + 2 + 8 + 1);
+	n = hosts_order(s, &r, order);
+	CHECK_INT(hosts_top_fps(s, order, n, 4, top), 2);
+	/* a: 2 hosts, b: 2 hosts: the older (a, interned first) first */
+	CHECK_STR(s->fps[top[0]], fpa);
+	CHECK_INT(hosts_top_fps(s, order, n, 1, top), 1);
+	hostset_unref(s);
 }
 
-TEST(dedupe)
+TEST(references)
 {
-	struct host_entry v[] = {
-		entry(&a, "10.0.0.5", 3632, 4, 0),
-		entry(&b, "10.0.0.5", 3632, 8, 0),	/* same addr:port, more spare */
-		entry(&c, "10.0.0.5", 3700, 2, 0),	/* same addr, other port */
-		entry(&d, "10.0.0.6", 3632, 1, 0),
-	};
+	struct host_cand c = cand("x", "10.0.4.1", 3632, 1, 0);
+	struct hostset *s = hostset_build(&c, 1, 256);
 
-	render(v, 4, NULL, NULL, 0, 1, 0);
-	CHECK_STR(line, "localhost/1 10.0.0.5/8 10.0.0.5:3700/2 10.0.0.6/1");
-	CHECK_STR(members, "\"10.0.0.5\",\"10.0.0.6\"");
-	/* the dropped duplicate (a) is the kept entry (b), for itself */
-	render(v, 4, &a, "10.0.0.5", 3632, 4, 0);
-	CHECK_STR(line, "localhost/4 10.0.0.5:3700/2 10.0.0.6/1");
-	/* a requester known only by address and port */
-	render(v, 4, &e, "10.0.0.6", 3632, 1, 0);
-	CHECK_STR(line, "localhost/1 10.0.0.5/8 10.0.0.5:3700/2");
-}
-
-TEST(splice_matches_render)
-{
-	struct host_entry v[64];
-	struct host_lines hl;
-	struct buf l;
-	size_t n, i;
-	int who[64], t;
-	char addr[32];
-
-	for (i = 0; i < 64; i++) {
-		snprintf(addr, sizeof(addr), "10.1.%zu.%zu", i % 3, i);
-		v[i] = entry(&who[i], addr, i % 5 ? 3632 : 4000, (int)(i % 7) + 1,
-		    (double)(i % 4));
-	}
-	n = hosts_sort(v, 64);
-	CHECK_INT(n, 64);
-	memset(&hl, 0, sizeof(hl));
-	hosts_prerender(v, n, &hl);
-	for (i = 0; i < n; i++) {
-		buf_init(&l);
-		t = hosts_splice(v, &hl, (long)i, 3, 0, &l, NULL);
-		snprintf(addr, sizeof(addr), " %s/", v[i].addr);
-		CHECK(strstr(l.s, addr) == NULL);
-		snprintf(addr, sizeof(addr), " %s:", v[i].addr);
-		CHECK(strstr(l.s, addr) == NULL);
-		CHECK_INT(strlen(l.s), strlen("localhost/3") + hl.line[0].len - v[i].len[0]);
-		CHECK_INT(t, hl.threads[0] - v[i].cores + 3);
-		CHECK(strncmp(l.s, "localhost/3 ", 12) == 0);
-		buf_free(&l);
-	}
-	host_lines_free(&hl);
+	CHECK(hostset_ref(s) == s);
+	hostset_unref(s);
+	CHECK_INT(atomic_load(&s->refs), 1);
+	hostset_unref(s);
+	hostset_unref(NULL);
 }
 
 int
 main(void)
 {
-	RUN(order_port_self);
-	RUN(loopback_only_for_loopback);
-	RUN(dedupe);
-	RUN(splice_matches_render);
+	RUN(tokens_self_members);
+	RUN(held_longest_wins);
+	RUN(admission);
+	RUN(order);
+	RUN(fits);
+	RUN(fingerprints);
+	RUN(references);
 	return test_summary();
 }
