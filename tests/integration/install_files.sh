@@ -19,6 +19,8 @@ cat >"$T/expected" <<'EOF'
 ./usr/local/sbin/dcc-heartbeat 755
 ./usr/local/sbin/dyndistcc-masquerade 755
 ./usr/local/sbin/dyndistcc-server 755
+./usr/local/share/bash-completion/completions/dcc 644
+./usr/local/share/bash-completion/completions/dyndistcc-masquerade 644
 ./usr/local/share/doc/dyndistcc/client.conf.example 644
 ./usr/local/share/doc/dyndistcc/server.conf.example 644
 ./usr/local/share/man/man1/dcc.1 644
