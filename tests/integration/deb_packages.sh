@@ -12,13 +12,10 @@
 # system as it was before.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pool.bash"
+. "$(dirname "$0")/overlay.bash"
 
 if [ "${1:-}" != inner ]; then
-	need_root "dpkg -i in a mount namespace with overlays over /etc, /usr and /var"
-	mkdir -p "$T/probe/lower" "$T/probe/upper" "$T/probe/work" "$T/probe/merged"
-	unshare -m --propagation private mount -t overlay overlay \
-	    -o "lowerdir=$T/probe/lower,upperdir=$T/probe/upper,workdir=$T/probe/work" \
-	    "$T/probe/merged" 2>/dev/null || { say "no mount namespaces or overlayfs here: skipped"; exit 77; }
+	overlay_probe
 	for t in dpkg-buildpackage dh lintian; do
 		command -v $t >/dev/null || fail "$t is missing (scripts/deps.sh test installs it)"
 	done
@@ -63,12 +60,7 @@ if [ "${1:-}" != inner ]; then
 	exit 0
 fi
 
-for d in /etc /usr /var; do
-	n=$(basename "$d")
-	mkdir -p "$T/up/$n" "$T/work/$n"
-	mount -t overlay overlay -o "lowerdir=$d,upperdir=$T/up/$n,workdir=$T/work/$n" "$d" ||
-	    fail "overlay on $d"
-done
+overlay_system
 # distccd's whitelist as a copy of its own, so that other tests writing to
 # the real one (in the overlay's lower layer) cannot show up here; and an
 # empty /run, so that no maintainer script finds a running systemd to start
