@@ -20,7 +20,7 @@ if [ "${1:-}" != inner ]; then
 		command -v $t >/dev/null || fail "$t is missing (scripts/deps.sh test installs it)"
 	done
 
-	version=$(sed -n 's/^VERSION *:= *//p' "$TOP/Makefile")
+	version=$(make -s -C "$TOP" --no-print-directory version)
 	arch=$(dpkg --print-architecture)
 	say "build-deb.sh $version (make deb)"
 	t0=$(date +%s%N)
