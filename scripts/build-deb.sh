@@ -7,8 +7,8 @@
 # The top level has no debian/, so the packages are built from a copy of the
 # tree in OUTDIR/dyndistcc-VERSION/ whose debian/ is scripts/debian/. There
 # debian/changelog is written from VERSION (the Makefile's, the one place the
-# version lives), dated by the last commit so that two builds of one commit
-# are alike. The .deb files land in OUTDIR.
+# version lives), dated by the last commit rather than the build time (by
+# now outside git). The .deb files land in OUTDIR.
 set -eu
 
 [ $# -eq 2 ] || { echo "usage: build-deb.sh VERSION OUTDIR" >&2; exit 2; }
