@@ -15,7 +15,9 @@ overlay_probe() {
 }
 
 # overlay_system: in the namespace (bash "$0" inner under unshare -m
-# --propagation private), overlays /etc, /usr and /var.
+# --propagation private), overlays /etc, /usr and /var. distccd's whitelist
+# /usr/lib/distcc becomes a copy of its own: other tests write to the real
+# one, and an overlay shows what changes in its lower layer.
 overlay_system() {
 	local d n
 	for d in /etc /usr /var; do
@@ -24,4 +26,9 @@ overlay_system() {
 		mount -t overlay overlay -o "lowerdir=$d,upperdir=$T/up/$n,workdir=$T/work/$n" "$d" ||
 		    fail "overlay on $d"
 	done
+	if [ -d /usr/lib/distcc ]; then
+		mkdir "$T/distcc-whitelist"
+		cp -a /usr/lib/distcc/. "$T/distcc-whitelist/"
+		mount --bind "$T/distcc-whitelist" /usr/lib/distcc || fail "bind mount on /usr/lib/distcc"
+	fi
 }
