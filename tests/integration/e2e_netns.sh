@@ -15,7 +15,7 @@ ALL_NS=("$P-br" "$P-srv" "$P-n1" "$P-n2" "$P-n3")
 declare -A HOST=([srv]=$NET.1 [n1]=$NET.11 [n2]=$NET.12 [n3]=$NET.13)
 NEW_N3=$NET.23
 
-[ "$(id -u)" = 0 ] || fail "ip netns needs root"
+need_root "network namespaces (ip netns)"
 command -v ip >/dev/null || fail "ip (iproute2) is not installed"
 ip netns add "$P-br" 2>"$T/netns.err" ||
 	fail "ip netns is not available here: $(cat "$T/netns.err")"

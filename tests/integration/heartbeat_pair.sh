@@ -44,7 +44,8 @@ printf 'int f(void) { return 1; }\n' >"$T/f.c"
 (cd "$T" && DISTCC_HOSTS="$(grep -v '^#' "$B_DIR/hosts" | sed 's/localhost\/[0-9]* //')" \
     DISTCC_FALLBACK=0 DISTCC_DIR=$T/distcc-A distcc gcc -c f.c -o f.o) ||
 	fail "compile through B's list"
-grep -q "COMPILE_OK.*f.c" "$A_LOG" || fail "the job did not run on A's distccd"
+# distccd logs the job after the client has its object: wait for the line.
+wait_until 5 grep -q "COMPILE_OK.*f.c" "$A_LOG" || fail "the job did not run on A's distccd"
 
 say "SIGHUP: a new nice value reaches the server and distccd"
 pid1=$(cat "$A_DIR/distccd.pid")
