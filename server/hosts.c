@@ -14,7 +14,6 @@
  * entries that fit WIRE_HOSTS_MAX bytes and WIRE_POOL_MAX slots.
  * O(n log n) per request, however many lines it returns.
  */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +31,26 @@ mix64(uint64_t x)
 	x *= 0x94d049bb133111ebULL;
 	x ^= x >> 31;
 	return x;
+}
+
+/* ln(u) for u in (0, 1], within 1e-5: the exponent, and the series of
+ * atanh for the mantissa (libm's log costs as much as the rest of an
+ * order; an order needs no more precision). */
+static double
+fast_ln(double u)
+{
+	uint64_t b;
+	double m, t, t2;
+	int e;
+
+	memcpy(&b, &u, sizeof(b));
+	e = (int)((b >> 52) & 0x7ff) - 1023;
+	b = (b & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL;
+	memcpy(&m, &b, sizeof(m));		/* u = m * 2^e, m in [1, 2) */
+	t = (m - 1) / (m + 1);
+	t2 = t * t;
+	return e * 0.6931471805599453 +
+	    2 * t * (1 + t2 * (1.0 / 3 + t2 * (1.0 / 5 + t2 * (1.0 / 7))));
 }
 
 /* A 64-bit hash of a string, for identities (node ids, addresses). */
@@ -251,7 +270,7 @@ radix_sort32(uint64_t *v, uint64_t *tmp, size_t n)
 size_t
 hosts_order(const struct hostset *s, const struct host_req *r, uint32_t *order)
 {
-	uint64_t *k = xcalloc(s->n ? 2 * s->n : 1, sizeof(*k));
+	uint64_t *k = xreallocarray(NULL, s->n ? 2 * s->n : 1, sizeof(*k));
 	const struct host_entry *e;
 	size_t i, n = 0;
 	double u, key;
@@ -265,7 +284,7 @@ hosts_order(const struct hostset *s, const struct host_req *r, uint32_t *order)
 		/* u in (0, 1) from 53 bits of the hash */
 		u = ((double)(mix64(r->who ^ e->hash) >> 11) + 0.5) *
 		    (1.0 / 9007199254740992.0);
-		key = -log(u) / e->weight;
+		key = -fast_ln(u) / e->weight;
 		/* a positive double's bits sort as the double does; its top
 		 * 32 bits (20 of mantissa) are precision enough for an order
 		 * that is random anyway; the index rides in the low 32 */
@@ -305,7 +324,7 @@ hosts_line(const struct hostset *s, const struct host_req *r,
 
 	if (maxlen > WIRE_HOSTS_MAX - 1)
 		maxlen = WIRE_HOSTS_MAX - 1;
-	out = xmalloc(maxlen + 32);
+	out = xmalloc(maxlen + sizeof(s->v->tok) + 32);
 	len = (size_t)snprintf(out, 32, "localhost/%d", r->cores);
 	l->threads = r->cores;
 	l->busy = 0;
@@ -314,7 +333,9 @@ hosts_line(const struct hostset *s, const struct host_req *r,
 		if ((fp >= 0 && !has_fp(s, e, fp)) || len + e->toklen > maxlen ||
 		    l->threads + e->slots > WIRE_POOL_MAX)
 			continue;
-		memcpy(out + len, e->tok, e->toklen);
+		/* a whole token slot, a fixed size the compiler inlines: the
+		 * bytes past toklen are overwritten next or cut off */
+		memcpy(out + len, e->tok, sizeof(e->tok));
 		len += e->toklen;
 		l->threads += e->slots;
 		l->busy += e->running;

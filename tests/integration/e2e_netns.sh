@@ -36,7 +36,7 @@ netns_move n3 "$NEW_N3"
 bound=$(awk -v h=$HB -v k=$SLACK 'BEGIN { printf "%d", (2 * h * 1.1 + k) * 1000 }')
 ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 server_has() {
-	in_ns n1 curl -fsS "$SERVER_URL/api/v1/nodes?project=lan" |
+	in_ns n1 curl -fsS -H "Authorization: Bearer $KEY" "$SERVER_URL/api/v1/nodes?project=lan" |
 	    jq -e --arg a "$NEW_N3" '[.nodes[] | select(.owner == "n3" and .addr == $a and .state == "online")] | length == 1'
 }
 moved() { has "$1" "$NEW_N3" && ! has "$1" "$old"; }

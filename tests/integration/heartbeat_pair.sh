@@ -83,6 +83,8 @@ assert_eq "$rc" 1 "--once with a bad key"
 assert_contains "$(cat "$T/once.err")" "401" "--once error"
 
 say "advertise: the server hands out the advertised address and port"
+api PATCH /api/v1/projects/fw '{"advertise":true}' >/dev/null	# for a member behind NAT
+assert_eq "$STATUS" 200 "allow advertised addresses"
 mkdir -p "$T/adv"
 sed -e "s|^state_dir .*|state_dir $T/adv|" -e "s|^source .*|source 127.0.0.8|" \
     "$B_DIR/client.conf" >"$T/adv.conf"

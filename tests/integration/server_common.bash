@@ -81,6 +81,7 @@ server_alive() { kill -0 "$SERVER_PID" 2>/dev/null; }
 # netns_setup: a private network namespace with lo and 10.77.0.1/24 on one
 # end of a veth pair, so a client there has a non-loopback address. Sets NS.
 netns_setup() {
+	need_root "a network namespace (ip netns)"
 	NS=dyndistcc-$$-$RANDOM
 	ip netns add "$NS" || fail "cannot create a network namespace"
 	at_exit 'ip netns del "$NS" 2>/dev/null'
