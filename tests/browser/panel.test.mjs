@@ -90,7 +90,7 @@ run('panel', async (ctx) => {
 	fs.writeFileSync(conf, [
 		`server ${srv.url}`, 'project firmware', `key ${key}`, `state_dir ${hbDir}`,
 		'source 127.0.0.2', 'distccd_listen 127.0.0.2', `distccd_port ${distccPort}`,
-		`cores ${CORES}`, 'sched nice', 'nice 7', '',
+		`cores ${CORES}`, 'sched nice', 'nice 7', 'job_memory 0', '',
 	].join('\n'));
 	const hb = spawnLogged(hbDir, 'heartbeat', path.join(BUILD, 'dcc-heartbeat'), ['-d', '-f', conf]);
 	ctx.logs.push(hb.log);

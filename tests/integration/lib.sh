@@ -138,7 +138,7 @@ stop_server() {
 # admin_call METHOD PATH: the request needs admin rights.
 admin_call() {
 	case "$1 ${2%%\?*}" in
-	"POST /api/v1/projects" | "DELETE /api/v1/projects/"* | "DELETE /api/v1/nodes/"* | \
+	"POST /api/v1/projects" | "PATCH /api/v1/projects/"* | "DELETE /api/v1/projects/"* | "DELETE /api/v1/nodes/"* | \
 	    "GET /api/createProject" | "GET /api/deleteProject" | "GET /api/deleteHost")
 		return 0 ;;
 	esac
