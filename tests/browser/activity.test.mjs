@@ -32,9 +32,7 @@ const [volta, curie, hopper, ada] = POOL;
 run('activity', async (ctx) => {
 	const srv = await startServer({ heartbeat: 1, ttl: 60 });
 	ctx.logs.push(srv.log);
-	const made = await srv.api('POST', '/api/v1/projects', { name: 'fw' }, srv.token);
-	assertEq(made.status, 201, 'create project fw');
-	const key = made.json.key;
+	const key = await srv.createProject('fw');
 
 	/* jobs: { node: running } the node runs for ada now; health: the hopper's self-check. */
 	const checkin = async (m, { running = 0, healthy = true } = {}) => {

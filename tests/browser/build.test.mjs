@@ -57,9 +57,7 @@ run('build', async (ctx) => {
 	const nets = netns(['srv', ...WORKERS, ...OTHERS, 'dev']);
 	const srv = await startServer({ heartbeat: 1, ttl: 8, nets });
 	ctx.logs.push(srv.log);
-	const made = await srv.api('POST', '/api/v1/projects', { name: 'fw' }, srv.token);
-	assertEq(made.status, 201, `create project fw (${made.text})`);
-	const key = made.json.key;
+	const key = await srv.createProject('fw');
 
 	/* A member: dcc-heartbeat with its own host name (a UTS namespace) and job port on 3632. */
 	const nodes = {};

@@ -43,9 +43,7 @@ run('hostile', async (ctx) => {
 
 	const srv = await startServer({ heartbeat: 1, ttl: 120 });
 	ctx.logs.push(srv.log);
-	const created = await srv.api('POST', '/api/v1/projects', { name: 'pwn' }, srv.token);
-	assertEq(created.status, 201, 'create project pwn');
-	const key = created.json.key;
+	const key = await srv.createProject('pwn');
 
 	/*
 	 * One node per payload, each from its own address, with the payload in
@@ -67,7 +65,7 @@ run('hostile', async (ctx) => {
 	}
 
 	/* The legacy API can set the owner and version of nodes in open projects. */
-	assertEq((await srv.api('POST', '/api/v1/projects', { name: 'old', key: false }, srv.token)).status, 201, 'create open project');
+	await srv.createProject('old', { open: true });
 	const legacy = [];
 	for (const p of PAYLOADS.slice(0, 4)) {
 		const q = new URLSearchParams({ hash: 'h' + legacy.length + 'abcdefgh', project: 'old', username: p, swVersion: p, threads: '4' });

@@ -289,9 +289,9 @@ export function selfSignedCert(dir) {
  * /healthz. With `nets` (see netns), it runs in host `host`'s namespace on
  * its address, port 33333, and api() calls come from there. Returns { url,
  * port, token, dir, proc, log, tls (the certificate, see selfSignedCert, or
- * null), api(method, path, body, bearer, from), checkin(key, body, from),
- * stop(), restart() }; restart() starts it again on the same port and
- * database.
+ * null), api(method, path, body, bearer, from), createProject(name,
+ * { open }), checkin(key, body, from), stop(), restart() }; restart()
+ * starts it again on the same port and database.
  */
 export async function startServer({ heartbeat = 1, ttl = 3, token = randomBytes(16).toString('hex'), tls = false,
     nets = null, host = 'srv' } = {}) {
@@ -336,6 +336,13 @@ export async function startServer({ heartbeat = 1, ttl = 3, token = randomBytes(
 	/* One API v1 call, from local address `from` if given; resolves to { status, json, text }. */
 	srv.api = (method, p, body, bearer, from) => nets ? nsRequest(nets.name(host), url + p, { method, body, bearer })
 	    : request(url + p, { method, body, bearer, from, ca });
+
+	/* Creates a project as the admin; resolves to its key (null for an open one). */
+	srv.createProject = async (name, { open = false } = {}) => {
+		const r = await srv.api('POST', '/api/v1/projects', open ? { name, key: false } : { name }, token);
+		assertEq(r.status, 201, `create project ${name} (${r.text.trim()})`);
+		return open ? null : r.json.key;
+	};
 
 	/*
 	 * A check-in like a heartbeat's: with the node's secret once the server

@@ -18,11 +18,8 @@ run('private', async (ctx) => {
 	/* ttl 8: the loop below keeps its nodes online even on a loaded machine. */
 	const srv = await startServer({ heartbeat: 1, ttl: 8 });
 	ctx.logs.push(srv.log);
-	const made = await srv.api('POST', '/api/v1/projects', { name: 'fw' }, srv.token);
-	assertEq(made.status, 201, 'create the keyed project fw');
-	const key = made.json.key;
-	assertEq((await srv.api('POST', '/api/v1/projects', { name: 'old', key: false }, srv.token)).status, 201,
-	    'create the open project old');
+	const key = await srv.createProject('fw');
+	await srv.createProject('old', { open: true });
 
 	/* volta keeps checking in; gone1 and gone2 check in once and go offline after the ttl. */
 	const node = (project, hostname, from, extra = {}) =>

@@ -61,9 +61,7 @@ run('screenshot', async (ctx) => {
 	ctx.logs.push(srv.log);
 	const keys = {};
 	for (const name of ['firmware', 'website']) {
-		const r = await srv.api('POST', '/api/v1/projects', { name }, srv.token);
-		assertEq(r.status, 201, `create ${name}`);
-		keys[name] = r.json.key;
+		keys[name] = await srv.createProject(name);
 	}
 	/* The laptop at home is behind NAT: it advertises its router's address. */
 	const nat = await srv.api('PATCH', '/api/v1/projects/firmware', { advertise: true }, srv.token);
