@@ -10,7 +10,7 @@
 set -eu
 
 build="gcc make pkg-config libmicrohttpd-dev libsqlite3-dev libcurl4-openssl-dev libcjson-dev"
-run="distcc curl ca-certificates"
+run="distcc curl ca-certificates openssl"
 # make deb: Debian's own packaging tools.
 deb="dpkg-dev debhelper fakeroot lintian"
 # The tests: the browser test's chromium, the C++ and build-system tests'

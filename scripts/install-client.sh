@@ -7,13 +7,14 @@
 #
 #   install-client.sh                    (asks for each setting)
 #   install-client.sh --server URL --project P [--key K] [--nice N]
-#                     [--cross NAME]... --yes
+#                     [--pin sha256//...] [--cross NAME]... --yes
 #   install-client.sh uninstall [--yes]
 #
 # Options: --port N (when --server has none; default 33333), --prefix DIR
 # (default /usr/local), --build DIR (the programs; default ../build; "-":
 # those that make install put into the prefix), --root DIR (relocated
-# installation under DIR, see install-lib.sh), --no-deps, --no-start.
+# installation under DIR, see install-lib.sh), --no-deps, --no-start,
+# --ca FILE (a CA that verifies an https:// server, instead of a --pin).
 # See README.md, "Installation".
 set -eu
 PROG=install-client.sh
@@ -24,11 +25,11 @@ usage() {
 }
 
 MODE=install
-SERVER='' PORT='' PROJECT='' KEY='' NICE='' CROSS='' CROSS_SET=0
+SERVER='' PORT='' PROJECT='' KEY='' NICE='' CROSS='' CROSS_SET=0 PIN='' CA=
 if [ "${1:-}" = uninstall ]; then MODE=uninstall; shift; fi
 while [ $# -gt 0 ]; do
 	case $1 in
-	--server|--port|--project|--key|--nice|--cross|--prefix|--root|--build)
+	--server|--port|--project|--key|--nice|--cross|--prefix|--root|--build|--pin|--ca)
 		[ $# -ge 2 ] || die "$1 needs a value" ;;
 	esac
 	case $1 in
@@ -36,6 +37,8 @@ while [ $# -gt 0 ]; do
 	--port) PORT=$2; shift ;;
 	--project) PROJECT=$2; shift ;;
 	--key) KEY=$2; shift ;;
+	--pin) PIN=$2; shift ;;
+	--ca) CA=$2; shift ;;
 	--nice) NICE=$2; shift ;;
 	--cross) CROSS="$CROSS $(printf '%s' "$2" | tr ',' ' ')"; CROSS_SET=1; shift ;;
 	--prefix) PREFIX=$2; shift ;;
@@ -93,6 +96,8 @@ old_server=$(conf_get server)
 [ -n "$SERVER" ] || SERVER=$old_server
 [ -n "$PROJECT" ] || PROJECT=$(conf_get project)
 [ -n "$KEY" ] || KEY=$(conf_get key)
+[ -n "$PIN" ] || PIN=$(conf_get server_pin)
+[ -n "$CA" ] || CA=$(conf_get server_ca)
 [ -n "$NICE" ] || NICE=$(conf_get nice)
 if [ "$CROSS_SET" = 0 ] && [ -f "$MASQ/.added" ]; then
 	CROSS=$(tr '\n' ' ' <"$MASQ/.added")
@@ -122,11 +127,19 @@ for c in $CROSS; do
 	printf '%s' "$c" | grep -Eq '^[A-Za-z0-9_+][A-Za-z0-9_.+-]{0,63}$' || die "cross compiler: bad name '$c'"
 done
 URL=$SCHEME://$HOST:$PORT
+[ -z "$PIN" ] || printf '%s' "$PIN" | grep -Eq '^sha256//[A-Za-z0-9+/]{43}=$' ||
+    die "pin: '$PIN' is not sha256//<44 characters of base64> (the control panel shows it)"
+[ -z "$CA" ] || [ -r "$CA" ] || die "ca: cannot read $CA"
+if { [ -n "$PIN" ] || [ -n "$CA" ]; } && [ "$SCHEME" != https ]; then
+	die "server: $URL is plain http://, but a pin or CA is given: the key would travel unencrypted; use https://"
+fi
 
 say ""
 say "  server          $URL"
 say "  project         $PROJECT"
 say "  key             $( [ -n "$KEY" ] && echo '(set)' || echo '(none: open project)')"
+[ -z "$PIN" ] || say "  server pin      $PIN"
+[ -z "$CA" ] || say "  server CA       $CA"
 say "  nice            $NICE"
 say "  cross compilers ${CROSS:-(none)}"
 say "  install into    ${R:-/} (programs in $P)"
@@ -148,6 +161,8 @@ say "== $CONF"
 	echo "server $URL"
 	echo "project $PROJECT"
 	[ -z "$KEY" ] || echo "key $KEY"
+	[ -z "$PIN" ] || echo "server_pin $PIN"
+	[ -z "$CA" ] || echo "server_ca $(cd "$(dirname "$CA")" && pwd)/$(basename "$CA")"
 	echo "nice $NICE"
 	if ! system; then
 		echo "state_dir $STATE"
@@ -155,7 +170,7 @@ say "== $CONF"
 	fi
 	# Settings added by hand to an earlier file are kept.
 	if [ -r "$CONF" ]; then
-		awk '$1 !~ /^#/ && NF > 0 && $1 !~ /^(server|project|key|nice|state_dir|masquerade_dir)$/' "$CONF"
+		awk '$1 !~ /^#/ && NF > 0 && $1 !~ /^(server|project|key|server_pin|server_ca|nice|state_dir|masquerade_dir)$/' "$CONF"
 	fi
 } | m_write "$CONF" 0640
 

@@ -72,9 +72,8 @@ require_admin(struct req *r)
 {
 	if (req_is_admin(r))
 		return 1;
-	reply_error(r, 403, web_config()->admin_token ?
-	    "admin token required (Authorization: Bearer <token>)" :
-	    "admin calls are accepted only from loopback");
+	reply_error(r, 403, "admin token required (Authorization: Bearer "
+	    "<token>; dyndistcc-server --print-admin-token shows it)");
 	return 0;
 }
 

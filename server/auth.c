@@ -35,3 +35,26 @@ auth_equal(const char *want, const char *got)
 		d |= (unsigned char)got[i] ^ (unsigned char)(wl ? want[i % wl] : 0);
 	return d == 0;
 }
+
+/* The admin token: admin_token of server.conf when set; else the one kept
+ * in the database, made (256 random bits, in hex) and stored there on the
+ * first start. *made tells that it is new. The database must be open.
+ * Returns a new string (the caller frees), or NULL with err set. */
+char *
+auth_admin_token(const struct server_config *c, int *made, char *err)
+{
+	char tok[ADMIN_TOKEN_LEN + 1], *t;
+
+	*made = 0;
+	if (c->admin_token != NULL)
+		return xstrdup(c->admin_token);
+	if ((t = db_setting_get("admin_token", err)) != NULL)
+		return t;
+	if (err[0] != '\0')
+		return NULL;
+	if (random_hex(tok, ADMIN_TOKEN_LEN / 2, err) == -1 ||
+	    db_setting_put("admin_token", tok, err) == -1)
+		return NULL;
+	*made = 1;
+	return xstrdup(tok);
+}

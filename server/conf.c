@@ -11,6 +11,42 @@
 
 #define OFF(k)	offsetof(struct server_config, k)
 
+static int
+check_path(const char *v, char *err)
+{
+	if (kv_check_word(v, err) == -1)
+		return -1;
+	if (v[0] != '/') {
+		seterr(err, "'%s' is not an absolute path", v);
+		return -1;
+	}
+	return 0;
+}
+
+/* server_names: blank-separated host names, or "*". */
+static int
+check_names(const char *v, char *err)
+{
+	const char *p = v;
+	size_t n;
+
+	while (*p != '\0') {
+		p += strspn(p, " \t");
+		n = strcspn(p, " \t");
+		if (n == 0)
+			break;
+		if (!(n == 1 && *p == '*') && (n > 253 ||
+		    strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		    "0123456789.-") < n)) {
+			seterr(err, "'%.*s' is not a host name ([A-Za-z0-9.-]) or *",
+			    (int)(n > 64 ? 64 : n), p);
+			return -1;
+		}
+		p += n;
+	}
+	return 0;
+}
+
 /* Every key of server.conf: type, range, default and what it is for. The
  * README's table and server.conf.example say the same. */
 static const struct kv_key conf_keys[] = {
@@ -46,9 +82,21 @@ static const struct kv_key conf_keys[] = {
 	{ "max_connections", KV_INT, OFF(max_connections), 1, 100000, NULL,
 	    "1000", 0, "connections open at once" },
 	{ "max_connections_per_ip", KV_INT, OFF(max_connections_per_ip), 1,
-	    100000, NULL, "200", 0, "connections open at once from one address" },
+	    100000, NULL, "32", 0,
+	    "connections open at once from one address (IPv6: one /64)" },
 	{ "connection_timeout", KV_INT, OFF(connection_timeout), 1, 3600, NULL,
-	    "15", 0, "seconds a stalled or idle connection may stay open" },
+	    "15", 0, "seconds a reply may stall, or a connection idle" },
+	{ "request_timeout", KV_INT, OFF(request_timeout), 1, 3600, NULL,
+	    "10", 0, "seconds a request may take to arrive, headers and body" },
+	{ "server_names", KV_STR, OFF(server_names), 0, 0, check_names, NULL, 0,
+	    "host names clients use for this server, besides IP addresses, "
+	    "localhost and its own host name; * allows any" },
+	{ "tls_cert", KV_STR, OFF(tls_cert), 0, 0, check_path, NULL, 0,
+	    "PEM certificate (chain) to serve HTTPS with; with tls_key" },
+	{ "tls_key", KV_STR, OFF(tls_key), 0, 0, check_path, NULL, 0,
+	    "PEM private key of tls_cert" },
+	{ "pid_file", KV_STR, OFF(pid_file), 0, 0, check_path, NULL, 0,
+	    "write the process id here (e.g. /run/dyndistcc/server.pid)" },
 };
 
 static const struct kv_table conf_table = { conf_keys, NELEM(conf_keys) };
@@ -112,6 +160,48 @@ conf_check(const struct server_config *c, char *err)
 		return -1;
 	}
 	return 0;
+}
+
+/* Keys SIGHUP applies while the server runs (main.c, web_reconfigure). */
+static const char *const reloadable[] = {
+	"admin_token", "server_names", "request_timeout",
+	"max_connections_per_ip",
+};
+
+/* Writes into out the blank-separated names of the keys whose values
+ * differ between a and b and that only a restart applies. Returns how
+ * many there are. */
+int
+conf_restart_keys(const struct server_config *a, const struct server_config *b,
+    char *out, size_t size)
+{
+	const struct kv_key *k;
+	const char *sa, *sb;
+	size_t i, j, len = 0;
+	int n = 0, same;
+
+	out[0] = '\0';
+	for (i = 0; i < NELEM(conf_keys); i++) {
+		k = &conf_keys[i];
+		if (k->type == KV_STR) {
+			sa = *(char *const *)(const void *)((const char *)a + k->off);
+			sb = *(char *const *)(const void *)((const char *)b + k->off);
+			same = (sa == NULL && sb == NULL) ||
+			    (sa != NULL && sb != NULL && strcmp(sa, sb) == 0);
+		} else
+			same = *(const int *)(const void *)((const char *)a + k->off) ==
+			    *(const int *)(const void *)((const char *)b + k->off);
+		for (j = 0; j < NELEM(reloadable); j++)
+			if (strcmp(reloadable[j], k->name) == 0)
+				same = 1;
+		if (same)
+			continue;
+		n++;
+		if (len + strlen(k->name) + 2 < size)
+			len += (size_t)snprintf(out + len, size - len, "%s%s",
+			    len ? " " : "", k->name);
+	}
+	return n;
 }
 
 /* Frees the strings of a config. */

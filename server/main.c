@@ -1,6 +1,7 @@
 /*
  * main.c — dyndistcc-server: options, configuration, start and shutdown.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -29,12 +30,14 @@ static const struct flag {
 	{ 1002, "heartbeat" },
 	{ 1003, "ttl" },
 	{ 1004, "refresh_after" },
+	{ 1005, "pid_file" },
 };
 
 static const struct option longopts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
-	{ "foreground", no_argument, NULL, 'd' },
+	{ "daemon", no_argument, NULL, 'd' },
+	{ "print-admin-token", no_argument, NULL, 1100 },
 	{ "check", no_argument, NULL, 'n' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "config", required_argument, NULL, 'f' },
@@ -45,6 +48,7 @@ static const struct option longopts[] = {
 	{ "heartbeat", required_argument, NULL, 1002 },
 	{ "ttl", required_argument, NULL, 1003 },
 	{ "refresh-after", required_argument, NULL, 1004 },
+	{ "pid-file", required_argument, NULL, 1005 },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -54,7 +58,8 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: dyndistcc-server [-dnv] [-f config] [-p port] [-l addr] [--db path]\n"
 	    "                        [--admin-token token] [--heartbeat s] [--ttl s]\n"
-	    "                        [--refresh-after s]\n"
+	    "                        [--refresh-after s] [--pid-file path]\n"
+	    "       dyndistcc-server [-f config] --print-admin-token\n"
 	    "       dyndistcc-server --help | --version\n");
 }
 
@@ -112,7 +117,8 @@ daemonize(void)
 
 /* What the command line asked for. */
 struct opts {
-	int	 foreground;
+	int	 daemon;		/* -d: detach once ready */
+	int	 print_token;
 	int	 check;
 	int	 verbose;		/* -n: print the effective config */
 	const char *conf_path;
@@ -136,7 +142,10 @@ parse_options(int argc, char **argv, struct opts *o)
 			printf("dyndistcc-server %s\n", DYNDISTCC_VERSION);
 			return 0;
 		case 'd':
-			o->foreground = 1;
+			o->daemon = 1;
+			break;
+		case 1100:
+			o->print_token = 1;
 			break;
 		case 'n':
 			o->check = 1;
@@ -195,14 +204,90 @@ configure(struct server_config *c, const struct opts *o)
 	return 0;
 }
 
+/* Raises the soft limit on open files to what max_connections needs (the
+ * hard limit allows it on Debian; a shell's default of 1024 does not). */
+static void
+raise_nofile(const struct server_config *c)
+{
+	rlim_t need = (rlim_t)c->max_connections + c->max_connections / 4 + 256;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= need)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ?
+	    need : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur < need)
+		log_warn("open files limited to %llu: max_connections %d needs "
+		    "%llu (LimitNOFILE= in the unit, ulimit -n)",
+		    (unsigned long long)rl.rlim_cur, c->max_connections,
+		    (unsigned long long)need);
+}
+
+/* SIGHUP: reads the configuration again and applies what can change while
+ * requests run (admin_token, server_names, request_timeout,
+ * max_connections_per_ip); names the changed keys that need a restart. The
+ * old configuration stays when the new one is bad. */
+static void
+reload(const struct server_config *c, const struct opts *o)
+{
+	struct server_config nc;
+	char err[ERR_MAX], restart[512];
+	char *token;
+	int made;
+
+	systemd_notify("RELOADING=1", NULL);
+	log_sys("SIGHUP: reading the configuration again");
+	if (configure(&nc, o) == -1)
+		log_error("keeping the running configuration");
+	else {
+		store_lock();
+		token = auth_admin_token(&nc, &made, err);
+		store_unlock();
+		if (token == NULL)
+			log_error("admin token: %s; keeping the running "
+			    "configuration", err);
+		else {
+			web_reconfigure(&nc, token);
+			explicit_bzero(token, strlen(token));
+			free(token);
+			if (made)
+				log_sys("admin token (new, kept in the database): "
+				    "dyndistcc-server --print-admin-token shows it");
+			log_sys("applied admin_token, server_names, "
+			    "request_timeout, max_connections_per_ip");
+			if (conf_restart_keys(c, &nc, restart, sizeof(restart)) > 0)
+				log_warn("changed, but only a restart applies "
+				    "them: %s", restart);
+		}
+	}
+	conf_free(&nc);
+	systemd_notify("READY=1", NULL);
+}
+
+/* Writes our process id to c->pid_file, when set. */
+static void
+pid_file_write(const struct server_config *c)
+{
+	char line[32], err[ERR_MAX];
+	int n;
+
+	if (c->pid_file == NULL)
+		return;
+	n = snprintf(line, sizeof(line), "%ld\n", (long)getpid());
+	if (file_write_atomic(c->pid_file, line, (size_t)n, 0644, err) == -1)
+		log_warn("pid_file: %s", err);
+}
+
 /* Opens the store, starts serving, and runs the sweep once a second until
- * SIGTERM or SIGINT; then shuts down in order. Returns the exit status. */
+ * SIGTERM or SIGINT; SIGHUP reloads. Then shuts down in order. Returns the
+ * exit status. */
 static int
-serve(struct server_config *c, int foreground)
+serve(struct server_config *c, const struct opts *o)
 {
 	struct timespec tick = { 1, 0 };
-	char err[ERR_MAX];
-	int ready_fd = -1, sig;
+	struct tls_files tls;
+	char err[ERR_MAX], *token;
+	int ready_fd = -1, sig, made;
 	sigset_t sigs;
 
 	/* The HTTP threads inherit this mask; only the main thread takes
@@ -214,21 +299,42 @@ serve(struct server_config *c, int foreground)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (!foreground)
+	if (o->daemon)
 		ready_fd = daemonize();
+	metrics_init();
+	raise_nofile(c);
 	log_sys("dyndistcc-server %s starting", DYNDISTCC_VERSION);
+	if (tls_load(c, &tls, err) == -1) {
+		log_error("%s", err);
+		return 1;
+	}
 	if (store_open(c, err) == -1) {
 		log_error("%s", err);
+		tls_files_free(&tls);
 		return 1;
 	}
-	if (web_start(c, err) == -1) {
+	if ((token = auth_admin_token(c, &made, err)) == NULL) {
+		log_error("admin token: %s", err);
+		goto fail;
+	}
+	if (made)
+		log_sys("admin token (made now, kept in the database; shown "
+		    "only this once, `dyndistcc-server --print-admin-token` "
+		    "prints it again): %s", token);
+	if (web_start(c, token, &tls, err) == -1) {
 		log_error("%s", err);
-		store_close();
-		return 1;
+		goto fail;
 	}
-	log_sys("ready: listening on %s port %d (heartbeat %d s, ttl %d s, "
-	    "admin %s)", c->listen, c->port, c->heartbeat, c->ttl,
-	    c->admin_token ? "by token" : "from loopback only");
+	explicit_bzero(token, strlen(token));
+	free(token);
+	pid_file_write(c);
+	log_sys("ready: listening on %s port %d, %s (heartbeat %d s, ttl %d s)",
+	    c->listen, c->port, tls.cert ? "HTTPS" : "plain HTTP",
+	    c->heartbeat, c->ttl);
+	if (tls.cert)
+		log_sys("certificate pin %s", tls.pin);
+	if (systemd_notify("READY=1", err) == -1)
+		log_warn("%s", err);
 	if (ready_fd != -1) {
 		if (write(ready_fd, "1", 1) != 1)
 			log_warn("telling the parent we are ready: %s",
@@ -241,13 +347,55 @@ serve(struct server_config *c, int foreground)
 		if (sig == SIGTERM || sig == SIGINT)
 			break;
 		if (sig == SIGHUP)
-			log_info("SIGHUP ignored; restart to reload the config");
+			reload(c, o);
 		sweep_run();
+		web_sweep();
 	}
+	systemd_notify("STOPPING=1", NULL);
 	log_sys("%s received, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	web_stop();
 	store_close();
+	tls_files_free(&tls);
+	if (c->pid_file != NULL)
+		unlink(c->pid_file);
 	log_sys("stopped");
+	return 0;
+fail:
+	free(token);
+	store_close();
+	tls_files_free(&tls);
+	return 1;
+}
+
+/* --print-admin-token: the token admin calls need (for root and the
+ * service user: it reads server.conf or the database). Never creates the
+ * database, which the service user must own. */
+static int
+print_admin_token(const struct server_config *c)
+{
+	char err[ERR_MAX], *token;
+	int made;
+
+	if (c->admin_token == NULL) {
+		if (access(c->db, F_OK) == -1) {
+			log_error("no database at %s yet: the server makes the "
+			    "admin token at its first start", c->db);
+			return 1;
+		}
+		if (db_open(c->db, err) == -1) {
+			log_error("%s", err);
+			return 1;
+		}
+	}
+	token = auth_admin_token(c, &made, err);
+	if (c->admin_token == NULL)
+		db_close();
+	if (token == NULL) {
+		log_error("admin token: %s", err);
+		return 1;
+	}
+	printf("%s\n", token);
+	free(token);
 	return 0;
 }
 
@@ -266,13 +414,15 @@ main(int argc, char **argv)
 	if (rc < 0) {
 		if (configure(&cfg, &o) == -1)
 			rc = 1;
+		else if (o.print_token)
+			rc = print_admin_token(&cfg);
 		else if (o.check) {
 			if (o.verbose)
 				conf_print(stdout, &cfg);
 			printf("configuration ok\n");
 			rc = 0;
 		} else
-			rc = serve(&cfg, o.foreground);
+			rc = serve(&cfg, &o);
 		conf_free(&cfg);
 	}
 	free(o.key);

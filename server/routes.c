@@ -24,6 +24,7 @@ static const struct route {
 	{ "DELETE", "/api/v1/projects/*/nodes",	api_project_purge },
 	{ "GET",    "/api/v1/nodes",		api_nodes_list },
 	{ "DELETE", "/api/v1/nodes/*",		api_node_delete },
+	{ "GET",    "/api/v1/server",		web_server_info },
 	{ "GET",    "/metrics",			api_metrics },
 	{ "GET",    "/healthz",			api_healthz },
 	/* the predecessor's API, for machines running its client */

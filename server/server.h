@@ -59,6 +59,10 @@ struct server_config {
 	int	 max_connections;
 	int	 max_connections_per_ip;
 	int	 connection_timeout;
+	int	 request_timeout;
+	char	*server_names;		/* blank-separated, or NULL */
+	char	*tls_cert, *tls_key;	/* PEM files, or NULL: plain HTTP */
+	char	*pid_file;
 };
 void	conf_defaults(struct server_config *);
 int	conf_set(struct server_config *, const char *, const char *, char *);
@@ -67,6 +71,8 @@ int	conf_parse(struct server_config *, char *, const char *, char *);
 int	conf_check(const struct server_config *, char *);
 void	conf_print(FILE *, struct server_config *);
 void	conf_free(struct server_config *);
+int	conf_restart_keys(const struct server_config *,
+	    const struct server_config *, char *, size_t);
 
 /* validate.c — everything a client sends is checked here first. */
 struct compiler {
@@ -112,8 +118,35 @@ int	fp_list_parse(const char *, char (*)[WIRE_FP_LEN + 1], int, char *);
 char   *compilers_json(const struct checkin *);
 
 /* auth.c */
+#define ADMIN_TOKEN_LEN	64		/* hex digits of a generated one */
 void	auth_new_key(char *);
 int	auth_equal(const char *, const char *);
+char   *auth_admin_token(const struct server_config *, int *, char *);
+
+/* tls.c — the certificate and its pin. */
+#define TLS_PIN_MAX	64		/* "sha256//" + 44 base64 + NUL */
+struct tls_files {
+	char	*cert, *key;		/* PEM text, or NULL: plain HTTP */
+	char	 pin[TLS_PIN_MAX];
+	int64_t	 not_after;
+};
+void	tls_sha256(const void *, size_t, unsigned char[32]);
+void	tls_base64(const unsigned char *, size_t, char *);
+int	tls_cert_parse(const unsigned char *, size_t, const unsigned char **,
+	    size_t *, int64_t *, int64_t *, char *);
+int	tls_pem_pin(const char *, char *, int64_t *, int64_t *, char *);
+int	tls_load(const struct server_config *, struct tls_files *, char *);
+void	tls_files_free(struct tls_files *);
+
+/* conns.c — open connections: request deadlines, fair limits. */
+struct conn;
+void	conns_configure(int, int, int);
+struct conn *conns_open(int, uint64_t, double);
+void	conns_busy(struct conn *);
+void	conns_idle(struct conn *, double);
+void	conns_close(struct conn *);
+int	conns_sweep(double);
+void	conns_stats(int *, unsigned long *, unsigned long *, unsigned long *);
 
 /* hosts.c — host lists, from validated numbers and addresses only. */
 struct host_cand {			/* an online node, for hostset_build */
@@ -387,7 +420,8 @@ void	sweep_run(void);
 
 /* metrics.c — counters; the registry adds its gauges. */
 enum checkin_result { CR_OK, CR_INVALID, CR_UNAUTHORIZED, CR_NOT_FOUND, CR_ERROR, CR_MAX };
-void	metrics_request(int);
+void	metrics_init(void);
+void	metrics_request(int, double);
 void	metrics_checkin(enum checkin_result);
 void	metrics_hosts(enum checkin_result);
 void	metrics_render(struct buf *);
@@ -417,8 +451,12 @@ struct req {
 	const char *allow;		/* Allow header for 405 */
 	const char *etag;		/* ETag header or NULL */
 };
-int	web_start(const struct server_config *, char *);
+int	web_start(const struct server_config *, const char *,
+	    const struct tls_files *, char *);
+void	web_reconfigure(const struct server_config *, const char *);
+void	web_sweep(void);
 void	web_stop(void);
+void	web_server_info(struct req *);
 const struct server_config *web_config(void);
 void	req_store_auth(struct req *, struct store_auth *);
 const char *req_header(struct req *, const char *);

@@ -1,19 +1,25 @@
 /*
- * compilers.c — which compilers this machine can run for the pool: one per
- * name in the masquerade directory (gcc, cc, arm-none-eabi-gcc, …), with the
- * version (-dumpfullversion, or -dumpversion for clang) and target
- * (-dumpmachine) of the real compiler that distccd would run for that name.
+ * compilers.c — which compilers this machine runs for the pool: one per
+ * name in the masquerade directory (gcc, cc, arm-none-eabi-gcc, …), with
+ * the version (-dumpfullversion, or -dumpversion for clang) and target
+ * (-dumpmachine) of the real compiler that distccd would run for a job sent
+ * under that name, and its fingerprint (fingerprint.c) when distccd would
+ * accept the name at all (an executable entry in its whitelist directory).
  * Anything that does not answer like a compiler, quickly, is skipped.
+ *
+ * Probing runs compilers; the heartbeat does it once per compiler change.
+ * Every beat, compilers_update() only stats: for each name it works out the
+ * wire name again, where it resolves, the whitelist entry, and the
+ * identity (dev, ino, size, mtime, ctime) of the binary and of the cc1,
+ * cc1plus and as it hashed. A name whose signature moved is probed again;
+ * names that came or went in the directory are added or dropped.
  */
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
-#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +27,6 @@
 
 #include "heartbeat.h"
 
-#define PROBE_OUT_MAX	128	/* a version or a target triple */
 #define PROBE_MAX	64	/* names probed in one directory */
 
 /* PATH without the masquerade directory and without distcc's own masquerade
@@ -66,146 +71,169 @@ compilers_search_path(const char *path, const char *masq_dir)
 	return out;
 }
 
+/* The PATH the job port's distccd runs compilers from: DISTCCD_PATH when
+ * set (distccd takes it over PATH), else PATH, without masq_dir (see
+ * compilers_search_path). The caller frees. */
+char *
+compilers_distccd_path(const char *masq_dir)
+{
+	const char *p = getenv("DISTCCD_PATH");
+
+	if (p == NULL || *p == '\0')
+		p = getenv("PATH");
+	return compilers_search_path(p != NULL && *p != '\0' ? p :
+	    "/usr/bin:/bin", masq_dir);
+}
+
 /* The first executable regular file called name in search (a PATH
  * string); the caller frees. NULL when there is none. */
 char *
 compilers_which(const char *name, const char *search)
 {
-	const char *p = search;
-
-	while (*p != '\0') {
-		const char *colon = strchr(p, ':');
-		size_t len = colon ? (size_t)(colon - p) : strlen(p);
-		char *cand = xasprintf("%.*s/%s", (int)len, p, name);
-		struct stat st;
-
-		if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) &&
-		    access(cand, X_OK) == 0)
-			return cand;
-		free(cand);
-		p += len;
-		if (*p == ':')
-			p++;
-	}
-	return NULL;
+	return fp_which(name, search);
 }
 
-/* Runs argv (argv[0] an absolute path) with stdin and stderr on /dev/null and
- * captures the first line of its stdout into out. Gives up after timeout_ms,
- * killing the child. 0 when it exited 0 with a line, -1 otherwise. */
+/* Asks the compiler at path its version and target; 0 and fills c, or -1
+ * when it does not answer like a compiler. */
 static int
-run_line(char *const argv[], int timeout_ms, char *out, size_t size)
-{
-	int pfd[2], status, rc = -1;
-	size_t len = 0;
-	double deadline = now_monotonic() + timeout_ms / 1000.0;
-	sigset_t none;
-	pid_t pid;
-
-	if (pipe2(pfd, O_CLOEXEC) == -1)
-		return -1;
-	pid = fork();
-	if (pid == -1) {
-		close(pfd[0]);
-		close(pfd[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-		/* The daemon blocks its signals for signalfd; a compiler
-		 * must not inherit that. */
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		if (null != -1) {
-			dup2(null, STDIN_FILENO);
-			dup2(null, STDERR_FILENO);
-		}
-		dup2(pfd[1], STDOUT_FILENO);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	close(pfd[1]);
-	for (;;) {
-		int left = (int)((deadline - now_monotonic()) * 1000);
-		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
-		ssize_t r;
-
-		if (left <= 0)
-			break;
-		if (poll(&p, 1, left) <= 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (len + 1 >= size)
-			break;	/* enough: anything longer is not ours */
-		r = read(pfd[0], out + len, size - 1 - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			rc = 0;	/* EOF */
-			break;
-		}
-		len += (size_t)r;
-	}
-	close(pfd[0]);
-	if (rc == -1)
-		kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-		;
-	if (rc == 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
-		rc = -1;
-	out[len] = '\0';
-	out[strcspn(out, "\r\n")] = '\0';
-	if (rc == 0 && out[0] == '\0')
-		rc = -1;
-	return rc;
-}
-
-/* 1 when s looks like a version ("12.2.0", "14.0.6") or a target triple
- * ("x86_64-linux-gnu"): short, one word, a safe alphabet. */
-static int
-plausible(const char *s, int triple)
-{
-	size_t i;
-
-	if (s[0] == '\0' || strlen(s) > 64)
-		return 0;
-	for (i = 0; s[i] != '\0'; i++) {
-		char c = s[i];
-		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-		    (c >= 'A' && c <= 'Z') || c == '.' || c == '-' ||
-		    c == '_' || c == '+' || c == '~'))
-			return 0;
-	}
-	return triple ? strchr(s, '-') != NULL : s[0] >= '0' && s[0] <= '9';
-}
-
-/* Probes one compiler at path; 0 and fills c, or -1 when it is not one. */
-static int
-probe_one(const char *name, const char *path, int timeout_ms,
+probe_version(const char *path, const char *search, int timeout_ms,
     struct compiler *c)
 {
-	char version[PROBE_OUT_MAX], target[PROBE_OUT_MAX];
-	char *av[3] = { (char *)path, NULL, NULL };
+	char version[WIRE_TEXT_MAX + 1], target[WIRE_TEXT_MAX + 1];
 
-	av[1] = "-dumpmachine";
-	if (run_line(av, timeout_ms, target, sizeof(target)) == -1 ||
-	    !plausible(target, 1))
+	if (fp_describe(path, search, timeout_ms, version, target) == -1)
 		return -1;
-	av[1] = "-dumpfullversion";
-	if (run_line(av, timeout_ms, version, sizeof(version)) == -1 ||
-	    !plausible(version, 0)) {
-		av[1] = "-dumpversion";	/* clang knows only this one */
-		if (run_line(av, timeout_ms, version, sizeof(version)) == -1 ||
-		    !plausible(version, 0))
-			return -1;
-	}
-	c->name = xstrdup(name);
 	c->version = xstrdup(version);
 	c->target = xstrdup(target);
 	return 0;
+}
+
+/* Appends the identity of path, with its ctime, to the signature in buf. */
+static void
+sign_file(char *buf, size_t size, const char *path)
+{
+	char id[FP_ID_MAX];
+	struct stat st;
+	size_t len = strlen(buf);
+
+	if (path == NULL || fp_identity(path, id, &st) == -1)
+		snprintf(buf + len, size - len, "|-");
+	else
+		snprintf(buf + len, size - len, "|%s:%jd", id,
+		    (intmax_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec);
+}
+
+/* Is wire in distccd's whitelist (an executable entry in its directory)? */
+static int
+whitelisted(const char *dir, const char *wire)
+{
+	char path[PATH_MAX];
+
+	return snprintf(path, sizeof(path), "%s/%s", dir, wire) <
+	    (int)sizeof(path) && access(path, X_OK) == 0;
+}
+
+/* The signature of name now: its wire name, whether distccd accepts it,
+ * what it resolves to, and the identities of that binary and of the
+ * tools a previous probe hashed (tools may be NULL). Into buf. */
+static void
+signature(const struct compilers *cs, const char *name, const char *search,
+    char *const *tools, struct fp_target *t, char *buf, size_t size)
+{
+	size_t i;
+
+	if (fp_target(name, search, t, NULL) == -1) {
+		snprintf(buf, size, "%s|none", name);
+		return;
+	}
+	snprintf(buf, size, "%s|%d|%s|%d", t->wire, t->norewrite, t->path,
+	    whitelisted(cs->whitelist, t->wire));
+	sign_file(buf, size, t->path);
+	for (i = 0; tools != NULL && i < FP_TOOLS_MAX; i++)
+		if (tools[i] != NULL) {
+			size_t len = strlen(buf);
+
+			snprintf(buf + len, size - len, "|%s", tools[i]);
+			sign_file(buf, size, tools[i]);
+		}
+}
+
+/* Frees what c holds and empties it. */
+static void
+compiler_free(struct compiler *c)
+{
+	size_t i;
+
+	free(c->name);
+	free(c->version);
+	free(c->target);
+	free(c->sig);
+	for (i = 0; i < FP_TOOLS_MAX; i++)
+		free(c->tools[i]);
+	fp_target_free(&c->t);
+	memset(c, 0, sizeof(*c));
+}
+
+/* An entry already probed in cs, or in the new list so far, with the same
+ * wire name, binary and tools as t: its fingerprint can be reused (gcc and
+ * cc are usually one compiler). */
+static const struct compiler *
+same_binary(const struct compiler *v, size_t n, const struct fp_target *t)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].version != NULL && strcmp(v[i].t.wire, t->wire) == 0 &&
+		    strcmp(v[i].t.id, t->id) == 0 && v[i].t.path != NULL &&
+		    strcmp(v[i].t.path, t->path) == 0)
+			return &v[i];
+	return NULL;
+}
+
+/* Probes name afresh into c (t is what it resolves to; c takes it over). */
+static void
+probe_one(struct compilers *cs, const struct compiler *done, size_t ndone,
+    const char *name, const char *search, int timeout_ms,
+    struct fp_target *t, struct compiler *c)
+{
+	const struct compiler *twin;
+	struct fp_result r;
+	char err[ERR_MAX], sig[2048];
+	size_t i;
+
+	memset(c, 0, sizeof(*c));
+	c->name = xstrdup(name);
+	c->t = *t;
+	memset(t, 0, sizeof(*t));
+	if (c->t.path == NULL || probe_version(c->t.path, search, timeout_ms,
+	    c) == -1)
+		goto sign;
+	if (!whitelisted(cs->whitelist, c->t.wire)) {
+		log_debug("compiler %s: distccd does not accept %s (no %s/%s)",
+		    name, c->t.wire, cs->whitelist, c->t.wire);
+		goto sign;
+	}
+	if ((twin = same_binary(done, ndone, &c->t)) != NULL && twin->fp[0]) {
+		str_copy(c->fp, twin->fp, sizeof(c->fp));
+		for (i = 0; i < FP_TOOLS_MAX; i++)
+			c->tools[i] = twin->tools[i] ? xstrdup(twin->tools[i]) : NULL;
+		goto sign;
+	}
+	if (fp_compute(&c->t, search, timeout_ms, &r, err) == -1) {
+		log_warn("compiler %s: cannot fingerprint %s: %s", name,
+		    c->t.path, err);
+		goto sign;
+	}
+	str_copy(c->fp, r.fp, sizeof(c->fp));
+	memcpy(c->tools, r.tools, sizeof(c->tools));
+sign:
+	{
+		struct fp_target again;
+
+		signature(cs, name, search, c->tools, &again, sig, sizeof(sig));
+		fp_target_free(&again);
+	}
+	c->sig = xstrdup(sig);
 }
 
 static int
@@ -214,60 +242,202 @@ cmp_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Probes every name in dir (the masquerade directory) against search (a PATH
- * string already stripped by compilers_search_path), giving each probe
- * timeout_ms. Names with no real compiler behind them are left out. An absent
- * directory yields an empty list. 0, or -1 with err set when dir cannot be
- * read; the caller frees *out with compilers_free. */
-int
-compilers_probe(const char *dir, const char *search, int timeout_ms,
-    struct compilers *out, char *err)
+/* Rebuilds cs->bins, the fingerprinted binaries the cache file lists. */
+static void
+rebuild_bins(struct compilers *cs)
 {
-	char *names[PROBE_MAX];
-	size_t nnames = 0, i;
+	size_t i;
+
+	fp_table_free(&cs->bins);
+	for (i = 0; i < cs->n; i++)
+		if (cs->v[i].fp[0] != '\0')
+			fp_table_add(&cs->bins, cs->v[i].fp, cs->v[i].t.wire,
+			    cs->v[i].t.id, cs->v[i].t.path);
+}
+
+/* Did what the check-in reports for a name change from a to b (either may
+ * be NULL: no compiler)? */
+static int
+reported_change(const struct compiler *a, const struct compiler *b)
+{
+	if (a == NULL || b == NULL)
+		return a != b;
+	return strcmp(a->fp, b->fp) != 0 || strcmp(a->version, b->version) != 0 ||
+	    strcmp(a->target, b->target) != 0;
+}
+
+/* Finds the entry for name in v (n entries), or NULL. */
+static struct compiler *
+find(struct compiler *v, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].name != NULL && strcmp(v[i].name, name) == 0)
+			return &v[i];
+	return NULL;
+}
+
+/* Frees n entries of v, and v. */
+static void
+free_entries(struct compiler *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		compiler_free(&v[i]);
+	free(v);
+}
+
+/* Brings cs up to date with dir (the masquerade directory) against search
+ * (a PATH already stripped by compilers_search_path): names added to or
+ * removed from dir, and names whose signature changed (see the top of the
+ * file), are probed again, each run of a compiler getting timeout_ms; the
+ * rest costs a few stats a name. Returns how many reported compilers
+ * changed (0: nothing new to report), or -1 with err when dir cannot be
+ * read (cs is then unchanged). An absent directory means no compilers. */
+int
+compilers_update(struct compilers *cs, const char *dir, const char *search,
+    int timeout_ms, char *err)
+{
+	char *names[PROBE_MAX], sig[2048];
+	struct compiler *nv, *noff, *old, *fresh;
+	size_t nnames = 0, i, nn = 0, nf = 0;
+	int changed = 0, reported;
 	struct dirent *de;
 	DIR *d;
 
-	out->v = NULL;
-	out->n = 0;
-	if ((d = opendir(dir)) == NULL) {
-		if (errno == ENOENT)
-			return 0;
+	if (cs->whitelist == NULL)
+		cs->whitelist = DISTCC_WHITELIST_DIR;
+	if ((d = opendir(dir)) == NULL && errno != ENOENT) {
 		seterr(err, "%s: %s", dir, strerror(errno));
 		return -1;
 	}
-	while ((de = readdir(d)) != NULL && nnames < PROBE_MAX) {
+	while (d != NULL && (de = readdir(d)) != NULL && nnames < PROBE_MAX) {
 		if (de->d_name[0] == '.')
 			continue;
 		names[nnames++] = xstrdup(de->d_name);
 	}
-	closedir(d);
+	if (d != NULL)
+		closedir(d);
 	qsort(names, nnames, sizeof(names[0]), cmp_name);
-	out->v = xcalloc(nnames, sizeof(*out->v));
+	nv = xcalloc(nnames, sizeof(*nv));
+	noff = xcalloc(nnames, sizeof(*noff));
 	for (i = 0; i < nnames; i++) {
-		char *real = compilers_which(names[i], search);
+		struct fp_target t;
 
-		if (real != NULL &&
-		    probe_one(names[i], real, timeout_ms, &out->v[out->n]) == 0)
-			out->n++;
-		free(real);
-		free(names[i]);
+		reported = 1;
+		if ((old = find(cs->v, cs->n, names[i])) == NULL) {
+			reported = 0;
+			old = find(cs->off, cs->noff, names[i]);
+		}
+		signature(cs, names[i], search, old ? old->tools : NULL, &t,
+		    sig, sizeof(sig));
+		if (old != NULL && strcmp(old->sig, sig) == 0) {
+			fp_target_free(&t);
+			fresh = reported ? &nv[nn++] : &noff[nf++];
+			*fresh = *old;
+			memset(old, 0, sizeof(*old));	/* moved */
+			continue;
+		}
+		fresh = &nv[nn];
+		probe_one(cs, nv, nn, names[i], search, timeout_ms, &t, fresh);
+		fp_target_free(&t);
+		if (fresh->version == NULL) {
+			noff[nf] = *fresh;
+			memset(fresh, 0, sizeof(*fresh));
+			fresh = &noff[nf++];
+		} else
+			nn++;
+		changed += reported_change(reported ? old : NULL,
+		    fresh->version != NULL ? fresh : NULL);
+		if (old != NULL)
+			compiler_free(old);	/* replaced */
 	}
-	return 0;
+	for (i = 0; i < cs->n; i++)
+		changed += cs->v[i].name != NULL;	/* not moved: gone */
+	free_entries(cs->v, cs->n);
+	free_entries(cs->off, cs->noff);
+	for (i = 0; i < nnames; i++)
+		free(names[i]);
+	cs->v = nv;
+	cs->n = nn;
+	cs->off = noff;
+	cs->noff = nf;
+	rebuild_bins(cs);
+	return changed;
+}
+
+/* Probes every name in dir afresh (see compilers_update); out is emptied
+ * first. 0, or -1 with err set when dir cannot be read; the caller frees
+ * *out with compilers_free. */
+int
+compilers_probe(const char *dir, const char *search, int timeout_ms,
+    struct compilers *out, char *err)
+{
+	memset(out, 0, sizeof(*out));
+	return compilers_update(out, dir, search, timeout_ms, err) == -1 ? -1 : 0;
+}
+
+/* Logs what cs reports, one line a compiler. */
+static void
+log_compilers(const struct compilers *cs)
+{
+	size_t i;
+
+	for (i = 0; i < cs->n; i++) {
+		const struct compiler *c = &cs->v[i];
+
+		if (c->fp[0] != '\0')
+			log_info("compiler %s: %s %s for %s (%s), fingerprint %s",
+			    c->name, c->t.wire, c->version, c->target, c->t.path,
+			    c->fp);
+		else
+			log_info("compiler %s: %s %s for %s (%s), not served: "
+			    "no %s/%s or no fingerprint", c->name, c->t.wire,
+			    c->version, c->target, c->t.path, cs->whitelist,
+			    c->t.wire);
+	}
+}
+
+/* The heartbeat's check before each check-in: compilers_update, logging
+ * what changed. Returns what compilers_update returned. */
+int
+compilers_refresh(struct compilers *cs, const char *dir, const char *search,
+    int timeout_ms)
+{
+	char err[ERR_MAX];
+	int changed;
+
+	if ((changed = compilers_update(cs, dir, search, timeout_ms, err)) == -1)
+		log_warn("compilers: %s", err);
+	else if (changed > 0) {
+		log_info("compilers changed: %zu compiler%s in %s now", cs->n,
+		    cs->n == 1 ? "" : "s", dir);
+		log_compilers(cs);
+	}
+	return changed;
+}
+
+/* The fingerprint reported for name, or NULL. */
+const char *
+compilers_fp(const struct compilers *cs, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cs->n; i++)
+		if (strcmp(cs->v[i].name, name) == 0 && cs->v[i].fp[0] != '\0')
+			return cs->v[i].fp;
+	return NULL;
 }
 
 /* Frees what compilers_probe allocated; accepts an empty list. */
 void
-compilers_free(struct compilers *c)
+compilers_free(struct compilers *cs)
 {
-	size_t i;
-
-	for (i = 0; i < c->n; i++) {
-		free(c->v[i].name);
-		free(c->v[i].version);
-		free(c->v[i].target);
-	}
-	free(c->v);
-	c->v = NULL;
-	c->n = 0;
+	free_entries(cs->v, cs->n);
+	free_entries(cs->off, cs->noff);
+	fp_table_free(&cs->bins);
+	cs->v = cs->off = NULL;
+	cs->n = cs->noff = 0;
 }

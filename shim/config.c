@@ -4,6 +4,7 @@
  * value` reader (kv.c). dcc reads it on every compile, so loading is one
  * read(2) and a scan; nothing here touches the network or NSS.
  */
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +71,68 @@ check_owner(const char *v, char *err)
 	return 0;
 }
 
+/* CURLOPT_PINNEDPUBLICKEY's form: sha256// and the base64 of a SHA-256
+ * digest (44 characters); several joined by ';' (a key change). */
+static int
+check_pin(const char *v, char *err)
+{
+	const char *p = v;
+	size_t n;
+
+	do {
+		n = strcspn(p, ";");
+		if (n != 52 || strncmp(p, "sha256//", 8) != 0 ||
+		    strspn(p + 8, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		    "0123456789+/") != 43 || p[51] != '=') {
+			seterr(err, "'%s' is not sha256//<44 characters of base64> "
+			    "(dyndistcc-server logs its pin; GET /api/v1/server "
+			    "shows it)", v);
+			return -1;
+		}
+		p += n;
+	} while (*p++ == ';');
+	return 0;
+}
+
+static int
+check_compression(const char *v, char *err)
+{
+	if (strcmp(v, "none") != 0 && strcmp(v, "lzo") != 0) {
+		seterr(err, "'%s' is not none or lzo", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_sched(const char *v, char *err)
+{
+	if (strcmp(v, "idle") != 0 && strcmp(v, "nice") != 0) {
+		seterr(err, "'%s' is not idle or nice", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_lend(const char *v, char *err)
+{
+	if (strcmp(v, "always") != 0 && strcmp(v, "idle") != 0) {
+		seterr(err, "'%s' is not always or idle", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_memory_max(const char *v, char *err)
+{
+	long long bytes;
+	int pct;
+
+	return config_memory_parse(v, &bytes, &pct, err);
+}
+
 #define OFF(k)	offsetof(struct client_config, k)
 
 /* Every key of client.conf: type, range, default and what it is for. The
@@ -82,7 +145,7 @@ static const struct kv_key config_keys[] = {
 	{ "key", KV_STR, OFF(key), 0, 0, check_key, NULL, 1,
 	    "the project's join key; open projects have none" },
 	{ "nice", KV_INT, OFF(nice), WIRE_NICE_MIN, WIRE_NICE_MAX, NULL, "10", 0,
-	    "nice value of distccd and every job it runs for the pool" },
+	    "nice value of the pool's jobs with sched nice" },
 	{ "cores", KV_INT, OFF(cores), 0, WIRE_CORES_MAX, NULL, "0", 0,
 	    "cores to lend; 0: what this machine may use" },
 	{ "state_dir", KV_STR, OFF(state_dir), 0, 0, check_path,
@@ -103,9 +166,83 @@ static const struct kv_key config_keys[] = {
 	    NULL, 0, "also write the bare hosts line here" },
 	{ "owner", KV_STR, OFF(owner), 0, 0, check_owner, NULL, 0,
 	    "the name shown for this machine; default: the login name" },
+	{ "server_ca", KV_STR, OFF(server_ca), 0, 0, check_path, NULL, 0,
+	    "PEM file of the CA (or the certificate) that verifies an https:// "
+	    "server" },
+	{ "server_pin", KV_STR, OFF(server_pin), 0, 0, check_pin, NULL, 0,
+	    "the https:// server's key: sha256//BASE64, as the panel shows it" },
+	{ "compression", KV_STR, OFF(compression), 0, 0, check_compression,
+	    "none", 0, "lzo: distcc compresses jobs to other hosts (,lzo)" },
+	{ "sched", KV_STR, OFF(sched), 0, 0, check_sched, "idle", 0,
+	    "how jobs run: idle (SCHED_IDLE) or nice (at `nice`)" },
+	{ "lend", KV_STR, OFF(lend), 0, 0, check_lend, "always", 0,
+	    "always, or idle: only while the owner's CPU use is low" },
+	{ "lend_share", KV_INT, OFF(lend_share), 1, 100, NULL, "100", 0,
+	    "per cent of the cores lent at most" },
+	{ "lend_floor", KV_INT, OFF(lend_floor), 0, WIRE_CORES_MAX, NULL, "0", 0,
+	    "slots still lent while the owner is busy (lend idle)" },
+	{ "lend_idle_cpu", KV_INT, OFF(lend_idle_cpu), 1, 100, NULL, "25", 0,
+	    "the owner is busy above this per cent of all CPUs (lend idle)" },
+	{ "lend_idle_after", KV_INT, OFF(lend_idle_after), 1, 3600, NULL, "30", 0,
+	    "seconds the owner must be idle before lending again" },
+	{ "job_memory", KV_INT, OFF(job_memory), 0, 1048576, NULL, "1024", 0,
+	    "MiB of memory a job may need (slots <= available / this); 0: off" },
+	{ "jobs_memory_max", KV_STR, OFF(jobs_memory_max), 0, 0,
+	    check_memory_max, "75%", 0,
+	    "memory cap of all jobs together: N%, N[KMG] or none" },
+	{ "jobs_tmpdir", KV_STR, OFF(jobs_tmpdir), 0, 0, check_path, NULL, 0,
+	    "where jobs write temporary files; default TMPDIR or /tmp" },
+	{ "jobs_tmp_min_free", KV_INT, OFF(jobs_tmp_min_free), 0, 1048576, NULL,
+	    "1024", 0, "MiB that must be free there, or the node is unhealthy" },
+	{ "canary_interval", KV_INT, OFF(canary_interval), 10, 86400, NULL, "300",
+	    0, "seconds between canary compiles through the job port" },
 };
 
 static const struct kv_table config_table = { config_keys, NELEM(config_keys) };
+
+/* Parses a memory size for jobs_memory_max: "none" (both 0), "N%" of the
+ * machine's memory (1..100 into *pct), or N with an optional K, M, G or T
+ * suffix (bytes into *bytes, at least 1 MiB). 0, or -1 with err. */
+int
+config_memory_parse(const char *v, long long *bytes, int *pct, char *err)
+{
+	static const char units[] = "KMGT";
+	const char *u;
+	char *end;
+	long long n;
+
+	*bytes = 0;
+	*pct = 0;
+	if (strcmp(v, "none") == 0)
+		return 0;
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (end == v || errno != 0 || n <= 0)
+		goto bad;
+	if (strcmp(end, "%") == 0) {
+		if (n > 100)
+			goto bad;
+		*pct = (int)n;
+		return 0;
+	}
+	if (*end != '\0') {
+		if ((u = strchr(units, *end)) == NULL || end[1] != '\0')
+			goto bad;
+		for (int i = 0; i <= u - units; i++) {
+			if (n > (1LL << 50))
+				goto bad;
+			n *= 1024;
+		}
+	}
+	if (n < 1024 * 1024)
+		goto bad;
+	*bytes = n;
+	return 0;
+bad:
+	seterr(err, "'%s' is not none, N%% (1..100) or a size of at least 1M "
+	    "(N with K, M, G or T)", v);
+	return -1;
+}
 
 /* Sets every field to its default. Strings are owned by cfg (config_free);
  * owner stays NULL, meaning "the login name", which dcc-heartbeat resolves. */
@@ -132,7 +269,16 @@ int
 config_load(struct client_config *cfg, const char *path, int missing_ok,
     char *err)
 {
-	return kv_load(cfg, &config_table, path, missing_ok, err);
+	if (kv_load(cfg, &config_table, path, missing_ok, err) == -1)
+		return -1;
+	if ((cfg->server_pin != NULL || cfg->server_ca != NULL) &&
+	    cfg->server != NULL && strncmp(cfg->server, "https://", 8) != 0) {
+		seterr(err, "%s: server %s is plain http:// but server_%s is "
+		    "set: the key would travel unencrypted; use https://", path,
+		    cfg->server, cfg->server_pin != NULL ? "pin" : "ca");
+		return -1;
+	}
+	return 0;
 }
 
 /* Reads config text (modified) over what cfg holds; name is where it came

@@ -1,12 +1,14 @@
 /*
  * dcc.c — dcc, the compiler shim: `make CC=dcc`, `dcc gcc -c x.c`, or a link
- * named gcc, cc, arm-none-eabi-gcc… in a masquerade directory. It finds a
- * host list (dcc_list.c), then execs distcc with that list and the compiler
- * named explicitly (dcc_exec.c). Whatever goes wrong, it ends in a compile:
- * on this machine alone if it must.
+ * named gcc, cc, arm-none-eabi-gcc… in a masquerade directory. It works out
+ * which real compiler the command runs and that compiler's fingerprint
+ * (dcc_fp.c), finds the hosts line of that fingerprint (dcc_list.c): the
+ * members that run the very same compiler, then execs distcc with that line
+ * and the compiler named explicitly (dcc_exec.c). Whatever goes wrong, it
+ * ends in a compile: on this machine alone if it must.
  *
- * A compile with a fresh list reads the config and the list, stats each
- * PATH entry, and execs; no fork, no JSON, no libcurl.
+ * A compile with a fresh list reads the config and the list, stats a few
+ * files along PATH, and execs; no fork, no JSON, no libcurl.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,29 +20,24 @@
 
 #define DEFAULT_PATH	"/usr/local/bin:/usr/bin:/bin"
 #define DISTCC_LOCALSLOTS_CPP	8	/* distcc's default --localslots_cpp */
-
-struct dcc {
-	struct client_config	 cfg;
-	const char		*cfg_path;
-	char			 cfg_err[ERR_MAX];	/* empty when it loaded */
-	int			 cfg_private;	/* exists, but not for this user */
-	struct dcc_paths	 paths;
-	struct dcc_list		 list;
-	char			 list_err[ERR_MAX];	/* why it is not fresh */
-};
+#define REFRESH_WAIT	1.5	/* s to wait for another dcc's fetch when
+				   there is no line at all for a compiler */
 
 static void
 usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: dcc [compiler] [compiler-args ...]\n"
-	    "       dcc -j | --show-hosts | --refresh | --status | --help | --version\n"
+	    "       dcc -j [compiler] | --show-hosts [compiler]\n"
+	    "       dcc --refresh | --status | --help | --version\n"
 	    "       <link named like a compiler> [compiler-args ...]\n"
 	    "\n"
-	    "  -j            print the pool size, for make -j$(dcc -j)\n"
-	    "  --show-hosts  print the host list, one host a line\n"
+	    "  -j            print the pool size for the compiler (default cc),\n"
+	    "                for make -j$(dcc -j)\n"
+	    "  --show-hosts  print its host list, one host a line\n"
 	    "  --refresh     fetch the host list from the server now\n"
-	    "  --status      show server, project, list age, last error, pool\n"
+	    "  --status      show server, project, lists, this machine's compilers\n"
+	    "                and which members run the same ones\n"
 	    "\n"
 	    "Config: %s or $DCC_CONFIG; DCC_SERVER, DCC_PROJECT, DCC_KEY override it.\n"
 	    "DCC_VERBOSE=1 explains each step on stderr, DCC_LOG=file logs them,\n"
@@ -66,6 +63,7 @@ setup_config(struct dcc *d)
 		config_defaults(&d->cfg);
 	}
 	config_apply_env(&d->cfg);
+	dcc_paths_init(&d->paths, &d->cfg);
 }
 
 /* Says msg on stderr once per DCC_FAILURE_HOLD seconds (paths.warned
@@ -83,46 +81,47 @@ warn_once(struct dcc *d, const char *msg)
 	dcc_warn("%s", msg);
 }
 
-/* Finds the list for this run: the best cache, refreshed by this process if
- * it is stale and nobody else is on it. Quiet unless the refresh failed. */
-static void
-setup_list(struct dcc *d)
+static const char *
+env_path(void)
 {
-	double now = now_wall();
-	char err[ERR_MAX], msg[2 * ERR_MAX];
-	int rc;
+	const char *path = getenv("PATH");
 
-	dcc_paths_init(&d->paths, &d->cfg);
-	if (d->cfg_private)
-		dcc_debug("%s is not readable by this user (it holds the key): "
-		    "using the heartbeat's list", d->cfg_path);
-	else if (d->cfg_err[0] != '\0') {
-		snprintf(msg, sizeof(msg), "ignoring the config: %s", d->cfg_err);
-		warn_once(d, msg);
-	}
-	dcc_list_load(&d->list, &d->paths, &d->cfg, now);
-	if (dcc_list_fresh(&d->list, now)) {
-		dcc_debug("list from the %s, %.0f s old", dcc_source_name(d->list.source),
-		    now - d->list.fetched);
-		return;
-	}
-	rc = dcc_list_refresh(&d->list, &d->paths, &d->cfg, 0, err);
-	if (rc == 1) {
-		dcc_debug("fresh list from the %s", dcc_source_name(d->list.source));
-		return;
-	}
-	str_copy(d->list_err, err, sizeof(d->list_err));
-	if (rc == 0) {
-		dcc_debug("%s; using the %s", err, d->list.source != SOURCE_NONE ?
-		    "old list" : "local machine only");
-		return;
-	}
-	if (d->list.source != SOURCE_NONE && d->cfg_private)
+	return path != NULL && *path != '\0' ? path : DEFAULT_PATH;
+}
+
+/* This machine alone; the caller frees. */
+static char *
+local_line(const struct dcc *d)
+{
+	return xasprintf("localhost/%d", dcc_local_cores(&d->cfg));
+}
+
+/* Takes the line for fp from list, remembering where it came from. The
+ * caller frees the result. */
+static char *
+use_line(struct dcc *d, const struct dcc_list *list, const char *fp,
+    double now, const char *how)
+{
+	d->used = list;
+	dcc_debug("%s list from the %s, %.0f s old", how,
+	    dcc_source_name(list->source), now - list->fetched);
+	return xstrdup(dcc_list_line(list, fp));
+}
+
+/* Says why a stale or no list is used (the refresh failed: err), once. */
+static void
+warn_refresh(struct dcc *d, const struct dcc_list *stale, const char *err,
+    double now)
+{
+	char msg[2 * ERR_MAX];
+
+	if (stale != NULL && d->cfg_private)
 		snprintf(msg, sizeof(msg), "the heartbeat's host list is %.0f s "
-		    "old (is dcc-heartbeat running?); using it", now - d->list.fetched);
-	else if (d->list.source != SOURCE_NONE)
+		    "old (is dcc-heartbeat running?); using it",
+		    now - stale->fetched);
+	else if (stale != NULL)
 		snprintf(msg, sizeof(msg), "cannot refresh the host list: %s; "
-		    "using the one from %.0f s ago", err, now - d->list.fetched);
+		    "using the one from %.0f s ago", err, now - stale->fetched);
 	else
 		snprintf(msg, sizeof(msg), "cannot get a host list: %s%s; "
 		    "compiling on this machine only", err, d->cfg_private ?
@@ -131,22 +130,59 @@ setup_list(struct dcc *d)
 	dcc_warn("%s", msg);
 }
 
-/* The hosts line to hand distcc: the list's, or this machine alone. Never
- * empty. The caller frees. */
+/* The hosts line for this run's compiler (d->comp, set up by the caller):
+ * the members that run the same compiler, from the best list, refreshed by
+ * this process if it is stale and nobody else is on it; this machine alone
+ * when the compiler has no fingerprint or no line can be had. Never empty;
+ * the caller frees. Quiet unless a refresh failed. */
 static char *
-hosts_line(const struct dcc *d)
+setup_hosts(struct dcc *d)
 {
-	if (d->list.source != SOURCE_NONE)
-		return xstrdup(d->list.hl.distcc_hosts);
-	return xasprintf("localhost/%d", dcc_local_cores(&d->cfg));
-}
+	const struct dcc_list *l;
+	double now = now_wall();
+	const char *fp = NULL;
+	char err[ERR_MAX], msg[2 * ERR_MAX];
+	int rc;
 
-static const char *
-env_path(void)
-{
-	const char *path = getenv("PATH");
-
-	return path != NULL && *path != '\0' ? path : DEFAULT_PATH;
+	if (d->cfg_private)
+		dcc_debug("%s is not readable by this user (it holds the key): "
+		    "using the heartbeat's list", d->cfg_path);
+	else if (d->cfg_err[0] != '\0') {
+		snprintf(msg, sizeof(msg), "ignoring the config: %s", d->cfg_err);
+		warn_once(d, msg);
+	}
+	dcc_lists_load(&d->lists, &d->paths, &d->cfg, now);
+	/* a 1.0 server's list is compiler-blind: no fingerprint needed */
+	if (!(dcc_list_fresh(&d->lists.sys, now) && !d->lists.sys.hl.compilers)) {
+		if (dcc_compiler_fp(&d->comp, &d->lists.sys.bins, &d->paths) == 0) {
+			fp = d->comp.fp;
+			dcc_debug("%s runs %s (%s), fingerprint %s from the %s",
+			    d->comp.name, d->comp.t.path, d->comp.t.wire, fp,
+			    d->comp.fp_from);
+		} else
+			dcc_debug("%s: %s", d->comp.name, d->comp.why);
+	}
+	if ((l = dcc_lists_best(&d->lists, &d->paths, &d->cfg, fp, now, 1)) != NULL)
+		return use_line(d, l, fp, now, "fresh");
+	if (fp == NULL && (d->lists.sys.hl.compilers || d->lists.usr.hl.compilers)) {
+		dcc_debug("no fingerprint: compiling on this machine only");
+		return local_line(d);
+	}
+	l = dcc_lists_best(&d->lists, &d->paths, &d->cfg, fp, now, 0);
+	rc = dcc_list_refresh(&d->lists.usr, &d->paths, &d->cfg, fp,
+	    l == NULL ? REFRESH_WAIT : 0, 0, err);
+	if (rc == 1 && dcc_list_line(&d->lists.usr, fp) != NULL)
+		return use_line(d, &d->lists.usr, fp, now_wall(), "refreshed");
+	if (rc == 1)
+		str_copy(err, "the server sent no line for it", sizeof(err));
+	str_copy(d->list_err, err, sizeof(d->list_err));
+	l = dcc_lists_best(&d->lists, &d->paths, &d->cfg, fp, now, 0);
+	if (rc == -1)
+		warn_refresh(d, l, err, now);
+	else
+		dcc_debug("%s; using the %s", err, l != NULL ? "old list" :
+		    "local machine only");
+	return l != NULL ? use_line(d, l, fp, now, "stale") : local_line(d);
 }
 
 /* distcc's defaults starve a wide pool, so a compile gets two of its own
@@ -157,73 +193,100 @@ env_path(void)
  * DISTCC_PAUSE_TIME_MSEC steps (1000 ms). Allowing as many preprocessors as
  * the pool has slots, and polling every 100 ms, measured 76 % -> 96 % of the
  * ideal speedup on 5 nodes x 4 slots (tests/bench/bench_pool.sh). Returns the
- * hosts line to exec with; the caller frees. */
+ * hosts line to exec with, with the config's host options (",lzo"); the
+ * caller frees. */
 static char *
-tune_for_pool(char *hosts)
+tune_for_pool(const struct dcc *d, char *hosts)
 {
 	long pool = wire_hosts_threads(hosts);
-	char *tuned;
+	char *tuned = hostlist_options(hosts, d->cfg.compression), *more;
 
-	setenv("DISTCC_PAUSE_TIME_MSEC", "100", 0);	/* unless the user's */
-	if (pool <= DISTCC_LOCALSLOTS_CPP || strchr(hosts, ' ') == NULL)
-		return hosts;	/* distcc's default is enough, or one host only */
-	tuned = xasprintf("--localslots_cpp=%ld %s", pool, hosts);
 	free(hosts);
-	return tuned;
+	setenv("DISTCC_PAUSE_TIME_MSEC", "100", 0);	/* unless the user's */
+	if (pool <= DISTCC_LOCALSLOTS_CPP || strchr(tuned, ' ') == NULL)
+		return tuned;	/* distcc's default is enough, or one host only */
+	more = xasprintf("--localslots_cpp=%ld %s", pool, tuned);
+	free(tuned);
+	return more;
 }
 
 /* Compiles: argv[0] named the compiler (masquerade) or dcc did. */
 static int
 compile(struct dcc *d, const char *compiler, char **args)
 {
-	struct dcc_command cmd = { compiler, args };
-	char *path;
+	struct dcc_command cmd;
 
 	setup_config(d);
-	path = dcc_clean_path(env_path(), compiler, d->cfg.masquerade_dir);
-	dcc_debug("compiler %s, PATH=%s", compiler, path);
+	dcc_compiler_init(&d->comp, compiler, env_path(), d->cfg.masquerade_dir);
+	cmd.compiler = d->comp.name;
+	cmd.args = args;
+	dcc_debug("compiler %s, PATH=%s", compiler, d->comp.path);
 	if (getenv("_DISTCC_SAFEGUARD") != NULL) {
 		/* distcc runs us as "the real compiler": be it */
-		dcc_debug("_DISTCC_SAFEGUARD is set: running %s", compiler);
-		dcc_exec_compiler(&cmd, path);
+		dcc_debug("_DISTCC_SAFEGUARD is set: running %s", cmd.compiler);
+		dcc_exec_compiler(&cmd, d->comp.path);
 	}
-	setup_list(d);
-	dcc_exec_distcc(&cmd, path, tune_for_pool(hosts_line(d)));
+	cmd.norewrite = 0;
+	char *hosts = setup_hosts(d);
+	/* distcc must not swap the compiler for a namesake elsewhere on PATH */
+	cmd.norewrite = d->comp.t.norewrite;
+	dcc_exec_distcc(&cmd, d->comp.path, tune_for_pool(d, hosts));
+}
+
+/* The hosts line of the compiler named by argv[2] (cc when none), for -j
+ * and --show-hosts; NULL after a usage message when there are more
+ * arguments. The caller frees. */
+static char *
+command_hosts(struct dcc *d, int argc, char **argv)
+{
+	if (argc > 3) {
+		usage(stderr);
+		return NULL;
+	}
+	setup_config(d);
+	dcc_compiler_init(&d->comp, argc == 3 ? argv[2] : "cc", env_path(),
+	    d->cfg.masquerade_dir);
+	return setup_hosts(d);
 }
 
 static int
-cmd_jobs(struct dcc *d)
+cmd_jobs(struct dcc *d, int argc, char **argv)
 {
 	char *hosts;
 
-	setup_config(d);
-	setup_list(d);
-	hosts = hosts_line(d);
+	if ((hosts = command_hosts(d, argc, argv)) == NULL)
+		return DCC_EXIT_USAGE;
 	printf("%ld\n", wire_hosts_threads(hosts));
 	free(hosts);
 	return 0;
 }
 
 static int
-cmd_show_hosts(struct dcc *d)
+cmd_show_hosts(struct dcc *d, int argc, char **argv)
 {
-	char *hosts, *word, *save = NULL;
+	char *hosts, *opts, *word, *save = NULL;
 
-	setup_config(d);
-	setup_list(d);
-	hosts = hosts_line(d);
-	for (word = strtok_r(hosts, " ", &save); word != NULL;
+	if ((hosts = command_hosts(d, argc, argv)) == NULL)
+		return DCC_EXIT_USAGE;
+	opts = hostlist_options(hosts, d->cfg.compression);
+	for (word = strtok_r(opts, " ", &save); word != NULL;
 	    word = strtok_r(NULL, " ", &save))
 		printf("%s\n", word);
+	free(opts);
 	free(hosts);
 	return 0;
 }
 
 static int
-cmd_refresh(struct dcc *d)
+cmd_refresh(struct dcc *d, int argc, char **argv)
 {
 	char err[ERR_MAX];
 
+	(void)argv;
+	if (argc > 2) {
+		usage(stderr);
+		return DCC_EXIT_USAGE;
+	}
 	setup_config(d);
 	if (d->cfg_private) {
 		fprintf(stderr, "dcc: %s holds the project key and is not readable "
@@ -233,91 +296,39 @@ cmd_refresh(struct dcc *d)
 	}
 	if (d->cfg_err[0] != '\0')
 		fprintf(stderr, "dcc: ignoring the config: %s\n", d->cfg_err);
-	dcc_paths_init(&d->paths, &d->cfg);
-	if (dcc_list_refresh(&d->list, &d->paths, &d->cfg, 1, err) != 1) {
+	if (dcc_list_refresh(&d->lists.usr, &d->paths, &d->cfg, NULL, 0, 1,
+	    err) != 1) {
 		fprintf(stderr, "dcc: %s\n", err);
 		return 1;
 	}
-	printf("%s\n", d->list.hl.distcc_hosts);
+	printf("%s\n", d->lists.usr.hl.distcc_hosts);
 	return 0;
 }
 
-static void
-status_cache(const char *what, const char *path, double now)
+static int
+cmd_status(struct dcc *d, int argc, char **argv)
 {
-	struct hostlist hl;
-	double fetched;
-	char err[ERR_MAX];
-
-	if (path == NULL)
-		printf("%-13s (no home directory)\n", what);
-	else if (cache_read(path, &hl, &fetched, err) == -1)
-		printf("%-13s %s: %s\n", what, path,
-		    access(path, F_OK) == 0 ? "not a host-list file" : "none");
-	else {
-		printf("%-13s %s: project %s, %.0f s old\n", what, path,
-		    hl.project, now - fetched);
-		hostlist_free(&hl);
+	(void)argv;
+	if (argc > 2) {
+		usage(stderr);
+		return DCC_EXIT_USAGE;
 	}
-}
-
-static int
-cmd_status(struct dcc *d)
-{
-	double now = now_wall(), age;
-	char text[ERR_MAX], *distcc, *path, *hosts;
-
 	setup_config(d);
-	dcc_paths_init(&d->paths, &d->cfg);
-	dcc_list_load(&d->list, &d->paths, &d->cfg, now);
-	if (d->cfg_private)
-		printf("%-13s %s: not readable by this user (it holds the key); "
-		    "the heartbeat's list is used\n", "config:", d->cfg_path);
-	else
-		printf("%-13s %s%s%s\n", "config:", d->cfg_path,
-		    d->cfg_err[0] != '\0' ? ": IGNORED: " : "", d->cfg_err);
-	printf("%-13s %s\n", "server:", d->cfg.server ? d->cfg.server : "(none)");
-	printf("%-13s %s\n", "project:", d->cfg.project ? d->cfg.project : "(none)");
-	printf("%-13s %s\n", "key:", d->cfg.key ? "set" : "(none)");
-	status_cache("system list:", d->paths.system_hosts, now);
-	status_cache("user list:", d->paths.user_hosts, now);
-	if (d->list.source == SOURCE_NONE)
-		printf("%-13s none: compiling on this machine only\n", "using:");
-	else
-		printf("%-13s the %s, %.0f s old, %s (refresh after %d s)\n",
-		    "using:", dcc_source_name(d->list.source), now - d->list.fetched,
-		    dcc_list_fresh(&d->list, now) ? "fresh" : "stale",
-		    d->list.hl.refresh_after);
-	hosts = hosts_line(d);
-	printf("%-13s %s\n", "hosts:", hosts);
-	printf("%-13s %ld threads\n", "pool:", wire_hosts_threads(hosts));
-	free(hosts);
-	if ((age = dcc_stamp_age(d->paths.failed, now, text, sizeof(text))) < 0)
-		printf("%-13s none\n", "last error:");
-	else
-		printf("%-13s %.0f s ago: %s\n", "last error:", age, text);
-	path = dcc_clean_path(env_path(), "distcc", d->cfg.masquerade_dir);
-	distcc = dcc_find_program(getenv("DCC_DISTCC") && *getenv("DCC_DISTCC") ?
-	    getenv("DCC_DISTCC") : "distcc", path);
-	printf("%-13s %s\n", "distcc:", distcc ? distcc :
-	    "NOT FOUND: compiling on this machine only");
-	free(distcc);
-	free(path);
-	return 0;
+	return dcc_status(d, env_path());
 }
 
 static int
-cmd_help(struct dcc *d)
+cmd_help(struct dcc *d, int argc, char **argv)
 {
-	(void)d;
+	(void)d, (void)argc, (void)argv;
 	usage(stdout);
 	return 0;
 }
 
 static int
-cmd_version(struct dcc *d)
+cmd_version(struct dcc *d, int argc, char **argv)
 {
-	(void)d;
+	(void)d, (void)argc, (void)argv;
 	printf("dcc %s\n", DYNDISTCC_VERSION);
 	return 0;
 }
@@ -325,7 +336,7 @@ cmd_version(struct dcc *d)
 /* dcc's own options; only ever argv[1] of a program called "dcc". */
 static const struct {
 	const char	*name;
-	int		(*run)(struct dcc *);
+	int		(*run)(struct dcc *, int, char **);
 } commands[] = {
 	{ "-j", cmd_jobs },
 	{ "--show-hosts", cmd_show_hosts },
@@ -356,7 +367,7 @@ main(int argc, char **argv)
 	}
 	for (i = 0; i < NELEM(commands); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].run(&d);
+			return commands[i].run(&d, argc, argv);
 	if (argv[1][0] == '-' || dcc_is_source_or_object(argv[1]))
 		return compile(&d, "cc", argv + 1);
 	return compile(&d, argv[1], argv + 2);

@@ -104,39 +104,18 @@ dcc_clean_path(const char *path, const char *compiler, const char *masq_dir)
 	return out;
 }
 
-/* Is file a regular file we may execute? */
-static int
-runnable(const char *file)
-{
-	struct stat st;
-
-	return stat(file, &st) == 0 && S_ISREG(st.st_mode) &&
-	    access(file, X_OK) == 0;
-}
-
 /* Finds name on path the way execvp(3) would: the first regular executable
  * file. A name with a slash is taken as it is. The caller frees the result;
  * NULL when there is none. */
 char *
 dcc_find_program(const char *name, const char *path)
 {
-	const char *p, *end;
-	char *file;
-	size_t len;
+	struct stat st;
 
-	if (strchr(name, '/') != NULL)
-		return runnable(name) ? xstrdup(name) : NULL;
-	for (p = path;; p = end + 1) {
-		end = strchr(p, ':');
-		len = end != NULL ? (size_t)(end - p) : strlen(p);
-		file = len == 0 ? xasprintf("./%s", name) :
-		    xasprintf("%.*s/%s", (int)len, p, name);
-		if (runnable(file))
-			return file;
-		free(file);
-		if (end == NULL)
-			return NULL;
-	}
+	if (strchr(name, '/') == NULL)
+		return fp_which(name, path);
+	return stat(name, &st) == 0 && S_ISREG(st.st_mode) &&
+	    access(name, X_OK) == 0 ? xstrdup(name) : NULL;
 }
 
 /* A new argv: the given head words, then cmd's arguments; the caller frees
@@ -202,7 +181,8 @@ dcc_exec_distcc(const struct dcc_command *cmd, const char *path,
 		dcc_debug("no %s on PATH: compiling locally", want);
 		dcc_exec_compiler(cmd, path);
 	}
-	if (setenv("PATH", path, 1) == -1 || setenv("DISTCC_HOSTS", hosts, 1) == -1) {
+	if (setenv("PATH", path, 1) == -1 || setenv("DISTCC_HOSTS", hosts, 1) == -1 ||
+	    (cmd->norewrite && setenv("DISTCC_NO_REWRITE_CROSS", "1", 1) == -1)) {
 		dcc_debug("setenv: %s: compiling locally", strerror(errno));
 		dcc_exec_compiler(cmd, path);
 	}

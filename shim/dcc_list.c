@@ -6,6 +6,11 @@
  * dcc takes the fresher. A list is fresh while younger than the server's
  * refresh_after; a compile with a fresh list costs a stat-and-read or two.
  *
+ * A list holds a hosts line per compiler fingerprint (1.1 servers) and the
+ * compiler-blind distcc_hosts (what a 1.0 server sends); a compile takes
+ * the line of its compiler's fingerprint from the freshest list that has
+ * one, and with none, fetches one (asking for that fingerprint).
+ *
  * A stale list is refreshed by exactly one process: the one that wins a
  * non-blocking flock on <cache_dir>/lock fetches (connect 250 ms, total 1 s)
  * while every other dcc goes on at once with the list it has. The winner
@@ -53,7 +58,46 @@ dcc_paths_init(struct dcc_paths *p, const struct client_config *cfg)
 		p->lock = xasprintf("%s/lock", p->cache_dir);
 		p->failed = xasprintf("%s/failed", p->cache_dir);
 		p->warned = xasprintf("%s/warned", p->cache_dir);
+		p->compilers = xasprintf("%s/compilers", p->cache_dir);
+		p->compilers_lock = xasprintf("%s/compilers.lock", p->cache_dir);
 	}
+}
+
+/* Is the cache directory ours to use: a directory owned by this user,
+ * writable by nobody else? It is created (0700) when missing. Anything else
+ * (root running a build with a user's HOME, a directory others can plant
+ * links in) is refused with err: dcc then does without its own caches. The
+ * answer is remembered in p. 0, or -1. */
+int
+dcc_cache_dir_ok(struct dcc_paths *p, char *err)
+{
+	struct stat st;
+
+	if (p->cache_state == 0) {
+		p->cache_state = -1;
+		if (p->cache_dir == NULL)
+			seterr(p->cache_why, "no home directory for a cache");
+		else if (mkdir_p(p->cache_dir, 0700, p->cache_why) == 0) {
+			if (stat(p->cache_dir, &st) == -1)
+				seterr(p->cache_why, "%s: %s", p->cache_dir,
+				    strerror(errno));
+			else if (!S_ISDIR(st.st_mode))
+				seterr(p->cache_why, "%s: not a directory",
+				    p->cache_dir);
+			else if (st.st_uid != geteuid())
+				seterr(p->cache_why, "%s belongs to uid %ld, not "
+				    "to this user (%ld)", p->cache_dir,
+				    (long)st.st_uid, (long)geteuid());
+			else if (st.st_mode & 022)
+				seterr(p->cache_why, "%s is writable by others "
+				    "(mode %03o)", p->cache_dir, st.st_mode & 0777);
+			else
+				p->cache_state = 1;
+		}
+	}
+	if (p->cache_state == -1)
+		seterr(err, "%s", p->cache_why);
+	return p->cache_state == 1 ? 0 : -1;
 }
 
 /* Frees p's strings; p itself belongs to the caller. */
@@ -67,6 +111,8 @@ dcc_paths_free(struct dcc_paths *p)
 	free(p->lock);
 	free(p->failed);
 	free(p->warned);
+	free(p->compilers);
+	free(p->compilers_lock);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -87,6 +133,7 @@ void
 dcc_list_free(struct dcc_list *list)
 {
 	hostlist_free(&list->hl);
+	fp_table_free(&list->bins);
 	list->source = SOURCE_NONE;
 	list->fetched = 0;
 }
@@ -101,21 +148,38 @@ dcc_list_fresh(const struct dcc_list *list, double now)
 	    age < (double)list->hl.refresh_after;
 }
 
-/* Reads one cache file into list if it is a valid list for our project and
- * fresher than what list holds. A list stamped in the future (the clock was
- * set back) counts as very old: still usable, never fresher than a real one.
- * Returns 1 when it took it. */
-static int
-take_cache(struct dcc_list *list, const char *path, enum dcc_source source,
+/* The hosts line list holds for the compiler of fingerprint fp (NULL: not
+ * known): its per-compiler line, or for a 1.0 server's list the
+ * compiler-blind one. NULL when the list has none for it. */
+const char *
+dcc_list_line(const struct dcc_list *list, const char *fp)
+{
+	const struct hostlist_fp *f;
+
+	if (list->source == SOURCE_NONE)
+		return NULL;
+	if (!list->hl.compilers)
+		return list->hl.distcc_hosts;
+	return (f = hostlist_fp(&list->hl, fp)) != NULL ? f->hosts : NULL;
+}
+
+/* Reads one cache file into list (emptied first) if it is a valid list for
+ * our project. A list stamped in the future (the clock was set back) counts
+ * as very old: still usable, never fresher than a real one. Returns 1 when
+ * it read one. */
+int
+dcc_list_read(struct dcc_list *list, const char *path, enum dcc_source source,
     const struct client_config *cfg, double now)
 {
 	struct hostlist hl;
+	struct fp_table bins;
 	double fetched;
 	char err[ERR_MAX];
 
+	memset(list, 0, sizeof(*list));
 	if (path == NULL)
 		return 0;
-	if (cache_read(path, &hl, &fetched, err) == -1) {
+	if (cache_read(path, &hl, &fetched, &bins, err) == -1) {
 		dcc_debug("no list from %s", err);
 		return 0;
 	}
@@ -123,33 +187,71 @@ take_cache(struct dcc_list *list, const char *path, enum dcc_source source,
 		dcc_debug("ignoring %s: it is for project %s, not %s", path,
 		    hl.project, cfg->project);
 		hostlist_free(&hl);
+		fp_table_free(&bins);
 		return 0;
 	}
-	if (fetched > now + 1)
-		fetched = 0;
-	if (list->source != SOURCE_NONE && fetched <= list->fetched) {
-		hostlist_free(&hl);
-		return 0;
-	}
-	dcc_list_free(list);
 	list->hl = hl;
+	list->bins = bins;
 	list->source = source;
-	list->fetched = fetched;
+	list->fetched = fetched > now + 1 ? 0 : fetched;
 	return 1;
 }
 
-/* Fills list with the best cached list at time now: the system cache when it
- * is fresh (the common case: one read), else the fresher of the two. list is
- * SOURCE_NONE when neither holds a usable list. */
+/* Reads the system list (the heartbeat's) into lists; the user's is read
+ * when needed (dcc_lists_user). */
 void
-dcc_list_load(struct dcc_list *list, const struct dcc_paths *paths,
+dcc_lists_load(struct dcc_lists *lists, struct dcc_paths *paths,
     const struct client_config *cfg, double now)
 {
-	memset(list, 0, sizeof(*list));
-	take_cache(list, paths->system_hosts, SOURCE_SYSTEM, cfg, now);
-	if (dcc_list_fresh(list, now))
+	memset(lists, 0, sizeof(*lists));
+	dcc_list_read(&lists->sys, paths->system_hosts, SOURCE_SYSTEM, cfg, now);
+}
+
+/* Reads the user's list into lists, once; not from a cache directory
+ * that is not this user's own (dcc_cache_dir_ok). */
+void
+dcc_lists_user(struct dcc_lists *lists, struct dcc_paths *paths,
+    const struct client_config *cfg, double now)
+{
+	char err[ERR_MAX];
+
+	if (lists->usr_read)
 		return;
-	take_cache(list, paths->user_hosts, SOURCE_USER, cfg, now);
+	lists->usr_read = 1;
+	if (dcc_cache_dir_ok(paths, err) == -1) {
+		dcc_debug("no user cache: %s", err);
+		return;
+	}
+	dcc_list_read(&lists->usr, paths->user_hosts, SOURCE_USER, cfg, now);
+}
+
+/* Frees both lists. */
+void
+dcc_lists_free(struct dcc_lists *lists)
+{
+	dcc_list_free(&lists->sys);
+	dcc_list_free(&lists->usr);
+	lists->usr_read = 0;
+}
+
+/* The list with a line for fp, fresh ones first, then the most recent: the
+ * system list when it is fresh and has one (a compile's usual case: one
+ * read), else the user's. NULL when neither has one. */
+const struct dcc_list *
+dcc_lists_best(struct dcc_lists *lists, struct dcc_paths *paths,
+    const struct client_config *cfg, const char *fp, double now, int fresh)
+{
+	const struct dcc_list *s = &lists->sys, *u = &lists->usr;
+	int sok, uok;
+
+	if (dcc_list_fresh(s, now) && dcc_list_line(s, fp) != NULL)
+		return s;
+	dcc_lists_user(lists, paths, cfg, now);
+	sok = dcc_list_line(s, fp) != NULL && (!fresh || dcc_list_fresh(s, now));
+	uok = dcc_list_line(u, fp) != NULL && (!fresh || dcc_list_fresh(u, now));
+	if (sok && uok)
+		return u->fetched > s->fetched ? u : s;
+	return sok ? s : uok ? u : NULL;
 }
 
 /* How many seconds ago the stamp file (paths->failed, paths->warned) was
@@ -180,7 +282,7 @@ dcc_stamp_age(const char *stamp, double now, char *text, size_t size)
  * says so in err. The stamp's text is read only for the debug output, so a
  * build with the server down pays one stat per compile. */
 static int
-on_hold(const struct dcc_paths *paths, char *err)
+on_hold(struct dcc_paths *paths, char *err)
 {
 	char why[ERR_MAX] = "";
 	double age;
@@ -199,13 +301,12 @@ on_hold(const struct dcc_paths *paths, char *err)
  * DCC_FAILURE_HOLD s; paths->warned does the same for other warnings.
  * 0, or -1 when the cache directory is not usable. */
 int
-dcc_stamp_write(const struct dcc_paths *paths, const char *stamp,
-    const char *text)
+dcc_stamp_write(struct dcc_paths *paths, const char *stamp, const char *text)
 {
 	char e[ERR_MAX], *line;
 	int rc;
 
-	if (stamp == NULL || mkdir_p(paths->cache_dir, 0700, e) == -1)
+	if (stamp == NULL || dcc_cache_dir_ok(paths, e) == -1)
 		return -1;
 	line = xasprintf("%s\n", text);
 	if ((rc = file_write_atomic(stamp, line, strlen(line), 0644, e)) == -1)
@@ -244,17 +345,42 @@ reply_error(const struct http_response *resp, const char *project, char *err)
 	}
 }
 
+/* The value of ?fp= for a fetch: fp first, then the other fingerprints
+ * old holds (so its lines stay cached), WIRE_FPS_MAX at most. NULL
+ * when fp is NULL: the server then sends the lines of every compiler in
+ * the project. The caller frees. */
+static char *
+fp_query(const char *fp, const struct hostlist *old)
+{
+	char *q, *more;
+	size_t i, n = 1;
+
+	if (fp == NULL)
+		return NULL;
+	q = xstrdup(fp);
+	for (i = 0; old != NULL && i < old->nfps && n < WIRE_FPS_MAX; i++) {
+		if (strcmp(old->fps[i].fp, fp) == 0)
+			continue;
+		more = xasprintf("%s,%s", q, old->fps[i].fp);
+		free(q);
+		q = more;
+		n++;
+	}
+	return q;
+}
+
 /* Asks the server for this machine's host list: GET
- * /api/v1/projects/{project}/hosts?cores=N[&node=ID] with the project key,
- * connect 250 ms, total 1 s. 0 with hl filled (hl owns its strings), or -1
- * with err. */
+ * /api/v1/projects/{project}/hosts?cores=N[&node=ID][&fp=…] with the
+ * project key, connect 250 ms, total 1 s; fps is the list of compiler
+ * fingerprints to ask for (NULL: all the project has). 0 with hl filled (hl
+ * owns its strings), or -1 with err. */
 int
 dcc_list_fetch(const struct client_config *cfg, const struct dcc_paths *paths,
-    struct hostlist *hl, char *err)
+    const char *fps, struct hostlist *hl, char *err)
 {
 	struct http_request req = { 0 };
 	struct http_response resp;
-	char id[WIRE_NODE_ID_LEN + 1], *url, e[ERR_MAX];
+	char id[WIRE_NODE_ID_LEN + 1], *url, *full, e[ERR_MAX];
 	size_t slen;
 	int rc = -1;
 
@@ -272,11 +398,18 @@ dcc_list_fetch(const struct client_config *cfg, const struct dcc_paths *paths,
 	else
 		url = xasprintf("%.*s/api/v1/projects/%s/hosts?cores=%d",
 		    (int)slen, cfg->server, cfg->project, dcc_local_cores(cfg));
+	if (fps != NULL) {
+		full = xasprintf("%s&fp=%s", url, fps);
+		free(url);
+		url = full;
+	}
 	req.method = "GET";
 	req.url = url;
 	req.key = cfg->key;
 	req.accept = "application/json";
 	req.source = cfg->source;
+	req.ca = cfg->server_ca;
+	req.pin = cfg->server_pin;
 	req.connect_ms = DCC_CONNECT_MS;
 	req.total_ms = DCC_TOTAL_MS;
 	dcc_debug("fetching %s", url);
@@ -297,23 +430,38 @@ done:
 	return rc;
 }
 
-/* Takes <cache_dir>/lock: without waiting, or polling for up to LOCK_WAIT_S
- * when wait is set. The fd, or -1 (err empty when someone else holds it). */
+/* Takes <cache_dir>/lock: without waiting, or polling for up to wait
+ * seconds. The fd, or -1 (err empty when someone else holds it). */
 static int
-take_lock(const struct dcc_paths *paths, int wait, char *err)
+take_lock(struct dcc_paths *paths, double wait, char *err)
 {
-	double deadline = now_monotonic() + LOCK_WAIT_S;
+	double deadline = now_monotonic() + wait;
+
+	err[0] = '\0';
+	if (dcc_cache_dir_ok(paths, err) == -1)
+		return -1;
+	return dcc_flock(paths->lock, deadline, err);
+}
+
+/* Opens lock (created 0600; never through a link, never anything but a
+ * regular file) and takes an exclusive flock on it, polling until deadline
+ * (monotonic) while another process holds it. The fd, or -1: err says why,
+ * or is empty when the lock is still someone else's at the deadline. */
+int
+dcc_flock(const char *lock, double deadline, char *err)
+{
+	struct stat st;
 	int fd;
 
 	err[0] = '\0';
-	if (paths->cache_dir == NULL) {
-		seterr(err, "no home directory for a cache");
+	if ((fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC, 0600)) == -1) {
+		seterr(err, "%s: %s", lock, strerror(errno));
 		return -1;
 	}
-	if (mkdir_p(paths->cache_dir, 0700, err) == -1)
-		return -1;
-	if ((fd = open(paths->lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
-		seterr(err, "%s: %s", paths->lock, strerror(errno));
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		seterr(err, "%s: not a regular file", lock);
+		close(fd);
 		return -1;
 	}
 	for (;;) {
@@ -322,10 +470,10 @@ take_lock(const struct dcc_paths *paths, int wait, char *err)
 		if (errno == EINTR)
 			continue;
 		if (errno != EWOULDBLOCK) {
-			seterr(err, "flock %s: %s", paths->lock, strerror(errno));
+			seterr(err, "flock %s: %s", lock, strerror(errno));
 			break;
 		}
-		if (!wait || now_monotonic() > deadline)
+		if (now_monotonic() > deadline)
 			break;
 		usleep(20 * 1000);
 	}
@@ -333,25 +481,30 @@ take_lock(const struct dcc_paths *paths, int wait, char *err)
 	return -1;
 }
 
-/* Refreshes a stale list, at most one process at a time (see the top of
- * the file). force (dcc --refresh) waits for the lock and ignores a recent
- * failure. Returns 1 when list now holds a fresh list (fetched here or by a
+/* Refreshes the user's list, at most one process at a time (see the top of
+ * the file), so that it holds a line for fingerprint fp (NULL: any fresh
+ * list will do, and the server is asked for every compiler). wait is how
+ * long to wait for another dcc's refresh (0: not at all); force (dcc
+ * --refresh) waits LOCK_WAIT_S and ignores a recent failure. Returns 1 when
+ * list now holds a fresh list with that line (fetched here, or by a
  * racing process), 0 when this process did not fetch (another one is
  * fetching, or a fetch failed less than DCC_FAILURE_HOLD s ago: err says
  * which), -1 when the fetch failed: err says why, and the failure is on
  * record for the next DCC_FAILURE_HOLD s. On 0 and -1 list is unchanged. */
 int
-dcc_list_refresh(struct dcc_list *list, const struct dcc_paths *paths,
-    const struct client_config *cfg, int force, char *err)
+dcc_list_refresh(struct dcc_list *list, struct dcc_paths *paths,
+    const struct client_config *cfg, const char *fp, double wait, int force,
+    char *err)
 {
+	struct dcc_list got;
 	struct hostlist hl;
-	char e[ERR_MAX];
+	char e[ERR_MAX], *fps;
 	double now;
 	int fd;
 
 	if (!force && on_hold(paths, err))
 		return 0;
-	if ((fd = take_lock(paths, force, e)) == -1) {
+	if ((fd = take_lock(paths, force ? LOCK_WAIT_S : wait, e)) == -1) {
 		if (e[0] != '\0')
 			seterr(err, "cannot refresh: %s", e);
 		else
@@ -360,21 +513,30 @@ dcc_list_refresh(struct dcc_list *list, const struct dcc_paths *paths,
 	}
 	/* Under the lock: did another dcc refresh, or fail, meanwhile? */
 	now = now_wall();
-	if (!force && take_cache(list, paths->user_hosts, SOURCE_USER, cfg, now) &&
-	    dcc_list_fresh(list, now)) {
-		close(fd);
-		return 1;
+	if (!force && dcc_list_read(&got, paths->user_hosts, SOURCE_USER, cfg,
+	    now)) {
+		if (dcc_list_fresh(&got, now) && (fp == NULL ||
+		    dcc_list_line(&got, fp) != NULL)) {
+			dcc_list_free(list);
+			*list = got;
+			close(fd);
+			return 1;
+		}
+		dcc_list_free(&got);
 	}
 	if (!force && on_hold(paths, err)) {
 		close(fd);
 		return 0;
 	}
-	if (dcc_list_fetch(cfg, paths, &hl, err) == -1) {
+	fps = fp_query(fp, list->source != SOURCE_NONE ? &list->hl : NULL);
+	if (dcc_list_fetch(cfg, paths, fps, &hl, err) == -1) {
+		free(fps);
 		dcc_stamp_write(paths, paths->failed, err);
 		close(fd);
 		return -1;
 	}
-	if (cache_write(paths->user_hosts, &hl, e) == -1)
+	free(fps);
+	if (cache_write(paths->user_hosts, &hl, NULL, NULL, e) == -1)
 		dcc_debug("cannot write the cache: %s", e);
 	unlink(paths->failed);
 	dcc_list_free(list);

@@ -111,8 +111,13 @@ main(int argc, char **argv)
 	else if (once) {
 		if ((rc = beat_once(&b, err) == 0 ? 0 : 1) != 0)
 			log_error("%s", err);
-	} else
+	} else {
+		/* Type=notify: systemd counts the start done from here */
+		if (systemd_notify("READY=1", err) == -1)
+			log_warn("%s", err);
 		rc = beat_run(&b);
+		systemd_notify("STOPPING=1", NULL);
+	}
 	beat_free(&b);
 out:
 	free(abspath);

@@ -108,6 +108,13 @@ http_request(const struct http_request *req, struct http_response *resp,
 	int ret = -1;
 
 	memset(resp, 0, sizeof(*resp));
+	if ((req->ca != NULL || req->pin != NULL) &&
+	    strncmp(req->url, "https://", 8) != 0) {
+		seterr(err, "%s: refusing plain http:// to a server whose key "
+		    "or CA is configured (server_%s): use https://", req->url,
+		    req->pin != NULL ? "pin" : "ca");
+		return -1;
+	}
 	pthread_once(&http_once, http_global_init);
 	if (http_init_err[0] != '\0') {
 		seterr(err, "%s", http_init_err);
@@ -131,6 +138,18 @@ http_request(const struct http_request *req, struct http_response *resp,
 	curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, http_write);
 	curl.easy_setopt(c, CURLOPT_WRITEDATA, &sink);
 	curl.easy_setopt(c, CURLOPT_USERAGENT, "dyndistcc/" DYNDISTCC_VERSION);
+	/* https:// is verified against the system's CAs, or server_ca; with
+	 * server_pin, the key itself is what is trusted (like an SSH host
+	 * key): its certificate's names and dates are checked only when
+	 * server_ca is given too. */
+	if (req->ca != NULL)
+		curl.easy_setopt(c, CURLOPT_CAINFO, req->ca);
+	if (req->pin != NULL) {
+		curl.easy_setopt(c, CURLOPT_PINNEDPUBLICKEY, req->pin);
+		if (req->ca == NULL)
+			curl.easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl.easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
 	if (req->source != NULL) {
 		/* "host!" makes curl take it as an address, never an interface name */
 		iface = xasprintf("host!%s", req->source);

@@ -274,3 +274,56 @@ sysinfo_owner(void)
 		return xstrdup(pw->pw_name);
 	return xasprintf("uid%ld", (long)getuid());
 }
+
+/* The machine's memory from /proc/meminfo in bytes: MemTotal in *total,
+ * MemAvailable in *avail. 0, or -1 when it cannot be read. */
+int
+sysinfo_memory(long long *total, long long *avail)
+{
+	char line[256];
+	FILE *f = fopen("/proc/meminfo", "re");
+	int found = 0;
+
+	*total = *avail = 0;
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL && found < 2) {
+		long long kb;
+
+		if (sscanf(line, "MemTotal: %lld kB", &kb) == 1) {
+			*total = kb * 1024;
+			found++;
+		} else if (sscanf(line, "MemAvailable: %lld kB", &kb) == 1) {
+			*avail = kb * 1024;
+			found++;
+		}
+	}
+	fclose(f);
+	return found == 2 ? 0 : -1;
+}
+
+/* The machine's CPU time so far in clock ticks, from the first line of
+ * /proc/stat: busy (user, nice, system, irq, softirq, steal) and total
+ * (busy, idle and iowait). 0, or -1 when it cannot be read. */
+int
+sysinfo_cpu_ticks(unsigned long long *busy, unsigned long long *total)
+{
+	unsigned long long v[8] = { 0 };
+	char line[512];
+	FILE *f = fopen("/proc/stat", "re");
+	int n;
+
+	*busy = *total = 0;
+	if (f == NULL)
+		return -1;
+	n = fgets(line, sizeof(line), f) == NULL ? 0 : sscanf(line,
+	    "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
+	    &v[3], &v[4], &v[5], &v[6], &v[7]);
+	fclose(f);
+	if (n < 4)
+		return -1;
+	/* user nice system idle iowait irq softirq steal */
+	*busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+	*total = *busy + v[3] + v[4];
+	return 0;
+}

@@ -2,12 +2,15 @@
  * util.c — allocation, errors, logging, small string and file helpers.
  */
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/un.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +21,7 @@
 
 static const char *log_prog = "dyndistcc";
 static int log_verbose;
+static int log_journal;		/* stderr is journald's: "<N>" prefixes */
 
 /* Prints a message to stderr and exits with status 1. For programming errors
  * and allocation failure only; everything else reports through err buffers. */
@@ -153,12 +157,34 @@ str_to_long(const char *s, long min, long max, long *out)
 	return 0;
 }
 
-/* Names the program in log lines; verbose enables LL_DEBUG. */
+/* True when standard error is the stream systemd set up for journald
+ * (JOURNAL_STREAM names its device and inode), or when systemd supervises
+ * us (NOTIFY_SOCKET): journald then stamps each line itself and reads a
+ * "<N>" prefix as its syslog priority. */
+static int
+log_to_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (js != NULL && sscanf(js, "%llu:%llu", &dev, &ino) == 2 &&
+	    fstat(STDERR_FILENO, &st) == 0 &&
+	    (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino)
+		return 1;
+	return getenv("NOTIFY_SOCKET") != NULL;
+}
+
+/* Names the program in log lines; verbose enables LL_DEBUG. Under systemd
+ * (see log_to_journal) lines carry syslog priorities and no timestamp, so
+ * `journalctl -p warning` shows the warnings and errors. */
 void
 log_init(const char *prog, int verbose)
 {
 	log_prog = prog;
 	log_verbose = verbose;
+	log_journal = log_to_journal();
 }
 
 static const char *const log_tags[] = {
@@ -166,7 +192,14 @@ static const char *const log_tags[] = {
 	[LL_ERROR] = "ERROR", [LL_DEBUG] = "DEBUG",
 };
 
-/* Logs one line: "2026-11-26 13:40:01 dcc-heartbeat[123]: [INFO] message".
+/* syslog(3) priorities: notice, info, warning, err, debug. */
+static const char log_prio[] = {
+	[LL_SYS] = '5', [LL_INFO] = '6', [LL_WARN] = '4', [LL_ERROR] = '3',
+	[LL_DEBUG] = '7',
+};
+
+/* Logs one line: "2026-11-26 13:40:01 dcc-heartbeat[123]: [INFO] message",
+ * or under systemd "<6>[INFO] message" (journald adds time and process).
  * One write(2) per line, so lines from threads never interleave. */
 void
 log_vmsg(enum log_level level, const char *fmt, va_list ap)
@@ -179,11 +212,18 @@ log_vmsg(enum log_level level, const char *fmt, va_list ap)
 
 	if (level == LL_DEBUG && !log_verbose)
 		return;
-	t = time(NULL);
-	localtime_r(&t, &tm);
-	n = strftime(line, sizeof(line), "%Y-%m-%d %H:%M:%S ", &tm);
-	r = snprintf(line + n, sizeof(line) - n, "%s[%ld]: [%s] ", log_prog,
-	    (long)getpid(), log_tags[level]);
+	if (log_journal)
+		r = snprintf(line, sizeof(line), "<%c>[%s] ", log_prio[level],
+		    log_tags[level]);
+	else {
+		t = time(NULL);
+		localtime_r(&t, &tm);
+		n = strftime(line, sizeof(line), "%Y-%m-%d %H:%M:%S ", &tm);
+		r = snprintf(line + n, sizeof(line) - n, "%s[%ld]: [%s] ",
+		    log_prog, (long)getpid(), log_tags[level]);
+		r = r > 0 ? r + (int)n : r;
+	}
+	n = 0;
 	if (r > 0)
 		n += (size_t)r < sizeof(line) - n ? (size_t)r : sizeof(line) - n - 1;
 	r = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
@@ -206,6 +246,43 @@ log_msg(enum log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vmsg(level, fmt, ap);
 	va_end(ap);
+}
+
+/* Tells systemd about our state ("READY=1", "STOPPING=1", "RELOADING=1")
+ * with one datagram to $NOTIFY_SOCKET, as sd_notify(3) does; nothing when
+ * systemd did not ask (the variable is unset). 0, or -1 with err set. */
+int
+systemd_notify(const char *state, char *err)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa;
+	socklen_t len;
+	size_t plen;
+	int fd, rc;
+
+	if (path == NULL || *path == '\0')
+		return 0;
+	plen = strlen(path);
+	if ((path[0] != '/' && path[0] != '@') || plen >= sizeof(sa.sun_path)) {
+		seterr(err, "NOTIFY_SOCKET: '%s' is not a socket path", path);
+		return -1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, path, plen);
+	if (path[0] == '@')		/* an abstract socket: leading NUL */
+		sa.sun_path[0] = '\0';
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen);
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1) {
+		seterr(err, "NOTIFY_SOCKET: socket: %s", strerror(errno));
+		return -1;
+	}
+	rc = (int)sendto(fd, state, strlen(state), MSG_NOSIGNAL,
+	    (struct sockaddr *)&sa, len);
+	if (rc < 0)
+		seterr(err, "NOTIFY_SOCKET %s: %s", path, strerror(errno));
+	close(fd);
+	return rc < 0 ? -1 : 0;
 }
 
 /* Replaces path with data atomically: a temp file in the same directory,

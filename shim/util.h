@@ -42,6 +42,7 @@ int str_to_long(const char *, long, long, long *);
 void log_init(const char *, int);
 void log_msg(enum log_level, const char *, ...) ATTR_PRINTF(2, 3);
 void log_vmsg(enum log_level, const char *, va_list) ATTR_PRINTF(2, 0);
+int systemd_notify(const char *, char *);
 int file_write_atomic(const char *, const void *, size_t, int, char *);
 int mkdir_p(const char *, int, char *);
 int random_hex(char *, size_t, char *);

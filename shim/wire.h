@@ -27,6 +27,7 @@
 #define WIRE_JOBS_MAX		4096	/* jobs.running, senders[].running */
 #define WIRE_SENDERS_MAX	64	/* jobs.senders entries */
 #define WIRE_SERVED_MAX		9007199254740992.0	/* 2^53: jobs.served */
+#define WIRE_FP_REPLY_MAX	64	/* per-compiler lines in one reply */
 
 #define WIRE_CORES_MIN		1
 #define WIRE_CORES_MAX		4096	/* cores a check-in may report */

@@ -43,7 +43,7 @@ done
 
 start_node 127.0.0.3
 wait_until 30 a_server_lists_b || fail "B not in A's list"
-orphan=$(distccd_pid)
+orphan=$(engine_pid)
 PIDS+=("$orphan")
 t0=$(date +%s%N)
 kill -KILL "$NODE_PID"

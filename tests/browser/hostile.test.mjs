@@ -1,10 +1,13 @@
 /*
  * hostile.test.mjs — the panel cannot be poisoned (predecessor defect D10).
- * Every field a client can set (hostname, owner, version, compiler name,
- * version and target over API v1; username and swVersion over the legacy
- * API) is checked in with script payloads, and project names and the URL
- * fragment are tried too. No script may run (a page flag and a JS dialog
- * listener), and every value must show literally as text.
+ * Every free-text field a client can set (hostname, owner, version, compiler
+ * version and target, health reason over API v1; username and swVersion
+ * over the legacy API) is checked in with script payloads, and shown in the
+ * node rows, the compiler table and its mismatch warnings, and "building
+ * now"; project names and the URL fragment are tried too. No script may run
+ * (a page flag and a JS dialog listener), and every value must show
+ * literally as text. (Compiler names and fingerprints are strict shapes the
+ * server refuses otherwise.)
  *
  * The browser ignores the server's Content-Security-Policy here (bypassCSP),
  * so this proves the page's own escaping, not just the CSP's safety net.
@@ -12,7 +15,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-	TOP, assert, assertEq, assertNoProblems, launchBrowser, nodeId, run, startServer, waitUntil,
+	TOP, assert, assertEq, assertNoProblems, launchBrowser, nodeId, run, settled, startServer, waitUntil,
 } from './lib.mjs';
 
 /* Each sets window.__pwned (or opens an alert) if it ever runs; all ≤ 64 bytes. */
@@ -40,28 +43,29 @@ run('hostile', async (ctx) => {
 
 	const srv = await startServer({ heartbeat: 1, ttl: 120 });
 	ctx.logs.push(srv.log);
-	const created = await srv.api('POST', '/api/v1/projects', { name: 'pwn' }, srv.token);
-	assertEq(created.status, 201, 'create project pwn');
-	const key = created.json.key;
-	/* the payload nodes advertise 10.9.9.x from loopback */
-	assertEq((await srv.api('PATCH', '/api/v1/projects/pwn', { advertise: true }, srv.token)).status, 200,
-	    'allow advertised addresses');
+	const key = await srv.createProject('pwn');
 
-	/* One node per payload, with the payload in every free-text field. */
-	const nodes = [];
-	for (const p of PAYLOADS) {
-		const n = {
-			project: 'pwn', node: nodeId(), hostname: p, owner: p, version: p,
-			cores: 2, nice: 10, port: 3632, load: [0.1, 0.2, 0.3], addr: '10.9.9.' + (nodes.length + 1),
-			compilers: [{ name: 'gcc', version: p, target: p }],
-		};
-		const r = await srv.api('POST', '/api/v1/checkin', n, key);
-		assertEq(r.status, 200, `check-in with ${JSON.stringify(p)} (${r.text})`);
-		nodes.push(n);
+	/*
+	 * One node per payload, each from its own address, with the payload in
+	 * every free-text field, another build of gcc each (so the compiler table
+	 * warns with every version), unhealthy, and running a job for the next
+	 * node (so every node is in "building now").
+	 */
+	const from = (i) => '127.0.0.' + (40 + i % PAYLOADS.length);
+	const nodes = PAYLOADS.map((p, i) => ({
+		project: 'pwn', node: nodeId(), hostname: p, owner: p, version: p,
+		cores: 2, slots: 2, nice: 10, port: 3632, load: [0.1, 0.2, 0.3],
+		compilers: [{ name: 'gcc', version: p, target: p, fp: nodeId() }],
+		health: { ok: false, reason: p },
+		jobs: { running: 1, served: 1, senders: [{ addr: from(i + 1), running: 1 }] },
+	}));
+	for (const [i, n] of nodes.entries()) {
+		const r = await srv.checkin(key, n, from(i));
+		assertEq(r.status, 200, `check-in with ${JSON.stringify(n.hostname)} (${r.text})`);
 	}
 
 	/* The legacy API can set the owner and version of nodes in open projects. */
-	assertEq((await srv.api('POST', '/api/v1/projects', { name: 'old', key: false }, srv.token)).status, 201, 'create open project');
+	await srv.createProject('old', { open: true });
 	const legacy = [];
 	for (const p of PAYLOADS.slice(0, 4)) {
 		const q = new URLSearchParams({ hash: 'h' + legacy.length + 'abcdefgh', project: 'old', username: p, swVersion: p, threads: '4' });
@@ -74,14 +78,13 @@ run('hostile', async (ctx) => {
 
 	const { page, problems } = await launchBrowser({ bypassCSP: true });
 	ctx.page = page;
-	/* a keyed project's nodes are read with its key or the admin token */
-	await page.addInitScript((t) => sessionStorage.setItem('dyndistcc.adminToken', t), srv.token);
+	await page.addInitScript((t) => sessionStorage.setItem('dyndistcc.key.pwn', t), key);
 	await page.goto(srv.url + '/#project=pwn');
 	await waitUntil(async () => (await page.$$('#node-rows tr.node')).length === PAYLOADS.length,
-	    `all ${PAYLOADS.length} hostile rows to render`, 10000);
+	    `all ${PAYLOADS.length} hostile rows to render`, 30000);
 	/* Let a few polls patch the rows again. */
 	for (let i = 0; i < 2; i++)
-		await page.waitForResponse((r) => r.url().includes('/api/v1/nodes?project=pwn'), { timeout: 10000 });
+		await page.waitForResponse((r) => r.url().includes('/api/v1/nodes?project=pwn'), { timeout: 30000 });
 
 	assertEq(await page.evaluate(() => window.__pwned), undefined, 'no payload ran');
 	assertEq(problems.join('; '), '', 'no JS dialog opened and no page error');
@@ -91,19 +94,33 @@ run('hostile', async (ctx) => {
 			host: tr.querySelector('.host-name').textContent,
 			owner: tr.querySelector('td[data-label="Owner"]').textContent,
 			version: tr.querySelector('td[data-label="Version"]').textContent,
-			ccName: tr.querySelector('.cc-name').textContent,
 			ccVersion: tr.querySelector('.cc-version').textContent,
 			ccTarget: tr.querySelector('.cc-target').textContent,
+			reason: tr.querySelector('.health-reason').textContent,
 			all: tr.textContent,
 		}));
 		const p = n.hostname;
-		for (const field of ['host', 'owner', 'version', 'ccVersion', 'ccTarget'])
+		for (const field of ['host', 'owner', 'version', 'ccVersion', 'ccTarget', 'reason'])
 			assertEq(got[field], p, `${field} shows the payload literally`);
-		assertEq(got.ccName, 'gcc', 'the compiler name (names are [A-Za-z0-9._+-])');
 		assert(got.all.includes(p), 'the row\'s text contains the payload');
+
+		/* Its gcc build in the compiler table, and the node as a builder. */
+		const fp = n.compilers[0].fp;
+		await page.waitForSelector(`#cc-rows tr[data-fp="${fp}"]`, { timeout: 30000 });
+		const cc = await page.$eval(`#cc-rows tr[data-fp="${fp}"]`, (tr) => [...tr.children].map((td) => td.textContent));
+		assertEq(cc[1], p, 'the compiler table shows the version literally');
+		assertEq(cc[2], p, 'and the target');
+		assertEq(cc[4], p, 'and the node\'s hostname');
+		await page.waitForSelector(`#building li[data-node="${n.node}"]`, { timeout: 30000 });
+		const b = await page.$eval(`#building li[data-node="${n.node}"]`, (li) =>
+		    [li.querySelector('.builder-host').textContent, li.querySelector('.builder-owner').textContent]);
+		assertEq(JSON.stringify(b), JSON.stringify([p, p]), 'building now shows hostname and owner literally');
 	}
+	const warning = await page.textContent('#cc-warnings .cc-warning');
+	for (const p of PAYLOADS)
+		assert(warning.includes(p + ' on ' + p), `the mismatch warning shows ${JSON.stringify(p)} literally`);
 	const injected = await page.evaluate(() =>
-	    document.querySelectorAll('#node-rows :is(img, svg, script, iframe, b, u, a, i)').length);
+	    document.querySelectorAll(':is(#node-rows, #cc-rows, #cc-warnings, #building) :is(img, svg, script, iframe, b, u, a, i)').length);
 	assertEq(injected, 0, 'no element was made from a payload');
 
 	/* The confirmation dialog shows a hostile hostname as text too; cancel it. */
@@ -116,7 +133,7 @@ run('hostile', async (ctx) => {
 	if (legacy.length) {
 		await page.click('button[data-project="old"]');
 		await waitUntil(async () => (await page.$$('#node-rows tr.node')).length === legacy.length,
-		    'the legacy rows to render', 10000);
+		    'the legacy rows to render', 30000);
 		const owners = await page.$$eval('#node-rows td[data-label="Owner"]', (tds) => tds.map((td) => td.textContent));
 		for (const p of legacy)
 			assert(owners.includes(p), `legacy owner ${JSON.stringify(p)} shows literally`);
@@ -130,7 +147,7 @@ run('hostile', async (ctx) => {
 		assertEq(direct.status, 400, `the server refuses the project name ${JSON.stringify(p)}`);
 		await page.fill('#create-name', p);
 		await page.click('#create-submit');
-		await page.waitForSelector('#create-error:not([hidden])', { timeout: 5000 });
+		await page.waitForSelector('#create-error:not([hidden])', { timeout: 30000 });
 		assertEq(await page.textContent('#create-error'), 'Could not create the project: ' + direct.json.error,
 		    'the page shows the server\'s error');
 		assert(await page.isHidden('#key-dialog'), 'no key dialog for a refused name');
@@ -142,10 +159,12 @@ run('hostile', async (ctx) => {
 
 	/* A hostile project name in the URL fragment is only ever text. */
 	await page.goto(srv.url + '/#project=' + encodeURIComponent(PAYLOADS[0]));
-	await page.waitForSelector('#toast:not([hidden])', { timeout: 10000 });
+	await page.waitForSelector('#toast:not([hidden])', { timeout: 30000 });
 	assertEq(await page.textContent('#toast'), `Project ${PAYLOADS[0]} no longer exists.`, 'the toast shows the name as text');
 
-	await page.waitForTimeout(500);
+	/* A whole poll round later, anything the page rendered has had its chance to run. */
+	await page.waitForResponse((r) => r.url().includes('/api/v1/projects'), { timeout: 30000 });
+	await settled(page);
 	const pwned = await page.evaluate(() => window.__pwned);
 	assertEq(pwned, undefined, 'no payload ran');
 	await assertNoProblems(page, problems);

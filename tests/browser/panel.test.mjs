@@ -33,41 +33,43 @@ run('panel', async (ctx) => {
 	const csp = resp.headers()['content-security-policy'] || '';
 	assert(/script-src 'self'/.test(csp) && !/unsafe-inline/.test(csp),
 	    `the page is served with a strict CSP (got "${csp}")`);
-	await page.waitForSelector('#conn.conn-live', { timeout: 10000 });
+	await page.waitForSelector('#conn.conn-live', { timeout: 30000 });
 	assert(await page.isVisible('#projects-empty'), 'an empty server says there are no projects');
 	await page.evaluate(() => { window.__loaded = 'first'; });
 
 	/* Create a project; the server wants the admin token. A wrong one is refused and asked again. */
 	await page.fill('#create-name', 'firmware');
 	await page.click('#create-submit');
-	await page.waitForSelector('#token-dialog[open]', { timeout: 5000 });
+	await page.waitForSelector('#token-dialog[open]', { timeout: 30000 });
 	assert(await page.isHidden('#token-error'), 'the first token prompt shows no error');
 	assert((await page.textContent('#token-reason')).includes('admin'), 'the prompt gives the server\'s reason');
 	await page.fill('#token-input', 'not-the-token');
 	await page.click('#token-ok');
-	await waitUntil(() => page.isVisible('#token-error'), 'the token prompt to come back with an error', 5000);
+	await waitUntil(() => page.isVisible('#token-error'), 'the token prompt to come back with an error', 30000);
 	const tokenErr = await page.textContent('#token-error');
 	assert(/refused/.test(tokenErr), `the prompt says the token was refused (got "${tokenErr}")`);
 	await page.fill('#token-input', srv.token);
 	await page.click('#token-ok');
 
 	/* The key is shown once, with the exact command to paste. */
-	await page.waitForSelector('#key-dialog[open]', { timeout: 5000 });
+	await page.waitForSelector('#key-dialog[open]', { timeout: 30000 });
 	const key = (await page.textContent('#key-value')).trim();
 	assert(/^[0-9a-f]{32}$/.test(key), `the page shows a 32-hex join key (got "${key}")`);
 	assertEq(await page.textContent('#key-command'),
-	    `sudo scripts/install-client.sh --server ${srv.url} --project firmware --key ${key} --yes`,
-	    'the install command');
+	    `sudo scripts/install-client.sh --server ${srv.url} --project firmware --key-file - --yes`,
+	    'the install command reads the key from standard input, never from its command line');
+	assert(await page.isVisible('#key-stdin'), 'the dialog says to paste the key when the installer asks');
+	assert(await page.isHidden('#key-pin'), 'plain http: no TLS pin');
 	assertEq(await page.textContent('#key-conf'),
 	    `server ${srv.url}\nproject firmware\nkey ${key}\n`, 'the client.conf lines');
 	assert(await page.isVisible('#key-loopback'), 'opened on 127.0.0.1, the dialog says to use the real address');
 	await page.click('#key-dialog button[data-copy="key-value"]');
 	await waitUntil(() => page.evaluate(() => navigator.clipboard.readText()).then((t) => t === key),
-	    'the copy button to put the key on the clipboard', 5000);
+	    'the copy button to put the key on the clipboard', 30000);
 	await page.click('#key-done');
 	await page.waitForSelector('#key-dialog', { state: 'hidden' });
 	await waitUntil(async () => (await page.textContent('#key-value')) === '',
-	    'the key to be gone from the page once the dialog closes', 2000);
+	    'the key to be gone from the page once the dialog closes', 30000);
 	assertEq(await page.evaluate(() => sessionStorage.getItem('dyndistcc.adminToken')), srv.token,
 	    'the accepted token is kept for this tab');
 
@@ -78,7 +80,7 @@ run('panel', async (ctx) => {
 	assertEq(await page.textContent('#detail-name'), 'firmware', 'the new project is selected');
 	assert(await page.isVisible('#nodes-empty'), 'the new project has no nodes yet');
 	await waitUntil(async () => (await page.getAttribute('#chart-now', 'data-threads')) === '0',
-	    'the chart to start at 0 threads', 10000);
+	    'the chart to start at 0 threads', 30000);
 	const pathEmpty = await page.getAttribute('#chart-line', 'd');
 
 	/* A real heartbeat joins with the key from the page. */
@@ -88,34 +90,37 @@ run('panel', async (ctx) => {
 	fs.writeFileSync(conf, [
 		`server ${srv.url}`, 'project firmware', `key ${key}`, `state_dir ${hbDir}`,
 		'source 127.0.0.2', 'distccd_listen 127.0.0.2', `distccd_port ${distccPort}`,
-		`cores ${CORES}`, 'nice 7', '',
+		`cores ${CORES}`, 'sched nice', 'nice 7', 'job_memory 0', '',
 	].join('\n'));
 	const hb = spawnLogged(hbDir, 'heartbeat', path.join(BUILD, 'dcc-heartbeat'), ['-d', '-f', conf]);
 	ctx.logs.push(hb.log);
 	const t0 = Date.now();
-	const row = await waitUntil(() => page.$('#node-rows tr.node'), 'the node row to appear', 15000);
+	const row = await waitUntil(() => page.$('#node-rows tr.node'), 'the node row to appear', 30000);
 	const joinMs = Date.now() - t0;
 	const nodeId = await row.getAttribute('data-id');
 	assert(/^[0-9a-f]{32}$/.test(nodeId), `the row is keyed by the node id (got ${nodeId})`);
 	assertEq(nodeId, fs.readFileSync(path.join(hbDir, 'node-id'), 'utf8').trim(), 'the row is the heartbeat\'s node');
 	const cell = (label) => row.$eval(`td[data-label="${label}"]`, (td) => td.textContent);
-	await waitUntil(async () => (await cell('State')) === 'online', 'the node to show online', 5000);
+	await waitUntil(async () => (await row.$eval('.state', (e) => e.textContent)) === 'online', 'the node to show online', 30000);
 	assert((await cell('Host')).startsWith(os.hostname()), 'the row shows the hostname');
 	assertEq(await cell('Address'), `127.0.0.2:${distccPort}`, 'the row shows address:port');
-	assertEq(await cell('Cores'), String(CORES), 'the row shows the cores');
-	assertEq(await cell('Nice'), '7', 'the row shows the nice value');
-	assert(/^\d+ s ago$/.test(await cell('Last seen')), 'the row shows when it was last seen');
+	assertEq(await row.$eval('.cores', (e) => e.textContent), String(CORES), 'the row shows the cores');
+	assertEq(await row.$eval('.priority', (e) => e.textContent), 'nice 7', 'the row shows the nice value (sched nice)');
+	assertEq(await row.$eval('.jobs', (e) => e.textContent), `0 / ${CORES}`, 'the row shows its busy and offered slots');
+	await waitUntil(async () => (await row.$eval('.state', (e) => e.textContent)) === 'online', 'the self-check to pass', 30000);
+	assertEq(await row.$eval('.health-reason', (e) => e.textContent), '', 'a healthy node shows no reason');
+	assert(/^\d+ s ago$/.test(await row.$eval('.seen', (e) => e.textContent)), 'the row shows when it was last seen');
 	assert((await cell('Version')).length > 0 && (await cell('Version')) !== '—', 'the row shows the version');
 	assert(/^\d+\.\d\d\s+\d+\.\d\d\s+\d+\.\d\d$/.test(await cell('Load')), 'the row shows three load averages');
-	assertEq(await page.textContent('#stat-threads'), String(CORES), 'the project shows its online threads');
+	assertEq(await page.textContent('#stat-threads'), String(CORES), 'the project shows its offered slots');
 	console.log(`# node row appeared ${joinMs} ms after the heartbeat started`);
 
 	/* The chart follows: the line moves up to the node's cores. */
 	await waitUntil(async () => (await page.getAttribute('#chart-now', 'data-threads')) === String(CORES),
-	    `the chart's latest value to become ${CORES}`, 10000);
+	    `the chart's latest value to become ${CORES}`, 30000);
 	const pathUp = await page.getAttribute('#chart-line', 'd');
 	assert(pathUp !== pathEmpty, 'the chart line changed when the node joined');
-	assert(/threads? on 1 node now/.test(await page.textContent('#chart-now')), 'the chart label counts the node');
+	assert(/threads?, 0 busy on 1 node now/.test(await page.textContent('#chart-now')), 'the chart label counts the node');
 	const lastY = (d) => Number(d.match(/V([\d.]+)H[\d.]+$/)?.[1] ?? d.match(/M[\d.]+ ([\d.]+)/)[1]);
 	assert(lastY(pathUp) < lastY(pathEmpty), 'the line ends higher than it started');
 
@@ -132,7 +137,7 @@ run('panel', async (ctx) => {
 	const selected = await page.evaluate(() => getSelection().toString());
 	assert(selected.length > 0, 'the hostname is selected');
 	for (let i = 0; i < 3; i++)
-		await page.waitForResponse((r) => r.url().includes('/api/v1/nodes?project=firmware'), { timeout: 10000 });
+		await page.waitForResponse((r) => r.url().includes('/api/v1/nodes?project=firmware'), { timeout: 30000 });
 	const after = await page.evaluate((id) => ({
 		same: document.querySelector(`tr[data-id="${id}"]`)?.__mark === 'same',
 		sel: getSelection().toString(),
@@ -144,9 +149,9 @@ run('panel', async (ctx) => {
 
 	/* The node stops checking in (SIGSTOP, no checkout): offline after the ttl, the pool shrinks. */
 	hb.kill('SIGSTOP');
-	await waitUntil(async () => (await cell('State')) === 'offline', 'the node to go offline', 15000);
+	await waitUntil(async () => (await row.$eval('.state', (e) => e.textContent)) === 'offline', 'the node to go offline', 30000);
 	await waitUntil(async () => (await page.getAttribute('#chart-now', 'data-threads')) === '0',
-	    'the chart to drop to 0 threads', 10000);
+	    'the chart to drop to 0 threads', 30000);
 	assertEq(await page.textContent('#stat-offline'), '1', 'the project counts one offline node');
 
 	/* Expunge: cancel first, then confirm. The token is not asked again in this tab. */
@@ -159,11 +164,10 @@ run('panel', async (ctx) => {
 	await row.$eval('button.expunge', (b) => b.click());
 	await page.waitForSelector('#confirm-dialog[open]');
 	await page.click('#confirm-ok');
-	await page.waitForSelector(`tr[data-id="${nodeId}"]`, { state: 'detached', timeout: 5000 });
+	await page.waitForSelector(`tr[data-id="${nodeId}"]`, { state: 'detached', timeout: 30000 });
 	assert(await page.isHidden('#token-dialog'), 'the admin token was not asked again');
 	assertEq((await srv.api('GET', '/api/v1/nodes?project=firmware', undefined, srv.token)).json.nodes.length, 0, 'the server forgot the node');
-	await page.waitForResponse((r) => r.url().includes('/api/v1/nodes?project=firmware'));
-	assert(await page.isVisible('#nodes-empty'), 'the project shows no nodes again');
+	await waitUntil(() => page.isVisible('#nodes-empty'), 'the project to show no nodes again', 30000);
 
 	/* Let the heartbeat go (it checks out on SIGTERM), then delete the project: cancel, then confirm. */
 	await stop(hb);
@@ -174,7 +178,7 @@ run('panel', async (ctx) => {
 	assertEq((await srv.api('GET', '/api/v1/projects')).json.projects.length, 1, 'cancel keeps the project');
 	await page.click('#delete-project');
 	await page.click('#confirm-ok');
-	await page.waitForSelector('button[data-project="firmware"]', { state: 'detached', timeout: 5000 });
+	await page.waitForSelector('button[data-project="firmware"]', { state: 'detached', timeout: 30000 });
 	assert(await page.isVisible('#detail-none'), 'no project is selected any more');
 	assertEq((await srv.api('GET', '/api/v1/projects')).json.projects.length, 0, 'the server deleted the project');
 
@@ -182,7 +186,7 @@ run('panel', async (ctx) => {
 	await page.fill('#create-name', 'old.clients_v0-6');
 	await page.check('#create-open');
 	await page.click('#create-submit');
-	await page.waitForSelector('#key-dialog[open]', { timeout: 5000 });
+	await page.waitForSelector('#key-dialog[open]', { timeout: 30000 });
 	assert(await page.isHidden('#key-keyed') && await page.isVisible('#key-open'), 'the dialog says the project is open');
 	assertEq(await page.textContent('#key-command'),
 	    `sudo scripts/install-client.sh --server ${srv.url} --project old.clients_v0-6 --yes`, 'the open project\'s command');
@@ -196,10 +200,10 @@ run('panel', async (ctx) => {
 
 	/* The server goes away: the page says so and keeps what it showed; it comes back on its own. */
 	await srv.stop();
-	await page.waitForSelector('#conn.conn-down', { timeout: 10000 });
+	await page.waitForSelector('#conn.conn-down', { timeout: 30000 });
 	assert(await page.isVisible('button[data-project="old.clients_v0-6"]'), 'the project list stays while the server is down');
 	await srv.restart();
-	await page.waitForSelector('#conn.conn-live', { timeout: 10000 });
+	await page.waitForSelector('#conn.conn-live', { timeout: 30000 });
 	assertEq(await page.textContent('#detail-name'), 'old.clients_v0-6', 'the selection survived the outage');
 
 	/* Polling only ever reads; the only writes are the ones the user asked for. */

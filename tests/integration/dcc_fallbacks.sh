@@ -1,6 +1,6 @@
 # Never break a build: corrupt caches, an unwritable cache dir, distcc
 # missing, no config, distcc calling back (_DISTCC_SAFEGUARD): the compile
-# still succeeds; DISTCC_HOSTS is never empty; own exit codes start at 100.
+# still succeeds; DISTCC_HOSTS is never empty; own exit codes are distcc's.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dcc_common.bash"
 
@@ -113,11 +113,13 @@ rm -f a.o
 PATH=$T/masq:$PATH _DISTCC_SAFEGUARD=1 gcc -O2 -c a.c -o a.o || fail "masquerade + safeguard"
 cmp a.o local.o || fail "masquerade + safeguard: object differs"
 
-say "own exit codes start at 100"
+say "own exit codes are distcc's: 101 bad arguments, 110 no compiler"
 rc=0; "$BIN/dcc" 2>/dev/null || rc=$?
-assert_eq "$rc" 100 "dcc with no arguments"
+assert_eq "$rc" 101 "dcc with no arguments"
+rc=0; "$BIN/dcc" -j gcc extra 2>/dev/null || rc=$?
+assert_eq "$rc" 101 "dcc -j with two compilers"
 rc=0; DCC_DISTCC=/nonexistent "$BIN/dcc" no-such-compiler-xyz -c a.c 2>"$T/err.out" || rc=$?
-assert_eq "$rc" 101 "neither distcc nor the compiler"
+assert_eq "$rc" 110 "neither distcc nor the compiler"
 assert_contains "$(cat "$T/err.out")" "no-such-compiler-xyz" "message"
 
 say "a user who may not read the config (it holds the key) builds quietly on the heartbeat's list"

@@ -58,7 +58,7 @@ say "build: $FILES compiles of $JOB_SECONDS s each, make -j$pool through the poo
 build=$!
 PIDS+=("$build")
 tb=$(date +%s%N)
-wait_until 20 grep -q COMPILE_OK "$T/n1.log" "$T/n2.log" "$T/n3.log" ||
+wait_until 20 grep -q "job from .*$SLEEPCC" "$T/n1.log" "$T/n2.log" "$T/n3.log" ||
 	fail "no remote job started"
 building() { kill -0 "$build" 2>/dev/null || fail "the build ended before the churn did"; }
 
@@ -77,7 +77,7 @@ d2=$(cat "$T/n2/state/distccd.pid")
 t0=$(date +%s%N)
 disown "${POOL_PID[n2]}"	# no "Killed" notice from bash
 kill -KILL "${POOL_PID[n2]}"
-kill -KILL -- "-$d2"	# distccd leads its own process group
+kill -KILL -- "-$d2"	# distccd leads its own process group (and session)
 measure "n2 gone" "$t0" $((TTL + HB)) not_lists n2 n3
 building
 

@@ -9,53 +9,58 @@ create_fw() {
 	KEY=$(jq -r .key "$T/api.body")
 }
 
-# distccd_pid: the pid of the distccd that $NODE_DIR's heartbeat runs.
-distccd_pid() { cat "$NODE_DIR/distccd.pid"; }
+# engine_pid: the pid of the distccd (the compile engine behind the job
+# port) that $NODE_DIR's heartbeat runs.
+engine_pid() { cat "$NODE_DIR/distccd.pid"; }
 
-# new_distccd DIR OLDPID: DIR's heartbeat runs a distccd other than OLDPID.
-new_distccd() {
+# new_engine DIR OLDPID: DIR's heartbeat runs an engine other than OLDPID.
+new_engine() {
 	local p
 	p=$(cat "$1/distccd.pid" 2>/dev/null) || return 1
 	[ -n "$p" ] && [ "$p" != "$2" ] && [ -e "/proc/$p/cmdline" ]
 }
 
-# allows_now DIR WANT: the allow list of DIR's distccd, space-separated, is WANT.
-allows_now() {
-	local p
-	p=$(cat "$1/distccd.pid" 2>/dev/null) || return 1
-	[ "$(distccd_allows "$p" 2>/dev/null | tr '\n' ' ')" = "$2" ]
-}
-
-# distccd_allows PID: the --allow values on that distccd's command line,
-# one a line, sorted.
-distccd_allows() {
-	tr '\0' '\n' <"/proc/$1/cmdline" | awk 'p { print; p=0 } $0 == "--allow" { p=1 }' | sort
-}
-
-# distccd_opt PID OPT: the value after OPT on that distccd's command line.
-distccd_opt() {
+# engine_opt PID OPT: the value after OPT on that distccd's command line.
+engine_opt() {
 	tr '\0' '\n' <"/proc/$1/cmdline" | awk -v o="$2" 'p { print; exit } $0 == o { p=1 }'
 }
+
+# port_owner ADDR PORT: the pid of the process listening there.
+port_owner() {
+	ss -Hltnp "src $1:$2" | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -1
+}
+
+# proc_policy PID: the scheduling policy of a process (field 41 of
+# /proc/PID/stat: 0 normal, 5 SCHED_IDLE).
+proc_policy() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $39 }'; }
+
+# session_pids SID: the processes of session SID (the engine and its jobs).
+session_pids() { ps -e -o pid=,sid= | awk -v s="$1" '$2 == s { print $1 }'; }
+
+# served DIR_LOG ADDR: jobs from ADDR the node logging to DIR_LOG served ok.
+served() { grep -c "job from $2: .*: ok, " "$1" 2>/dev/null || true; }
 
 # proc_nice PID: the nice value of a process (field 19 of /proc/PID/stat).
 proc_nice() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $17 }'; }
 
-# distcc_job SRC ADDR PORT: one real compile job sent to the distccd at
-# ADDR:PORT from the local address SRC, speaking distcc's protocol 1 (the
-# distcc client cannot choose its source address). Prints "ok" when an
-# object file came back, "refused" when distccd closed the connection.
+# distcc_job SRC ADDR PORT [COMPILER]: one real compile job sent to the
+# job port at ADDR:PORT from the local address SRC, speaking distcc's
+# protocol 1 (the distcc client cannot choose its source address). Prints
+# "ok" when an object file came back, "refused" when the connection closed
+# without one.
 distcc_job() {
 	python3 - "$@" <<'PY'
 import socket, sys
 src, addr, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+cc = sys.argv[4].encode() if len(sys.argv) > 4 else b"gcc"
 def tok(name, data=b""):
     return name.encode() + b"%08x" % len(data) + data
-args = [b"gcc", b"-c", b"job.c", b"-o", b"job.o"]
+args = [cc, b"-c", b"job.c", b"-o", b"job.o"]
 msg = b"DIST00000001" + b"ARGC%08x" % len(args)
 msg += b"".join(tok("ARGV", a) for a in args)
 msg += tok("DOTI", b"int answer(void) { return 42; }\n")
 s = socket.socket()
-s.settimeout(30)
+s.settimeout(60)
 s.bind((src, 0))
 s.connect((addr, port))
 try:

@@ -1,11 +1,13 @@
 # A node appears with the right cores, nice, port, compilers and version;
-# its distccd runs at the configured nice with one --allow per member plus
-# loopback; a non-member is refused ("denied"), a member is served; the
-# host list is written world-readable; cores honour CPU affinity.
+# the heartbeat itself listens on its job port, and the distccd behind it
+# listens on 127.0.0.1 only; jobs run under SCHED_IDLE by default, or at the
+# configured nice; a non-member is refused, a member and loopback are
+# served; the host list is written world-readable; cores honour CPU
+# affinity; a crashed distccd is restarted with a backoff.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/heartbeat_common.bash"
 
-start_server
+start_server --heartbeat 2 --ttl 6
 create_fw
 
 say "a node with nice 7 and 3 cores appears with its facts"
@@ -19,34 +21,40 @@ assert_eq "$(node_field 127.0.0.2 .hostname)" "\"$(hostname)\"" "hostname"
 assert_eq "$(node_field 127.0.0.2 .id)" "\"$(cat "$NODE_DIR/node-id")\"" "node id"
 want=$(jq -cn --arg v "$(gcc -dumpfullversion)" --arg t "$(gcc -dumpmachine)" \
     '[{name:"cc",version:$v,target:$t},{name:"gcc",version:$v,target:$t}]')
-assert_eq "$(node_field 127.0.0.2 '.compilers | sort_by(.name)')" "$want" "compilers"
+assert_eq "$(node_field 127.0.0.2 '.compilers | map(del(.fp)) | sort_by(.name)')" "$want" "compilers"
 
-say "distccd runs at nice 7 with --jobs 3, --allow per member and loopback"
+say "the heartbeat owns the job port; distccd listens on loopback only"
 wait_until 10 test -s "$NODE_DIR/distccd.pid" || fail "no distccd pid file"
-pid=$(distccd_pid)
-wait_until 10 port_busy 127.0.0.2 "$NODE_PORT" || fail "distccd not listening"
-assert_eq "$(proc_nice "$pid")" 7 "distccd nice (/proc/$pid/stat)"
-assert_eq "$(distccd_opt "$pid" --jobs)" 3 "distccd --jobs"
-assert_eq "$(distccd_opt "$pid" --listen)" 127.0.0.2 "distccd --listen"
-assert_eq "$(distccd_opt "$pid" --port)" "$NODE_PORT" "distccd --port"
-assert_eq "$(distccd_allows "$pid" | tr '\n' ' ')" "127.0.0.1/32 127.0.0.2/32 " "allow list"
-assert_eq "$(tr '\0' '\n' <"/proc/$pid/cmdline" | grep -c -- '^--allow$')" 2 "--allow count"
-# its preforked children too (they run the compilers)
-for c in $(pgrep -g "$pid"); do
-	assert_eq "$(proc_nice "$c")" 7 "distccd child $c nice"
+pid=$(engine_pid)
+wait_until 10 port_busy 127.0.0.2 "$NODE_PORT" || fail "job port not listening"
+assert_eq "$(port_owner 127.0.0.2 "$NODE_PORT")" "$NODE_PID" "job port's owner"
+assert_eq "$(engine_opt "$pid" --listen)" 127.0.0.1 "distccd --listen"
+assert_eq "$(engine_opt "$pid" --jobs)" 5 "distccd --jobs (3 slots and 2 for canaries)"
+assert_eq "$(engine_opt "$pid" --allow)" 127.0.0.1/32 "distccd --allow"
+assert_eq "$(port_owner 127.0.0.1 "$(engine_opt "$pid" --port)")" "$pid" "distccd's port"
+
+say "jobs run under SCHED_IDLE: distccd and every process it starts"
+assert_eq "$(proc_policy "$pid")" 5 "distccd's policy (/proc/$pid/stat)"
+for c in $(session_pids "$pid"); do
+	assert_eq "$(proc_policy "$c")" 5 "policy of $c in distccd's session"
 done
 
-say "a non-member is refused, members and loopback are served"
+say "a non-member is refused after the job port asked, members and loopback are served"
 assert_eq "$(distcc_job 127.0.0.9 127.0.0.2 "$NODE_PORT")" refused "job from 127.0.0.9"
-wait_until 5 grep -q "client '127.0.0.9:[0-9]*' denied" "$T/node-127.0.0.2.log" ||
-	fail "distccd did not log the denial"
+grep -q "job port: refused a job from 127.0.0.9: not a member" "$T/node-127.0.0.2.log" ||
+	fail "the refusal was not logged"
 assert_eq "$(distcc_job 127.0.0.2 127.0.0.2 "$NODE_PORT")" ok "job from the member 127.0.0.2"
 assert_eq "$(distcc_job 127.0.0.1 127.0.0.2 "$NODE_PORT")" ok "job from loopback"
-assert_contains "$(cat "$T/node-127.0.0.2.log")" COMPILE_OK "distccd log"
+wait_until 5 grep -q "job from 127.0.0.1: gcc job.c: ok" "$T/node-127.0.0.2.log" ||
+	fail "the job was not logged with its sender, compiler and file"
 
 say "the host list is written world-readable, with its metadata line"
 assert_eq "$(stat -c %a "$NODE_DIR/hosts")" 644 "hosts mode"
-assert_eq "$(sed -n 2p "$NODE_DIR/hosts")" "localhost/3" "hosts line"
+assert_eq "$(tail -n 1 "$NODE_DIR/hosts")" "localhost/3" "hosts line"
+# gcc and cc are one compiler on the wire (distcc sends x86_64-linux-gnu-gcc
+# for both): one fingerprinted binary, listed for dcc
+grep -Eq "^# dyndistcc-bin [0-9a-f]{32} $(gcc -dumpmachine)-gcc [0-9]+:[0-9]+:[0-9]+:[0-9]+ /" \
+    "$NODE_DIR/hosts" || fail "no fingerprinted gcc in $(cat "$NODE_DIR/hosts")"
 assert_contains "$(head -1 "$NODE_DIR/hosts")" "# dyndistcc project=fw " "metadata"
 assert_eq "$(stat -c %a "$NODE_DIR/node-id")" 644 "node-id mode"
 grep -qE '^[0-9a-f]{32}$' "$NODE_DIR/node-id" || fail "node-id is not 32 hex"
@@ -67,25 +75,40 @@ echo "source 127.0.0.4" >>"$T/pinned.conf"
 out=$(taskset -c 0 "$BIN/dcc-heartbeat" --once -f "$T/pinned.conf" 2>/dev/null)
 assert_contains "$out" "checked in to $SERVER_URL" "--once output"
 assert_eq "$(node_field 127.0.0.4 .cores)" 1 "pinned node's cores"
-assert_eq "$(sed -n 2p "$T/pinned/hosts" | cut -d' ' -f1)" "localhost/1" "pinned node's list"
+assert_eq "$(tail -n 1 "$T/pinned/hosts" | cut -d' ' -f1)" "localhost/1" "pinned node's list"
 assert_eq "$(node_field 127.0.0.4 .compilers | jq length)" 2 "pinned node's compilers"
 # --once never starts distccd
 [ -e "$T/pinned/distccd.pid" ] && fail "--once started distccd"
 
+say "sched nice: distccd and its jobs run at nice 7, not SCHED_IDLE"
+mkdir -p "$T/nice"
+port=$(free_port 127.0.0.7)
+sed -e "s|^state_dir .*|state_dir $T/nice|" -e "s|^source .*|source 127.0.0.7|" \
+    -e "s|^distccd_listen .*|distccd_listen 127.0.0.7|" -e "s|^distccd_port .*|distccd_port $port|" \
+    "$NODE_DIR/client.conf" >"$T/nice.conf"
+echo "sched nice" >>"$T/nice.conf"
+spawn nice "$BIN/dcc-heartbeat" -d -f "$T/nice.conf"
+wait_until 10 test -s "$T/nice/distccd.pid" || fail "no distccd with sched nice"
+npid=$(cat "$T/nice/distccd.pid")
+wait_until 5 test -e "/proc/$npid/stat" || fail "distccd $npid is gone"
+assert_eq "$(proc_policy "$npid")" 0 "policy with sched nice"
+assert_eq "$(proc_nice "$npid")" 7 "distccd's nice"
+assert_eq "$(engine_opt "$npid" --nice)" 0 "distccd --nice (no increment on top)"
+kill -TERM "$SPAWNED_PID"
+
 say "distccd dies: restarted after 1 s, then 2 s (backoff)"
+pid=$(engine_pid)
 kill -KILL -- "-$pid"
 wait_until 10 grep -q "distccd killed by signal 9; restarting in 1 s" "$T/node-127.0.0.2.log" ||
 	fail "no restart after distccd died"
-wait_until 10 new_distccd "$NODE_DIR" "$pid" || fail "distccd not restarted"
-pid=$(distccd_pid)
-wait_until 10 port_busy 127.0.0.2 "$NODE_PORT" || fail "restarted distccd not listening"
-assert_eq "$(distccd_allows "$pid" | tr '\n' ' ')" "127.0.0.1/32 127.0.0.2/32 " "allow list after restart"
+wait_until 10 new_engine "$NODE_DIR" "$pid" || fail "distccd not restarted"
+pid=$(engine_pid)
 assert_eq "$(distcc_job 127.0.0.2 127.0.0.2 "$NODE_PORT")" ok "job on the restarted distccd"
 kill -KILL -- "-$pid"
 wait_until 10 grep -q "distccd killed by signal 9; restarting in 2 s" "$T/node-127.0.0.2.log" ||
 	fail "no backoff on the second death"
-wait_until 10 new_distccd "$NODE_DIR" "$pid" || fail "distccd not restarted again"
-pid=$(distccd_pid)
+wait_until 10 new_engine "$NODE_DIR" "$pid" || fail "distccd not restarted again"
+pid=$(engine_pid)
 
 say "SIGTERM: checks out, stops distccd, exits 0"
 kill -TERM "$NODE_PID"
@@ -93,6 +116,7 @@ rc=0; wait "$NODE_PID" || rc=$?
 assert_eq "$rc" 0 "exit status"
 kill -0 "$pid" 2>/dev/null && fail "distccd $pid still runs"
 [ -e "$NODE_DIR/distccd.pid" ] && fail "pid file left behind"
+port_busy 127.0.0.2 "$NODE_PORT" && fail "the job port still listens"
 assert_eq "$(node_field 127.0.0.2 .id)" "" "node still online after check-out"
 
 say "without -d it detaches, and still reloads its (relative) config"

@@ -1,8 +1,9 @@
 # Two heartbeats on 127.0.0.2 and 127.0.0.3 see each other; the host list
 # each writes is what dcc -j and dcc --show-hosts read, and with
 # distcc_hosts_file what plain distcc reads; SIGHUP re-reads the config
-# (new nice: distccd restarts with it); a wrong key is reported clearly and
-# the node never appears; --once reports failure with exit 1.
+# (sched nice and a new nice: a new distccd takes the jobs, the old one
+# stops); a wrong key is reported clearly and the node never appears;
+# --once reports failure with exit 1.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/heartbeat_common.bash"
 
@@ -44,20 +45,22 @@ printf 'int f(void) { return 1; }\n' >"$T/f.c"
 (cd "$T" && DISTCC_HOSTS="$(grep -v '^#' "$B_DIR/hosts" | sed 's/localhost\/[0-9]* //')" \
     DISTCC_FALLBACK=0 DISTCC_DIR=$T/distcc-A distcc gcc -c f.c -o f.o) ||
 	fail "compile through B's list"
-# distccd logs the job after the client has its object: wait for the line.
-wait_until 5 grep -q "COMPILE_OK.*f.c" "$A_LOG" || fail "the job did not run on A's distccd"
+wait_until 5 grep -q "job from 127.0.0.1: x86_64-linux-gnu-gcc f.c: ok" "$A_LOG" ||
+	fail "the job did not run on A"
 
-say "SIGHUP: a new nice value reaches the server and distccd"
+say "SIGHUP: sched nice and a new nice value reach the server and a new distccd"
 pid1=$(cat "$A_DIR/distccd.pid")
-echo "nice 12" >>"$A_DIR/client.conf"
+printf 'sched nice\nnice 12\n' >>"$A_DIR/client.conf"
 kill -HUP "$A_PID"
 nice_is() { [ "$(node_field 127.0.0.2 .nice)" = "$1" ]; }
 wait_until 10 nice_is 12 ||
 	fail "the server did not get nice 12"
-wait_until 10 new_distccd "$A_DIR" "$pid1" ||
-	fail "distccd was not restarted"
+wait_until 10 new_engine "$A_DIR" "$pid1" ||
+	fail "no new distccd"
 pid2=$(cat "$A_DIR/distccd.pid")
 assert_eq "$(proc_nice "$pid2")" 12 "new distccd's nice"
+assert_eq "$(proc_policy "$pid2")" 0 "new distccd's policy"
+wait_until 10 sh -c "! kill -0 $pid1 2>/dev/null" || fail "the old distccd $pid1 still runs"
 kill -0 "$A_PID" || fail "SIGHUP killed the heartbeat"
 say "SIGHUP with a broken config keeps the old one"
 echo "nice lots" >>"$A_DIR/client.conf"

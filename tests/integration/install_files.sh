@@ -41,7 +41,7 @@ done
 say "units name the installed paths"
 unitdir=$T/root/lib/systemd/system
 assert_contains "$(cat "$unitdir/dyndistcc-server.service")" \
-    "ExecStart=/usr/local/sbin/dyndistcc-server -d -f /etc/dyndistcc/server.conf" "server unit"
+    "ExecStart=/usr/local/sbin/dyndistcc-server -f /etc/dyndistcc/server.conf" "server unit"
 assert_contains "$(cat "$unitdir/dcc-heartbeat.service")" \
     "ExecStart=/usr/local/sbin/dcc-heartbeat -d -f /etc/dyndistcc/client.conf" "heartbeat unit"
 for k in User=dyndistcc NoNewPrivileges=yes ProtectSystem=strict ProtectHome=yes PrivateTmp=yes \
@@ -85,7 +85,7 @@ done
 say "PREFIX=/usr SYSCONFDIR=/etc/x: paths rewritten in the units"
 mk install DESTDIR="$T/usr-root" PREFIX=/usr SYSCONFDIR=/etc/x
 assert_contains "$(cat "$T/usr-root/lib/systemd/system/dyndistcc-server.service")" \
-    "ExecStart=/usr/sbin/dyndistcc-server -d -f /etc/x/dyndistcc/server.conf" "server unit with PREFIX=/usr"
+    "ExecStart=/usr/sbin/dyndistcc-server -f /etc/x/dyndistcc/server.conf" "server unit with PREFIX=/usr"
 assert_contains "$(cat "$T/usr-root/lib/systemd/system/dcc-heartbeat.service")" \
     "ExecStart=/usr/sbin/dcc-heartbeat -d -f /etc/x/dyndistcc/client.conf" "heartbeat unit with PREFIX=/usr"
 [ -x "$T/usr-root/usr/bin/dcc" ] || fail "PREFIX=/usr: no /usr/bin/dcc"

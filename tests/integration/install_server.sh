@@ -1,9 +1,10 @@
-# install-server.sh into a scratch root: config with a fresh 256-bit admin
-# token (mode 0640), unit pointing at the installed program, the server
-# starts from that config and the token is required for admin calls; a
-# second run keeps the token; uninstall keeps the database unless
-# --purge-db; client and server in one root uninstall in either order
-# without leaving anything behind.
+# install-server.sh into a scratch root: config (mode 0640), unit pointing
+# at the installed program, the server starts from that config, makes its
+# admin token, and the token is required for admin calls; a second run
+# keeps the config; --tls makes a self-signed certificate, the server
+# speaks HTTPS with it and the pin printed is the server's; uninstall
+# keeps the database unless --purge-db; client and server in one root
+# uninstall in either order without leaving anything behind.
 . "$(dirname "$0")/lib.sh"
 
 INSTALL=$TOP/scripts/install-server.sh
@@ -15,18 +16,17 @@ say "unattended install into a scratch root"
 "$INSTALL" --root "$R" --build "$BIN" --listen 127.0.0.1 --port "$PORT" --yes >"$T/install.log" 2>&1 ||
     { cat "$T/install.log"; fail "install-server.sh"; }
 log=$(cat "$T/install.log")
-token=$(awk '/Admin token:/ { print $3 }' "$T/install.log")
-printf '%s' "$token" | grep -Eq '^[0-9a-f]{64}$' || fail "admin token printed: '$token'"
 assert_contains "$log" "Control panel:  http://127.0.0.1:$PORT/" "installer output"
+assert_contains "$log" "--print-admin-token" "installer output says where the token comes from"
 
 conf=$R/etc/dyndistcc/server.conf
 assert_eq "$(stat -c %a "$conf")" 640 "server.conf mode"
-assert_eq "$(grep -v '^#' "$conf")" "listen 127.0.0.1
+# (server_names: this machine's full name, when it has one)
+assert_eq "$(grep -v '^#\|^server_names' "$conf")" "listen 127.0.0.1
 port $PORT
-db $R/var/lib/dyndistcc/server/dyndistcc.db
-admin_token $token" "server.conf"
+db $R/var/lib/dyndistcc/server/dyndistcc.db" "server.conf"
 unit=$R/etc/systemd/system/dyndistcc-server.service
-assert_contains "$(cat "$unit")" "ExecStart=$R/usr/local/sbin/dyndistcc-server -d -f $conf" "unit"
+assert_contains "$(cat "$unit")" "ExecStart=$R/usr/local/sbin/dyndistcc-server -f $conf" "unit"
 if command -v systemd-analyze >/dev/null 2>&1; then
 	# (Documentation= is checked by install_files.sh.)
 	grep -v '^Documentation=' "$unit" >"$T/dyndistcc-server.service"
@@ -39,10 +39,13 @@ done
 
 say "the server runs from the installed config; admin calls need the token"
 SERVER_URL=http://127.0.0.1:$PORT
-spawn server "$R/usr/local/sbin/dyndistcc-server" -d -f "$conf"
+spawn server "$R/usr/local/sbin/dyndistcc-server" -f "$conf"
 SERVER_PID=$SPAWNED_PID
 wait_until 10 curl -fsS "$SERVER_URL/healthz" || fail "installed server did not come up"
-api POST /api/v1/projects '{"name":"fw"}' >/dev/null
+token=$("$R/usr/local/sbin/dyndistcc-server" -f "$conf" --print-admin-token)
+printf '%s' "$token" | grep -Eq '^[0-9a-f]{64}$' || fail "admin token: '$token'"
+assert_contains "$(cat "$T/server.log")" "$token" "the token in the first start's log"
+ADMIN_TOKEN= api POST /api/v1/projects '{"name":"fw"}' >/dev/null
 assert_eq "$STATUS" 403 "project creation without the token"
 api POST /api/v1/projects '{"name":"fw"}' "$token" >/dev/null
 assert_eq "$STATUS" 201 "project creation with the token"
@@ -54,7 +57,26 @@ cp "$conf" "$T/conf1"
 "$INSTALL" --root "$R" --build "$BIN" --yes >"$T/install2.log" 2>&1 ||
     { cat "$T/install2.log"; fail "second install"; }
 cmp -s "$conf" "$T/conf1" || { diff "$T/conf1" "$conf"; fail "second install changed server.conf"; }
-assert_contains "$(cat "$T/install2.log")" "$token" "second run's output"
+
+say "--tls: a self-signed certificate; the server speaks HTTPS; the pin printed is the server's"
+"$INSTALL" --root "$R" --build "$BIN" --tls --yes >"$T/install3.log" 2>&1 ||
+    { cat "$T/install3.log"; fail "install --tls"; }
+pin=$(awk '/Pin:/ { print $2 }' "$T/install3.log")
+[[ $pin =~ ^sha256//[A-Za-z0-9+/]{43}=$ ]] || fail "pin printed: '$pin'"
+assert_contains "$(cat "$T/install3.log")" "Control panel:  https://127.0.0.1:$PORT/" "installer output with --tls"
+assert_contains "$(cat "$T/install3.log")" "--pin $pin" "the client install command carries the pin"
+assert_eq "$(stat -c %a "$R/etc/dyndistcc/tls/server.key")" 640 "key mode"
+grep -q "^tls_cert $R/etc/dyndistcc/tls/server.crt$" "$conf" || fail "tls_cert in server.conf"
+spawn server "$R/usr/local/sbin/dyndistcc-server" -f "$conf"
+SERVER_PID=$SPAWNED_PID
+wait_until 10 curl -fsS -k --pinnedpubkey "$pin" "https://127.0.0.1:$PORT/healthz" ||
+	fail "installed server does not answer HTTPS with the printed pin"
+assert_eq "$(curl -fsS --cacert "$R/etc/dyndistcc/tls/server.crt" "https://127.0.0.1:$PORT/api/v1/server" | jq -r .pin)" \
+    "$pin" "the server's pin, over the certificate's own verification"
+stop_server
+cp "$conf" "$T/conf3"
+"$INSTALL" --root "$R" --build "$BIN" --yes >"$T/install4.log" 2>&1 || fail "install after --tls"
+cmp -s "$conf" "$T/conf3" || { diff "$T/conf3" "$conf"; fail "a run without --tls changed the TLS config"; }
 
 say "uninstall keeps the database; --purge-db deletes it"
 "$INSTALL" uninstall --root "$R" --yes >"$T/uninstall.log" 2>&1 || { cat "$T/uninstall.log"; fail "uninstall"; }

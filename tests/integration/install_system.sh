@@ -48,11 +48,11 @@ assert_eq "$(getent passwd dyndistcc | cut -d: -f7)" /usr/sbin/nologin "dyndistc
 assert_eq "$(stat -c '%a %U:%G' /etc/dyndistcc/server.conf)" "640 root:dyndistcc" "server.conf"
 assert_eq "$(stat -c '%U' /var/lib/dyndistcc/server)" dyndistcc "database directory owner"
 assert_contains "$(cat /etc/systemd/system/dyndistcc-server.service)" \
-    "ExecStart=/usr/local/sbin/dyndistcc-server -d -f /etc/dyndistcc/server.conf" "installed unit"
+    "ExecStart=/usr/local/sbin/dyndistcc-server -f /etc/dyndistcc/server.conf" "installed unit"
 
 say "the server runs as user dyndistcc, as the unit has it"
 port=$(awk '$1 == "port" { print $2 }' /etc/dyndistcc/server.conf)
-spawn server-system runuser -u dyndistcc -- /usr/local/sbin/dyndistcc-server -d -f /etc/dyndistcc/server.conf
+spawn server-system runuser -u dyndistcc -- /usr/local/sbin/dyndistcc-server -f /etc/dyndistcc/server.conf
 wait_until 10 curl -fsS "http://127.0.0.1:$port/healthz" || fail "server as dyndistcc did not come up"
 [ -f /var/lib/dyndistcc/server/dyndistcc.db ] || fail "no database"
 assert_eq "$(stat -c %U /var/lib/dyndistcc/server/dyndistcc.db)" dyndistcc "database owner"

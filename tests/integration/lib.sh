@@ -106,17 +106,24 @@ spawn() {
 	PIDS+=("$SPAWNED_PID")
 }
 
-# start_server [extra args...]: starts dyndistcc-server on a free port on
-# 127.0.0.1 with a database in $T, waits until /healthz answers. Sets
-# SERVER_PORT, SERVER_URL, SERVER_PID, SERVER_DB.
+# new_token: 32 random hex digits, the form of the server's own keys.
+new_token() { head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+
+# start_server [extra args...]: starts dyndistcc-server (in the
+# foreground, its default) on a free port on 127.0.0.1 with a database in
+# $T, waits until /healthz answers. Admin calls need a token: $ADMIN_TOKEN
+# if set, else a new one, exported. Sets SERVER_PORT, SERVER_URL,
+# SERVER_PID, SERVER_DB, ADMIN_TOKEN. A later -f or --admin-token wins.
 start_server() {
 	SERVER_PORT=${SERVER_PORT:-$(free_port)}
 	SERVER_DB=${SERVER_DB:-$T/dyndistcc.db}
 	SERVER_URL=http://127.0.0.1:$SERVER_PORT
+	ADMIN_TOKEN=${ADMIN_TOKEN:-$(new_token)}
+	export ADMIN_TOKEN
 	# -f /dev/null: never the machine's /etc/dyndistcc/server.conf (a later
 	# -f in "$@" wins)
-	spawn server "$BIN/dyndistcc-server" -d -f /dev/null -l 127.0.0.1 \
-	    -p "$SERVER_PORT" --db "$SERVER_DB" "$@"
+	spawn server "$BIN/dyndistcc-server" -f /dev/null -l 127.0.0.1 \
+	    -p "$SERVER_PORT" --db "$SERVER_DB" --admin-token "$ADMIN_TOKEN" "$@"
 	SERVER_PID=$SPAWNED_PID
 	wait_until 10 curl -fsS "$SERVER_URL/healthz" ||
 		fail "server did not come up on $SERVER_URL"
@@ -128,10 +135,23 @@ stop_server() {
 	wait "$SERVER_PID" 2>/dev/null || true
 }
 
+# admin_call METHOD PATH: the request needs admin rights.
+admin_call() {
+	case "$1 ${2%%\?*}" in
+	"POST /api/v1/projects" | "PATCH /api/v1/projects/"* | "DELETE /api/v1/projects/"* | "DELETE /api/v1/nodes/"* | \
+	    "GET /api/createProject" | "GET /api/deleteProject" | "GET /api/deleteHost")
+		return 0 ;;
+	esac
+	return 1
+}
+
 # api METHOD PATH [BODY] [KEY]: calls the server; prints the body and sets
-# STATUS to the HTTP status. Extra curl options may follow in $API_OPTS.
+# STATUS to the HTTP status. With no KEY, an admin call carries
+# $ADMIN_TOKEN (ADMIN_TOKEN= api ... sends none). Extra curl options may
+# follow in $API_OPTS.
 api() {
 	local method=$1 path=$2 body=${3:-} key=${4:-} out
+	[ -n "$key" ] || ! admin_call "$method" "$path" || key=${ADMIN_TOKEN:-}
 	local args=(-sS -o "$T/api.body" -w '%{http_code}' -X "$method" ${API_OPTS:-})
 	[ -n "$body" ] && args+=(-H 'Content-Type: application/json' --data-binary "$body")
 	[ -n "$key" ] && args+=(-H "Authorization: Bearer $key")
@@ -167,7 +187,7 @@ start_distccd() {
 
 # start_node ADDR [config lines...]: a dcc-heartbeat node checking in from
 # ADDR to $SERVER_URL (project $PROJECT, key $KEY when set), with its state
-# in $NODE_DIR=$T/node-ADDR/ and its distccd on ADDR:$NODE_PORT (a free
+# in $NODE_DIR=$T/node-ADDR/ and its job port on ADDR:$NODE_PORT (a free
 # port); gcc and cc in its masquerade dir. Extra arguments are appended to
 # its client.conf (a later key wins). The heartbeat's and its distccd's logs
 # go to $T/node-ADDR.log. Waits until the server lists the node online.
@@ -189,6 +209,8 @@ start_node() {
 		echo "distccd_listen $addr"
 		echo "distccd_port $NODE_PORT"
 		echo "masquerade_dir $NODE_DIR/masq"
+		# no memory cgroup under the test runner's own
+		echo "jobs_memory_max none"
 		printf '%s\n' "$@"
 	} >"$NODE_DIR/client.conf"
 	spawn "node-$addr" "$BIN/dcc-heartbeat" -d -f "$NODE_DIR/client.conf"

@@ -2,14 +2,14 @@
 # scenarios, the demo and the benchmark. Source it after lib.sh.
 #
 # A node is dcc-heartbeat with its own config and state dir in $T/NAME/,
-# checking in from its own address and running its own distccd there on a
-# free port; distccd logs into the heartbeat's log, $T/NAME.log.
+# checking in from its own address, its job port there on a free port; the
+# heartbeat logs every job it serves into $T/NAME.log.
 #
 #   pool_node NAME ADDR PROJECT KEY CORES [config lines...]
-#   pool_wait_settled SECONDS NAME...   every node lists every other, distccds up
+#   pool_wait_settled SECONDS NAME...   every node lists every other, job ports up
 #   pool_hosts NAME                     the distcc hosts line NAME's heartbeat wrote
 #   pool_threads NAME                   pool_threads from that file's metadata
-#   pool_jobs NAME                      jobs NAME's distccd completed
+#   pool_jobs NAME                      jobs NAME's job port served
 #   pool_stop_nodes [NAME...]           SIGTERM (check out), wait for the exit
 #   pool_stop_server                    SIGTERM, wait (bounded) for the exit
 #   pool_client NAME PROJECT KEY CORES  a developer machine: dcc only, no node
@@ -43,6 +43,7 @@ pool_node() {
 		echo "distccd_listen $addr"
 		echo "distccd_port $port"
 		echo "owner $name"
+		echo "jobs_memory_max none"
 		printf '%s\n' "$@"
 	} >"$dir/client.conf"
 	spawn "$name" "$BIN/dcc-heartbeat" -d -f "$dir/client.conf"
@@ -62,21 +63,13 @@ pool_threads() {
 	sed -n '1s/.* pool_threads=\([0-9]*\).*/\1/p' "$T/$1/state/hosts" 2>/dev/null
 }
 
-# pool_jobs NAME: how many jobs NAME's distccd finished with COMPILE_OK.
+# pool_jobs NAME: how many jobs NAME's job port served (compiled ok).
 pool_jobs() {
-	grep -c 'COMPILE_OK' "$T/$1.log" 2>/dev/null || true
-}
-
-# pool_distccd_allows NAME: the number of --allow entries on the command
-# line of NAME's running distccd (from its pid file), or nothing.
-pool_distccd_allows() {
-	local pid
-	pid=$(cat "$T/$1/state/distccd.pid" 2>/dev/null) || return 0
-	tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -cx -- --allow || true
+	grep -c 'job from .*: ok, ' "$T/$1.log" 2>/dev/null || true
 }
 
 # pool_listening ADDR PORT: something listens there (asked of the kernel,
-# so distccd does not log a probe as a bad request).
+# so the job port does not relay a probe as a job).
 pool_listening() {
 	[ -n "$(ss -Hltn "src $1:$2")" ]
 }
@@ -93,15 +86,12 @@ pool_lists_all() {
 	done
 }
 
-# pool_settled NAME...: every node lists all others and its distccd runs
-# with the final allow list (loopback and every member), so no restart
-# will interrupt a build.
+# pool_settled NAME...: every node lists all others and its job port
+# listens.
 pool_settled() {
 	local n
 	for n; do
 		pool_lists_all "$n" "$@" || return 1
-		[ "$(pool_distccd_allows "$n")" = $(($# + 1)) ] ||
-			return 1
 		pool_listening "${POOL_ADDR[$n]}" "${POOL_PORT[$n]}" || return 1
 	done
 }
@@ -123,8 +113,9 @@ pool_wait_exit() {
 	kill -0 "$1" 2>/dev/null || wait "$1" 2>/dev/null || true
 }
 
-# pool_stop_nodes [NAME...]: SIGTERM to each heartbeat (it checks out and
-# stops its distccd), then waits up to 10 s for each to exit.
+# pool_stop_nodes [NAME...]: SIGTERM to each heartbeat (it checks out, lets
+# running jobs finish and stops its distccd), then waits up to 15 s for
+# each to exit.
 pool_stop_nodes() {
 	local n
 	[ $# -gt 0 ] || set -- "${POOL_NAMES[@]}"
@@ -132,7 +123,7 @@ pool_stop_nodes() {
 		kill -TERM "${POOL_PID[$n]}" 2>/dev/null || true
 	done
 	for n; do
-		pool_wait_exit "${POOL_PID[$n]}" 10
+		pool_wait_exit "${POOL_PID[$n]}" 15
 	done
 }
 

@@ -1,6 +1,7 @@
-# Every auth rule: project keys on check-in, check-out and hosts; the admin
-# rules with and without an admin token; loopback-only admin; no admin for
-# cross-site browser requests; loopback addresses only for loopback peers.
+# Every auth rule: project keys on check-in, check-out and hosts; admin by
+# token only, configured or generated, never by coming from loopback; no
+# admin for cross-site browser requests; loopback addresses only for
+# loopback peers.
 # The server runs in a private network namespace so a client can come from a
 # non-loopback address (10.77.0.1) as well as from 127.0.0.1.
 . "$(dirname "$0")/lib.sh"
@@ -13,19 +14,22 @@ REMOTE=http://10.77.0.1:33333
 SERVER_DB=$T/a.db
 
 start_ns_server() {	# start_ns_server [args...]
-	spawn "server$#" ip netns exec "$NS" "$BIN/dyndistcc-server" -f /dev/null -d -l 0.0.0.0 \
+	spawn "server$#" ip netns exec "$NS" "$BIN/dyndistcc-server" -f /dev/null -l 0.0.0.0 \
 	    -p 33333 --db "$SERVER_DB" "$@"
 	SERVER_PID=$SPAWNED_PID
 	wait_until 10 curl -fsS "$LOOP/healthz" || fail "server did not start"
 }
 
-say "no admin token: admin from loopback only"
+say "no admin_token configured: a generated one, and no admin for loopback"
 start_ns_server
+ADMIN_TOKEN=$(ip netns exec "$NS" "$BIN/dyndistcc-server" -f /dev/null --db "$SERVER_DB" --print-admin-token)
 SERVER_URL=$REMOTE
-call POST /api/v1/projects '{"name":"fw"}'
+ADMIN_TOKEN= call POST /api/v1/projects '{"name":"fw"}'
 assert_eq "$STATUS" 403 "create from 10.77.0.1"
-assert_contains "$out" "loopback"
+assert_contains "$out" "admin token required"
 SERVER_URL=$LOOP
+ADMIN_TOKEN= call POST /api/v1/projects '{"name":"fw"}'
+assert_eq "$STATUS" 403 "create from loopback without the token"
 create_project fw; FW=$KEY
 create_project other; OTHER=$KEY
 [ "$FW" != "$OTHER" ] || fail "two projects got the same key"
@@ -80,10 +84,10 @@ SERVER_URL=$LOOP
 checkin fw "$A" 4 "$FW"
 assert_eq "$(jq -r .distcc_hosts <<<"$out")" "localhost/4 10.77.0.1/8" "loopback requester sees everyone"
 
-say "admin calls from a non-loopback peer are refused"
+say "admin calls without the token from a non-loopback peer are refused"
 SERVER_URL=$REMOTE
 for req in "DELETE /api/v1/projects/fw" "DELETE /api/v1/nodes/$A" ; do
-	call $req
+	ADMIN_TOKEN= call $req
 	assert_eq "$STATUS" 403 "$req from 10.77.0.1"
 done
 code=$(curl -s -o /dev/null -w '%{http_code}' "$REMOTE/api/createProject?name=legacy1")
@@ -99,7 +103,7 @@ kill -TERM "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
 say "with an admin token: the token is required, from anywhere"
 TOKEN=0123456789abcdef0123456789abcdef
 start_ns_server --admin-token "$TOKEN"
-call POST /api/v1/projects '{"name":"t1"}'
+ADMIN_TOKEN= call POST /api/v1/projects '{"name":"t1"}'
 assert_eq "$STATUS" 403 "loopback without the token"
 call POST /api/v1/projects '{"name":"t1"}' "wrong-token-wrong-token"
 assert_eq "$STATUS" 403 "wrong token"

@@ -63,7 +63,8 @@ done
 
 say "the file's values are used; flags win over the file"
 P=$(free_port)
-start_server -f "$T/good.conf" --heartbeat 3
+# the token flag start_server passes is the file's own, so -f alone would do
+ADMIN_TOKEN=abcdefghijklmnopqrstuvwxyz start_server -f "$T/good.conf" --heartbeat 3
 create_project_token() { call POST /api/v1/projects "{\"name\":\"$1\"}" abcdefghijklmnopqrstuvwxyz; }
 create_project_token fw
 assert_eq "$STATUS" 201 "admin_token from the file"
@@ -78,7 +79,7 @@ rc=0; wait "$SERVER_PID" 2>/dev/null || rc=$?
 say "SIGTERM and SIGINT: clean stop, exit status 0"
 for sig in TERM INT; do
 	P=$(free_port)
-	"$S" -d -l 127.0.0.1 -p "$P" --db "$T/sig.db" >"$T/sig.log" 2>&1 &
+	"$S" -l 127.0.0.1 -p "$P" --db "$T/sig.db" >"$T/sig.log" 2>&1 &
 	pid=$!
 	wait_until 10 curl -fsS "http://127.0.0.1:$P/healthz" || fail "server for SIG$sig did not start"
 	kill -"$sig" $pid
@@ -91,31 +92,33 @@ done
 
 say "ready is said only once the port answers"
 P=$(free_port)
-spawn ready "$S" -d -l 127.0.0.1 -p "$P" --db "$T/ready.db"
+spawn ready "$S" -l 127.0.0.1 -p "$P" --db "$T/ready.db"
 wait_until 10 grep -q '\[SYS\] ready' "$T/ready.log" || fail "no ready line"
 curl -fsS "http://127.0.0.1:$P/healthz" >/dev/null || fail "ready was logged before the port answered"
 grep -q '\[SYS\] ready: listening on 127.0.0.1 port '"$P" "$T/ready.log" || fail "ready line: $(cat "$T/ready.log")"
 
 say "a port in use: a clear error, non-zero exit"
-rc=0; timeout 10 "$S" -d -l 127.0.0.1 -p "$P" --db "$T/busy.db" >"$T/out" 2>&1 || rc=$?
+rc=0; timeout 10 "$S" -l 127.0.0.1 -p "$P" --db "$T/busy.db" >"$T/out" 2>&1 || rc=$?
 [ $rc -ne 0 ] && [ $rc -ne 124 ] || fail "second server on a busy port: rc $rc"
 assert_contains "$(grep '\[ERROR\]' "$T/out")" "port $P" "busy port error"
 
-say "without -d: daemonizes, returns once ready, a relative --db is kept absolute"
+say "-d: daemonizes, returns once ready, writes --pid-file, a relative --db is kept absolute"
 P=$(free_port)
 mkdir "$T/run"
-(cd "$T/run" && "$S" -l 127.0.0.1 -p "$P" --db rel.db 2>"$T/daemon.log")
+(cd "$T/run" && "$S" -d -l 127.0.0.1 -p "$P" --db rel.db --pid-file "$T/run/server.pid" 2>"$T/daemon.log")
 rc=$?
 assert_eq "$rc" 0 "parent exit status"
 curl -fsS "http://127.0.0.1:$P/healthz" >/dev/null || fail "daemon not answering right after the parent returned"
-dpid=$(pgrep -f -- "-p $P --db rel.db" | head -1)
-[ -n "$dpid" ] || fail "no daemon process"
+dpid=$(cat "$T/run/server.pid")
+[ -n "$dpid" ] && kill -0 "$dpid" || fail "no daemon process named by the pid file"
 PIDS+=("$dpid")
+assert_contains "$(tr '\0' ' ' </proc/"$dpid"/cmdline)" "-p $P --db rel.db" "the pid file's process"
 [ -f "$T/run/rel.db" ] || fail "relative --db not created where the daemon was started"
 [ "$(readlink "/proc/$dpid/cwd")" = / ] || fail "daemon did not change to /"
 [ "$(ps -o sid= -p "$dpid" | tr -d ' ')" = "$dpid" ] || fail "daemon is not a session leader"
 kill -TERM "$dpid"
 wait_until 5 sh -c "! kill -0 $dpid 2>/dev/null" || fail "daemon did not stop on SIGTERM"
+wait_until 5 sh -c "[ ! -e '$T/run/server.pid' ]" || fail "pid file left after the stop"
 : >"$T/zero.db"
 rc=0; "$S" -l 127.0.0.1 -p "$(free_port)" --db "$T/zero.db" 2>"$T/daemon-fail.log" || rc=$?
 [ $rc -ne 0 ] || fail "daemon parent returned 0 though the daemon failed"

@@ -41,7 +41,7 @@ timed 503 POST /api/v1/projects '{"name":"new"}'
 timed 503 DELETE /api/v1/projects/p
 timed 503 DELETE "/api/v1/nodes/$A"
 timed 503 GET "/api/checkin?hash=abc&project=p&username=u&swVersion=1&threads=2"
-hdr=$(curl -sS -D - -o /dev/null -X POST -d '{"name":"new2"}' "$SERVER_URL/api/v1/projects")
+hdr=$(curl -sS -D - -o /dev/null -H "Authorization: Bearer $ADMIN_TOKEN" -X POST -d '{"name":"new2"}' "$SERVER_URL/api/v1/projects")
 assert_contains "$hdr" "Retry-After" "503 says when to retry"
 
 say "20 concurrent new nodes during the lock: every one answered"
@@ -59,7 +59,7 @@ server_alive || fail "server died"
 
 say "after the lock: writes work again"
 wait_until 15 sh -c "! kill -0 $SPAWNED_PID 2>/dev/null" || fail "locker did not finish"
-wait_until 5 sh -c "curl -s -o /dev/null -w '%{http_code}' -X POST -d '{\"name\":\"after\"}' $SERVER_URL/api/v1/projects | grep -q 201" ||
+wait_until 5 sh -c "curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer $ADMIN_TOKEN' -X POST -d '{\"name\":\"after\"}' $SERVER_URL/api/v1/projects | grep -q 201" ||
     fail "project creation after the lock"
 checkin fw "$(node_id 2)" 4 "$FW"
 assert_eq "$STATUS" 200 "new node after the lock"

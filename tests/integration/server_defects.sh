@@ -104,11 +104,11 @@ assert_eq "$(db_rows "SELECT count(*) FROM sqlite_master WHERE name IN ('nodes',
 
 say "D15: IPv6 and v4-mapped peers, :port, limits, shutdown"
 P6=$(free_port)
-spawn server6 "$BIN/dyndistcc-server" -f /dev/null -d -l :: -p "$P6" --db "$T/v6.db"
+spawn server6 "$BIN/dyndistcc-server" -f /dev/null -l :: -p "$P6" --db "$T/v6.db" --admin-token "$ADMIN_TOKEN"
 wait_until 10 curl -fsS "http://[::1]:$P6/healthz" || fail "no IPv6 server"
-code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -d '{"name":"six"}' "http://[::1]:$P6/api/v1/projects")
-assert_eq "$code" 201 "admin from ::1"
-code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -d '{"name":"four","key":false}' "http://127.0.0.1:$P6/api/v1/projects")
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $ADMIN_TOKEN" -X POST -d '{"name":"six"}' "http://[::1]:$P6/api/v1/projects")
+assert_eq "$code" 201 "admin from ::1 (Host [::1]:port)"
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $ADMIN_TOKEN" -X POST -d '{"name":"four","key":false}' "http://127.0.0.1:$P6/api/v1/projects")
 assert_eq "$code" 201 "admin from ::ffff:127.0.0.1 (dual stack)"
 l=$(curl -fsS "http://127.0.0.1:$P6/api/checkin?hash=h4&project=four&username=u&swVersion=1&threads=2")
 assert_eq "$l" "localhost/2" "v4 check-in through a dual-stack socket"

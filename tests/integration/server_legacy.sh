@@ -18,10 +18,10 @@ old_client() {
 	    mv hosts.tmp hosts)
 }
 
-say "createProject (admin, loopback) makes an open project"
-assert_eq "$(curl -fsS "$URL/api/createProject?name=p")" success "createProject"
+say "createProject (admin token) makes an open project"
+assert_eq "$(curl -H "Authorization: Bearer $ADMIN_TOKEN" -fsS "$URL/api/createProject?name=p")" success "createProject"
 assert_eq "$(api GET /api/v1/projects | jq -c '.projects[0] | [.name, .keyed]')" '["p",false]' "open project"
-code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/api/createProject?name=p")
+code=$(curl -H "Authorization: Bearer $ADMIN_TOKEN" -s -o /dev/null -w '%{http_code}' "$URL/api/createProject?name=p")
 assert_eq "$code" 409 "duplicate createProject"
 
 say "the old client's exact request; the reply is a distcc hosts line"
@@ -87,21 +87,21 @@ assert_eq "$(api GET /api/v1/nodes | jq '[.nodes[] | select(.legacy and .state==
 
 say "deleteHost, deleteProject: admin, open projects only"
 ID1=$(curl -fsS "$URL/api/getAllHosts" | jq -r '.[] | select(.ipAddr=="127.0.0.1") | .hash')
-assert_eq "$(curl -fsS "$URL/api/deleteHost?hash=$H1")" success "deleteHost by the old hash"
+assert_eq "$(curl -H "Authorization: Bearer $ADMIN_TOKEN" -fsS "$URL/api/deleteHost?hash=$H1")" success "deleteHost by the old hash"
 assert_eq "$(api GET /api/v1/nodes | jq "[.nodes[] | select(.id==\"$ID1\")] | length")" 0 "host deleted"
-code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/api/deleteHost?hash=$H1")
+code=$(curl -H "Authorization: Bearer $ADMIN_TOKEN" -s -o /dev/null -w '%{http_code}' "$URL/api/deleteHost?hash=$H1")
 assert_eq "$code" 404 "deleteHost twice"
-assert_eq "$(curl -fsS "$URL/api/deleteHost?hash=$V")" success "deleteHost by the listed hash (a v1 id)"
-code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/api/deleteProject?name=keyed")
+assert_eq "$(curl -H "Authorization: Bearer $ADMIN_TOKEN" -fsS "$URL/api/deleteHost?hash=$V")" success "deleteHost by the listed hash (a v1 id)"
+code=$(curl -H "Authorization: Bearer $ADMIN_TOKEN" -s -o /dev/null -w '%{http_code}' "$URL/api/deleteProject?name=keyed")
 assert_eq "$code" 403 "legacy deleteProject of a keyed project"
-assert_eq "$(curl -fsS "$URL/api/deleteProject?name=p")" success "deleteProject"
-code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/api/deleteProject?name=p")
+assert_eq "$(curl -H "Authorization: Bearer $ADMIN_TOKEN" -fsS "$URL/api/deleteProject?name=p")" success "deleteProject"
+code=$(curl -H "Authorization: Bearer $ADMIN_TOKEN" -s -o /dev/null -w '%{http_code}' "$URL/api/deleteProject?name=p")
 assert_eq "$code" 404 "deleteProject of an unknown project"
 assert_eq "$(db_rows 'SELECT count(*) FROM nodes')" 0 "node rows gone with the project"
 for p in createProject deleteProject deleteHost; do
-	code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/api/$p")
+	code=$(curl -H "Authorization: Bearer $ADMIN_TOKEN" -s -o /dev/null -w "%{http_code}" "$URL/api/$p")
 	assert_eq "$code" 400 "$p without its parameter"
 done
-code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/api/createProject?name=C++")
+code=$(curl -H "Authorization: Bearer $ADMIN_TOKEN" -s -o /dev/null -w '%{http_code}' "$URL/api/createProject?name=C++")
 assert_eq "$code" 400 "createProject C++"
 server_alive || fail "server died"

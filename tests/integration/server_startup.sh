@@ -10,7 +10,7 @@
 refused() {
 	local db=$1 sum rc=0; shift
 	sum=$(md5sum <"$db")
-	timeout 10 "$BIN/dyndistcc-server" -f /dev/null -d -l 127.0.0.1 -p "$(free_port)" --db "$db" >"$T/out" 2>&1 || rc=$?
+	timeout 10 "$BIN/dyndistcc-server" -f /dev/null -l 127.0.0.1 -p "$(free_port)" --db "$db" >"$T/out" 2>&1 || rc=$?
 	[ $rc -ne 0 ] && [ $rc -ne 124 ] || fail "server accepted $(basename "$db") (rc $rc)"
 	grep -q '\[ERROR\]' "$T/out" || fail "no [ERROR] line for $(basename "$db"): $(cat "$T/out")"
 	for w in "$@"; do assert_contains "$(grep '\[ERROR\]' "$T/out")" "$w" "error for $(basename "$db")"; done
@@ -36,10 +36,10 @@ stop_server
 sqlite3 "$T/newer.db" 'PRAGMA user_version = 99'
 refused "$T/newer.db" "newer"
 mkdir "$T/dir.db"
-rc=0; timeout 10 "$BIN/dyndistcc-server" -f /dev/null -d -l 127.0.0.1 -p "$(free_port)" --db "$T/dir.db" >"$T/out" 2>&1 || rc=$?
+rc=0; timeout 10 "$BIN/dyndistcc-server" -f /dev/null -l 127.0.0.1 -p "$(free_port)" --db "$T/dir.db" >"$T/out" 2>&1 || rc=$?
 [ $rc -ne 0 ] && grep -q '\[ERROR\]' "$T/out" || fail "a directory as database: rc $rc"
 : >"$T/plain"
-rc=0; timeout 10 "$BIN/dyndistcc-server" -f /dev/null -d -l 127.0.0.1 -p "$(free_port)" --db "$T/plain/x.db" >"$T/out" 2>&1 || rc=$?
+rc=0; timeout 10 "$BIN/dyndistcc-server" -f /dev/null -l 127.0.0.1 -p "$(free_port)" --db "$T/plain/x.db" >"$T/out" 2>&1 || rc=$?
 [ $rc -ne 0 ] && grep -q '\[ERROR\]' "$T/out" || fail "a database under a regular file: rc $rc"
 say "a first start creates the database's directory"
 SERVER_DB=$T/state/server/dyndistcc.db start_server
@@ -57,7 +57,7 @@ create_project fw; FW=$KEY
 	i=0
 	while :; do
 		i=$((i + 1))
-		code=$(curl -s -o /dev/null -w '%{http_code}' -m 5 -X POST -d "{\"name\":\"p$i\"}" "$SERVER_URL/api/v1/projects") || exit 0
+		code=$(curl -s -o /dev/null -w "%{http_code}" -m 5 -H "Authorization: Bearer $ADMIN_TOKEN" -X POST -d "{\"name\":\"p$i\"}" "$SERVER_URL/api/v1/projects") || exit 0
 		[ "$code" = 201 ] && echo "p$i" >>"$T/acked"
 	done
 ) &

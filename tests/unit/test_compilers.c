@@ -104,6 +104,93 @@ TEST(probe)
 	CHECK_INT(c.n, 0);
 }
 
+/* A stand-in compiler: version, and cc1 in the same directory. */
+static void
+fake(const char *rel, const char *version)
+{
+	char text[1024];
+
+	snprintf(text, sizeof(text), "#!/bin/sh\ncase $1 in\n"
+	    "-v) echo 'gcc version %s (test)' >&2 ;;\n"
+	    "-dumpmachine) echo x86_64-linux-gnu ;;\n"
+	    "-dumpfullversion) echo %s ;;\n"
+	    "-print-prog-name=cc1) echo \"${0%%/*}/cc1\" ;;\n"
+	    "esac\n", version, version);
+	script(rel, text);
+}
+
+/* Each beat only stats; what changed is probed again and counted. */
+TEST(changes)
+{
+	struct compilers c;
+	char masq[128], bin[128], pre[128], wl[128], search[512], err[ERR_MAX];
+	char fp1[WIRE_FP_LEN + 1];
+
+	snprintf(masq, sizeof(masq), "%s/masq2", dir);
+	snprintf(bin, sizeof(bin), "%s/bin2", dir);
+	snprintf(pre, sizeof(pre), "%s/pre2", dir);
+	snprintf(wl, sizeof(wl), "%s/wl", dir);
+	mkdir(masq, 0755);
+	mkdir(bin, 0755);
+	mkdir(pre, 0755);
+	mkdir(wl, 0755);
+	script("masq2/xcc", "#!/bin/sh\nexit 99\n");
+	script("masq2/ycc", "#!/bin/sh\nexit 99\n");
+	script("wl/xcc", "#!/bin/sh\nexit 99\n");
+	fake("bin2/xcc", "1.0");
+	script("bin2/cc1", "cc1 one\n");
+	snprintf(search, sizeof(search), "%s:%s", pre, bin);
+	memset(&c, 0, sizeof(c));
+	c.whitelist = wl;
+
+	CHECK_INT(compilers_update(&c, masq, search, 2000, err), 1);
+	CHECK_INT(c.n, 1);
+	CHECK_INT(c.noff, 1);		/* ycc: nothing behind it yet */
+	CHECK(wire_fp_valid(c.v[0].fp));
+	str_copy(fp1, c.v[0].fp, sizeof(fp1));
+	CHECK_STR(compilers_fp(&c, "xcc"), fp1);
+	CHECK_INT(c.bins.n, 1);
+	CHECK(c.bins.n == 1 && strcmp(c.bins.v[0].wire, "xcc") == 0);
+	/* nothing changed: nothing to report */
+	CHECK_INT(compilers_update(&c, masq, search, 2000, err), 0);
+	CHECK_STR(c.v[0].fp, fp1);
+	/* the compiler proper changes: a new fingerprint */
+	script("bin2/cc1", "cc1 two\n");
+	CHECK_INT(compilers_update(&c, masq, search, 2000, err), 1);
+	CHECK(strcmp(c.v[0].fp, fp1) != 0);
+	/* touched but the same: probed again, nothing to report */
+	script("bin2/cc1", "cc1 two\n");
+	CHECK_INT(compilers_update(&c, masq, search, 2000, err), 0);
+	/* upgraded */
+	fake("bin2/xcc", "2.0");
+	CHECK_INT(compilers_update(&c, masq, search, 2000, err), 1);
+	CHECK_STR(c.v[0].version, "2.0");
+	/* a compiler appears for ycc; distccd does not take it yet: no fp */
+	fake("bin2/ycc", "2.0");
+	CHECK_INT(compilers_update(&c, masq, search, 2000, err), 1);
+	CHECK_INT(c.n, 2);
+	CHECK(compilers_fp(&c, "ycc") == NULL);
+	script("wl/ycc", "#!/bin/sh\nexit 99\n");
+	CHECK_INT(compilers_update(&c, masq, search, 2000, err), 1);
+	CHECK(compilers_fp(&c, "ycc") != NULL);
+	CHECK_INT(c.bins.n, 2);
+	/* another xcc first on PATH shadows the old one */
+	fake("pre2/xcc", "3.0");
+	CHECK_INT(compilers_update(&c, masq, search, 2000, err), 1);
+	CHECK_STR(c.v[0].version, "3.0");
+	/* a name leaves the masquerade directory */
+	{
+		char gone[160];
+
+		snprintf(gone, sizeof(gone), "%s/ycc", masq);
+		unlink(gone);
+	}
+	CHECK_INT(compilers_update(&c, masq, search, 2000, err), 1);
+	CHECK_INT(c.n, 1);
+	CHECK(compilers_fp(&c, "ycc") == NULL);
+	compilers_free(&c);
+}
+
 TEST(missing_directory)
 {
 	struct compilers c;
@@ -122,6 +209,7 @@ main(void)
 		return 1;
 	RUN(search_path);
 	RUN(probe);
+	RUN(changes);
 	RUN(missing_directory);
 	test_rmtree(dir);
 	return test_summary();

@@ -1,0 +1,61 @@
+# Live admission, on hosts in network namespaces so that every job comes
+# from its member's own address: a node that joins builds at once, and a
+# node whose address changes builds at once, and neither build meets a
+# refused connection, a local fallback or a backoff. The heartbeat is long
+# (30 s), so the other members cannot have heard of the change by a regular
+# check-in: their job ports must ask the server when the unknown address
+# knocks (the logs show it), and admit it.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/pool.bash"
+. "$(dirname "$0")/netns.bash"
+
+netns_init srv n1 n2 n3
+netns_server --heartbeat 30 --ttl 90 --refresh-after 30
+netns_node n1
+netns_node n2
+sees() { case " $(pool_hosts "$1") " in *" $2/"*|*" $2:"*) return 0 ;; esac; return 1; }
+wait_until 20 sees n1 "${HOST[n2]}" || fail "n1 does not list n2: $(pool_hosts n1)"
+wait_until 20 sees n2 "${HOST[n1]}" || fail "n2 does not list n1: $(pool_hosts n2)"
+pool_sources "$T/src" lan 24
+
+# clean BUILDLOG WHO: the build succeeded with every job remote or local
+# by choice: no refusal at n1 or n2, no fallback, no backoff.
+clean() {
+	local n fb
+	for n in n1 n2; do
+		assert_eq "$(refusals "$n")" 0 "connections $n's job port refused"
+	done
+	fb=$(fallbacks "$1")
+	assert_eq "$fb" "0 0" "local fallbacks and backoffs in $2's build"
+	assert_eq "$(backoff_files n3)" 0 "hosts n3's distcc backed off"
+}
+
+say "n3 joins and builds at once"
+netns_node n3
+wait_until 20 sees n3 "${HOST[n1]}" || fail "n3's first list lacks n1"
+sees n3 "${HOST[n2]}" || fail "n3's first list lacks n2: $(pool_hosts n3)"
+netns_build n3 "$T/src" check >"$T/build1.log" 2>&1 ||
+	{ cat "$T/build1.log"; fail "n3's build failed"; }
+remote=$(( $(jobs_served n1 "${HOST[n3]}") + $(jobs_served n2 "${HOST[n3]}") ))
+[ "$remote" -gt 0 ] || fail "n3's jobs all ran on n3"
+grep -q "job port: ${HOST[n3]} is a member now" "$T/n1.log" "$T/n2.log" ||
+	fail "no job port had to ask the server about n3 (the test proves nothing)"
+clean "$T/build1.log" n3
+grep -h "is a member now" "$T/n1.log" "$T/n2.log" | sed 's/^.*job port: /  /' | sort | uniq -c | head -3
+echo "  n1 and n2 ran $remote of n3's 25 jobs; none refused"
+
+say "n3's address changes and it builds at once"
+old=${HOST[n3]} new=$NET.23
+before=$(( $(jobs_served n1) + $(jobs_served n2) ))
+netns_move n3 "$new"
+netns_build n3 "$T/src" check >"$T/build2.log" 2>&1 ||
+	{ cat "$T/build2.log"; fail "n3's build after the move failed"; }
+remote=$(( $(jobs_served n1 "$new") + $(jobs_served n2 "$new") ))
+[ "$remote" -gt 0 ] || fail "no job of n3 ran remotely from its new address"
+grep -q "job port: $new is a member now" "$T/n1.log" "$T/n2.log" ||
+	fail "no job port had to ask the server about $new"
+clean "$T/build2.log" n3
+grep -h "$new is a member now" "$T/n1.log" "$T/n2.log" | sed 's/^.*job port: /  /' | sort | uniq -c | head -3
+echo "  n1 and n2 ran $remote of n3's jobs from $new (was $old); none refused"
+
+echo "ok"
