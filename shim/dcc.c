@@ -28,13 +28,14 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: dcc [compiler] [compiler-args ...]\n"
-	    "       dcc -j [compiler] | --show-hosts [compiler]\n"
+	    "       dcc -j [compiler] | --show-hosts [compiler] | --fingerprint [compiler]\n"
 	    "       dcc --refresh | --status | --help | --version\n"
 	    "       <link named like a compiler> [compiler-args ...]\n"
 	    "\n"
 	    "  -j            print the pool size for the compiler (default cc),\n"
 	    "                for make -j$(dcc -j)\n"
 	    "  --show-hosts  print its host list, one host a line\n"
+	    "  --fingerprint print its fingerprint, the name distcc sends, the binary\n"
 	    "  --refresh     fetch the host list from the server now\n"
 	    "  --status      show server, project, lists, this machine's compilers\n"
 	    "                and which members run the same ones\n"
@@ -277,6 +278,27 @@ cmd_show_hosts(struct dcc *d, int argc, char **argv)
 	return 0;
 }
 
+/* dcc --fingerprint [compiler]: what the compiler (cc by default) is to the
+ * pool, as "<fp> <wire name> <binary>", to compare machines by hand. */
+static int
+cmd_fingerprint(struct dcc *d, int argc, char **argv)
+{
+	if (argc > 3) {
+		usage(stderr);
+		return DCC_EXIT_USAGE;
+	}
+	setup_config(d);
+	dcc_compiler_init(&d->comp, argc == 3 ? argv[2] : "cc", env_path(),
+	    d->cfg.masquerade_dir);
+	dcc_lists_load(&d->lists, &d->paths, &d->cfg, now_wall());
+	if (dcc_compiler_fp(&d->comp, &d->lists.sys.bins, &d->paths) == -1) {
+		fprintf(stderr, "dcc: %s: %s\n", d->comp.name, d->comp.why);
+		return 1;
+	}
+	printf("%s %s %s\n", d->comp.fp, d->comp.t.wire, d->comp.t.path);
+	return 0;
+}
+
 static int
 cmd_refresh(struct dcc *d, int argc, char **argv)
 {
@@ -340,6 +362,7 @@ static const struct {
 } commands[] = {
 	{ "-j", cmd_jobs },
 	{ "--show-hosts", cmd_show_hosts },
+	{ "--fingerprint", cmd_fingerprint },
 	{ "--refresh", cmd_refresh },
 	{ "--status", cmd_status },
 	{ "--help", cmd_help },

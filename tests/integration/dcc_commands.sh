@@ -22,7 +22,7 @@ out=$("$dcc" --refresh)
 assert_eq "$out" "localhost/1 127.0.0.2:$P2/3" "--refresh"
 assert_eq "$("$dcc" -j)" 4 "-j"
 assert_eq "$("$dcc" --show-hosts | tr '\n' ' ')" "localhost/1 127.0.0.2:$P2/3 " "--show-hosts"
-head -1 "$CACHE/hosts" | grep -q '^# dyndistcc project=fw refresh_after=15 heartbeat=10 ttl=30 pool_threads=4 pool_busy=0 compilers=0 fetched=' ||
+head -1 "$CACHE/hosts" | grep -q '^# dyndistcc project=fw refresh_after=15 heartbeat=10 ttl=30 pool_threads=4 pool_busy=0 compilers=1 fetched=' ||
     fail "cache header: $(head -1 "$CACHE/hosts")"
 
 say "--status tells server, project, list age, pool and last error"

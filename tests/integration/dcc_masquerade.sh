@@ -17,8 +17,8 @@ chmod 0755 "$WHITELIST"
 
 PATH=$T/cross:$PATH start_distccd 127.0.0.2; P2=$DISTCCD_PORT
 PATH=$T/cross:$PATH start_distccd 127.0.0.3; P3=$DISTCCD_PORT
-checkin_node 127.0.0.2 "$P2" 2
-checkin_node 127.0.0.3 "$P3" 2
+PATH=$T/cross:$PATH COMPILERS="gcc cc g++ $CROSS" checkin_node 127.0.0.2 "$P2" 2
+PATH=$T/cross:$PATH COMPILERS="gcc cc g++ $CROSS" checkin_node 127.0.0.3 "$P3" 2
 
 for name in gcc cc g++ "$CROSS"; do
 	ln -s "$BIN/dcc" "$T/masq/$name"
