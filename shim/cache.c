@@ -225,7 +225,7 @@ cache_read(const char *path, struct hostlist *hl, double *fetched,
 		bins = &ignored;
 	else
 		memset(bins, 0, sizeof(*bins));
-	if ((buf = file_read(path, CACHE_MAX, &len, e)) == NULL) {
+	if ((buf = file_read_nofollow(path, CACHE_MAX, &len, e)) == NULL) {
 		seterr(err, "%s", e);
 		return -1;
 	}
@@ -294,7 +294,7 @@ cache_read_bins(const char *path, struct fp_table *table, char *err)
 	size_t len;
 
 	memset(table, 0, sizeof(*table));
-	if ((buf = file_read(path, CACHE_MAX, &len, e)) == NULL) {
+	if ((buf = file_read_nofollow(path, CACHE_MAX, &len, e)) == NULL) {
 		seterr(err, "%s", e);
 		return -1;
 	}
