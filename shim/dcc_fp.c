@@ -68,7 +68,7 @@ dcc_compiler_fp(struct dcc_compiler *c, const struct fp_table *bins,
 	int fd;
 
 	c->fp[0] = '\0';
-	if (c->t.path == NULL && fp_target(c->name, c->path, &c->t, e) == -1) {
+	if (c->t.path == NULL && fp_target(c->name, c->path, 1, &c->t, e) == -1) {
 		seterr(c->why, "%s", e);
 		return -1;
 	}

@@ -9,11 +9,13 @@
  * through Debian's /etc/alternatives; then `gcc`, `gcc-*`, `g++`, `g++-*`
  * become `<triple>-<name>` when that name is on PATH, the triple being the
  * one distcc was built for without "-pc" (x86_64-linux-gnu). distccd runs
- * what it receives from its own PATH. fp_target() repeats that, with one
- * guard: when the rewrite would swap the compiler for another one in
- * another directory (a gcc in /opt/gcc13/bin first on PATH, rewritten to
- * /usr/bin/x86_64-linux-gnu-gcc), the name stays as given and the caller
- * turns the rewrite off for distcc (DISTCC_NO_REWRITE_CROSS).
+ * what it receives from its own PATH. fp_target() repeats that; for a
+ * client (dcc) with one guard: when the rewrite would swap the compiler the
+ * user's PATH names for another one in another directory (a gcc in
+ * /opt/gcc13/bin first on PATH, rewritten to /usr/bin/x86_64-linux-gnu-gcc),
+ * the name stays as given and dcc turns the rewrite off for distcc
+ * (DISTCC_NO_REWRITE_CROSS). A node (dcc-heartbeat) judges a name by what
+ * its distccd runs for the name a client's distcc sends, so no guard.
  *
  * The fingerprint: a 128-bit hash over the wire name, the compiler's `-v`
  * output (vendor version string, configure options, target), and the
@@ -392,14 +394,14 @@ same_dir(const char *a, const char *b)
 
 /* Works out what distcc sends, and what runs, for compiler name (no
  * slash) with PATH search: the wire name, the binary it resolves to on
- * search and that binary's identity. t->norewrite is set when distcc's
- * rewrite must be turned off because it would swap the compiler for one
- * from another directory; the name is then sent as it is. 0, or -1 with
- * err when the name resolves to nothing. t->path is the caller's
- * (fp_target_free). */
+ * search and that binary's identity. With guard (a client), t->norewrite
+ * is set when distcc's rewrite must be turned off because it would swap
+ * the compiler for one from another directory; the name is then sent as
+ * it is. 0, or -1 with err when the name resolves to nothing. t->path is
+ * the caller's (fp_target_free). */
 int
-fp_target(const char *name, const char *search, struct fp_target *t,
-    char *err)
+fp_target(const char *name, const char *search, int guard,
+    struct fp_target *t, char *err)
 {
 	char step[FP_WIRE_MAX], *orig;
 	const char *no = getenv("DISTCC_NO_REWRITE_CROSS");
@@ -422,7 +424,7 @@ fp_target(const char *name, const char *search, struct fp_target *t,
 		}
 	}
 	t->path = fp_which(t->wire, search);
-	if (rewritten && (orig = fp_which(name, search)) != NULL) {
+	if (guard && rewritten && (orig = fp_which(name, search)) != NULL) {
 		char a[FP_ID_MAX], b[FP_ID_MAX];
 
 		if (t->path == NULL || (!same_dir(orig, t->path) &&

@@ -25,13 +25,20 @@ POOL_WHITELIST=()
 
 # pool_node NAME ADDR PROJECT KEY CORES [config lines...]: writes NAME's
 # client.conf (extra lines are appended; a later key wins) and starts its
-# dcc-heartbeat. Returns at once; see pool_wait_settled.
+# dcc-heartbeat, with cc, gcc, c++, g++ (and $SLEEPCC and the names in
+# $POOL_COMPILERS) in its masquerade directory $T/NAME/masq. Returns at
+# once; see pool_wait_settled.
 pool_node() {
 	local name=$1 addr=$2 project=$3 key=$4 cores=$5
 	shift 5
-	local dir=$T/$name port
+	local dir=$T/$name port c
 	port=$(free_port "$addr")
-	mkdir -p "$dir/state" "$dir/cache" "$dir/distcc"
+	mkdir -p "$dir/state" "$dir/cache" "$dir/distcc" "$dir/masq"
+	# the compilers it serves: a job goes only to a node that reports the
+	# requester's compiler (by fingerprint)
+	for c in cc gcc c++ g++ ${SLEEPCC:-} ${POOL_COMPILERS:-}; do
+		ln -sf "$BIN/dcc" "$dir/masq/$c"
+	done
 	{
 		echo "server $SERVER_URL"
 		echo "project $project"
@@ -43,6 +50,7 @@ pool_node() {
 		echo "distccd_listen $addr"
 		echo "distccd_port $port"
 		echo "owner $name"
+		echo "masquerade_dir $dir/masq"
 		printf '%s\n' "$@"
 	} >"$dir/client.conf"
 	spawn "$name" "$BIN/dcc-heartbeat" -d -f "$dir/client.conf"
