@@ -188,9 +188,12 @@ start_node() {
 }
 
 # node_online ADDR [PORT]: the server lists a node of $PROJECT at ADDR (and
-# distccd PORT) as online.
+# distccd PORT) as online (asked with $KEY: a keyed project's nodes are not
+# public).
 node_online() {
-	curl -fsS "$SERVER_URL/api/v1/nodes?project=$PROJECT" | jq -e \
+	local auth=()
+	[ -n "${KEY:-}" ] && [ "$KEY" != null ] && auth=(-H "Authorization: Bearer $KEY")
+	curl -fsS "${auth[@]}" "$SERVER_URL/api/v1/nodes?project=$PROJECT" | jq -e \
 	    --arg a "$1" --arg p "${2:-}" '.nodes | any(.addr == $a and
 	    .state == "online" and ($p == "" or (.port | tostring) == $p))'
 }
