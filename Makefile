@@ -6,6 +6,7 @@
 #   make demo            start a server and a 3-node pool on loopback, build a program
 #   make fuzz            run each libFuzzer target for FUZZ_SECONDS
 #   make install         PREFIX=/usr/local DESTDIR=
+#   make deb             Debian packages dyndistcc-server, dyndistcc-client in build/deb/
 #   make clean
 #   V=1                  show full command lines
 #   SANITIZE=1           build with -fsanitize=address,undefined (into build-san/)
@@ -79,7 +80,7 @@ UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all check check-unit check-integration check-browser unit bench demo \
-        fuzz install uninstall clean deps version FORCE
+        fuzz install uninstall deb clean deps version FORCE
 .DELETE_ON_ERROR:
 
 all: $(PROGS) $(MANS)
@@ -207,6 +208,12 @@ fuzz:
 install: all
 	$(call say,INSTALL,$(DESTDIR)$(PREFIX))
 	$(Q)sh scripts/install-files.sh "$(BUILD)" "$(DESTDIR)" "$(PREFIX)" "$(SYSCONFDIR)" "$(UNITDIR)"
+
+# Debian's tools build the packages (scripts/debian/ is their debian/);
+# they install with the rule above (make install PREFIX=/usr).
+deb:
+	@sh scripts/deps.sh build deb
+	@sh scripts/build-deb.sh $(VERSION) build/deb
 
 uninstall:
 	$(call say,RM,$(DESTDIR)$(PREFIX))

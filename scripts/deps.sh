@@ -1,16 +1,28 @@
 #!/bin/sh
 # deps.sh — installs what dyndistcc needs from Debian's packages, skipping
-# what is already there. As non-root it prints the exact command to run.
+# what is already there. It names every package before apt-get runs; as
+# non-root it changes nothing and prints the command to run instead. With
+# everything present it needs no root and installs nothing.
 #
-#   scripts/deps.sh [build] [run] [test] [bench] [fuzz]   (default: build run test)
+#   scripts/deps.sh [-n] [build] [run] [test] [deb] [bench] [fuzz]   (default: build run test)
+#
+#   -n   only list the missing packages (exit 1 when some are missing)
 set -eu
 
 build="gcc make pkg-config libmicrohttpd-dev libsqlite3-dev libcurl4-openssl-dev libcjson-dev"
 run="distcc curl ca-certificates"
-test="g++ jq sqlite3 iproute2 procps psmisc man-db systemd chromium dpkg-dev python3 wget"
+# make deb: Debian's own packaging tools.
+deb="dpkg-dev debhelper fakeroot lintian"
+# The tests: the browser test's chromium, the C++ and build-system tests'
+# compilers and tools (CMake, Ninja, Meson, ccache, autotools), the bash
+# completion test's bash-completion, and the package test's $deb.
+test="g++ jq sqlite3 iproute2 procps psmisc man-db systemd chromium python3 wget
+      cmake ninja-build meson ccache autoconf automake bash-completion $deb"
 bench="wrk nginx-light hyperfine"
 fuzz="clang libclang-rt-14-dev"
 
+list=0
+if [ "${1:-}" = -n ]; then list=1; shift; fi
 groups=${*:-build run test}
 want=
 for g in $groups; do
@@ -18,9 +30,10 @@ for g in $groups; do
 	build) want="$want $build" ;;
 	run) want="$want $run" ;;
 	test) want="$want $test" ;;
+	deb) want="$want $deb" ;;
 	bench) want="$want $bench" ;;
 	fuzz) want="$want $fuzz" ;;
-	*) echo "deps.sh: unknown group '$g' (build run test bench fuzz)" >&2; exit 2 ;;
+	*) echo "deps.sh: unknown group '$g' (build run test deb bench fuzz)" >&2; exit 2 ;;
 	esac
 done
 
@@ -32,7 +45,7 @@ case " $groups " in *" test "*)
 esac
 
 missing=
-for p in $want; do
+for p in $(printf '%s\n' $want | sort -u); do
 	case $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) in
 	*" installed") ;;
 	*) missing="$missing $p" ;;
@@ -40,17 +53,26 @@ for p in $want; do
 done
 
 if [ -n "$missing" ]; then
-	if [ "$(id -u)" -ne 0 ]; then
-		echo "dyndistcc needs these Debian packages:$missing" >&2
-		echo "run: sudo apt-get update && sudo apt-get install -y$missing" >&2
+	n=$(echo $missing | wc -w)
+	if [ "$list" = 1 ]; then
+		echo "deps.sh: $n missing ($groups):$missing"
 		exit 1
 	fi
-	echo "  DEPS   $missing"
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "deps.sh: dyndistcc needs $n more Debian packages ($groups):$missing" >&2
+		echo "deps.sh: run as root: apt-get update && apt-get install --no-install-recommends$missing" >&2
+		exit 1
+	fi
+	# Say what is about to change before it changes, so nobody finds
+	# packages on the machine they did not know make would install.
+	echo "deps.sh: installing $n Debian packages ($groups) with apt-get:$missing"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
 	# shellcheck disable=SC2086
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+	echo "deps.sh: installed:$missing"
 fi
+[ "$list" = 1 ] && exit 0
 
 # The browser test drives Debian's chromium with playwright-core from npm.
 case " $groups " in *" test "*)
@@ -59,7 +81,7 @@ case " $groups " in *" test "*)
 	dir=$(dirname "$0")/../tests/browser
 	if [ -f "$dir/package-lock.json" ] &&
 	    ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.dyndistcc-lock"; then
-		echo "  NPM     playwright-core"
+		echo "deps.sh: installing playwright-core from npm into tests/browser/node_modules (npm ci)"
 		(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null &&
 		    cp package-lock.json node_modules/.dyndistcc-lock)
 	fi

@@ -40,6 +40,7 @@ bindir=$prefix/bin
 sbindir=$prefix/sbin
 mandir=$prefix/share/man
 docdir=$prefix/share/doc/dyndistcc
+compdir=$prefix/share/bash-completion/completions
 
 # The table: part, kind, source, destination directory, mode.
 # kind: prog (must exist), opt (warn when missing), unit (paths rewritten).
@@ -56,6 +57,8 @@ server prog $build/man/dyndistcc-server.8 $mandir/man8 0644
 client unit $top/scripts/dcc-heartbeat.service $unitdir 0644
 server unit $top/scripts/dyndistcc-server.service $unitdir 0644
 client opt $top/scripts/client.conf.example $docdir 0644
+client opt $top/scripts/completion/dcc $compdir 0644
+client opt $top/scripts/completion/dyndistcc-masquerade $compdir 0644
 server opt $top/server/server.conf.example $docdir 0644
 EOF
 }

@@ -78,6 +78,20 @@ require_admin(struct req *r)
 	return 0;
 }
 
+/* An admin call on the project named in the path: false once it has
+ * replied (no admin rights, or not a project name). */
+static int
+admin_project(struct req *r)
+{
+	if (!require_admin(r))
+		return 0;
+	if (!wire_name_valid(r->arg)) {
+		reply_error(r, 400, "project must be " WIRE_NAME_RULE);
+		return 0;
+	}
+	return 1;
+}
+
 /* POST /api/v1/checkin */
 void
 api_checkin(struct req *r)
@@ -296,12 +310,8 @@ api_project_delete(struct req *r)
 	char err[ERR_MAX];
 	struct buf b;
 
-	if (!require_admin(r))
+	if (!admin_project(r))
 		return;
-	if (!wire_name_valid(r->arg)) {
-		reply_error(r, 400, "project must be " WIRE_NAME_RULE);
-		return;
-	}
 	if ((res = store_project_delete(r->arg, 0, err)) != ST_OK) {
 		reply_store_error(r, res, err);
 		return;
@@ -322,12 +332,8 @@ api_project_patch(struct req *r)
 	struct buf b;
 	int advertise;
 
-	if (!require_admin(r))
+	if (!admin_project(r))
 		return;
-	if (!wire_name_valid(r->arg)) {
-		reply_error(r, 400, "project must be " WIRE_NAME_RULE);
-		return;
-	}
 	if (project_patch_parse(r->body, r->body_len, &advertise, err) == -1) {
 		reply_error(r, 400, "%s", err);
 		return;
@@ -353,12 +359,8 @@ api_project_purge(struct req *r)
 	struct buf b;
 	int deleted;
 
-	if (!require_admin(r))
+	if (!admin_project(r))
 		return;
-	if (!wire_name_valid(r->arg)) {
-		reply_error(r, 400, "project must be " WIRE_NAME_RULE);
-		return;
-	}
 	if (state == NULL || strcmp(state, "offline") != 0) {
 		reply_error(r, 400, "state=offline is required (only offline "
 		    "nodes are purged)");

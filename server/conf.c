@@ -77,6 +77,14 @@ conf_load(struct server_config *c, const char *path, char *err)
 	return kv_load(c, &conf_table, path, 0, err);
 }
 
+/* Reads config text (modified) over the current values; name is where it
+ * came from, for errors. For conf_load and the fuzz target. */
+int
+conf_parse(struct server_config *c, char *text, const char *name, char *err)
+{
+	return kv_parse(c, &conf_table, text, name, err);
+}
+
 /* Prints the effective configuration (dyndistcc-server -n). */
 void
 conf_print(FILE *f, struct server_config *c)

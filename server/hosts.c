@@ -14,7 +14,6 @@
  * entries that fit WIRE_HOSTS_MAX bytes and WIRE_POOL_MAX slots.
  * O(n log n) per request, however many lines it returns.
  */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +31,26 @@ mix64(uint64_t x)
 	x *= 0x94d049bb133111ebULL;
 	x ^= x >> 31;
 	return x;
+}
+
+/* ln(u) for u in (0, 1], within 1e-5: the exponent, and the series of
+ * atanh for the mantissa (libm's log costs as much as the rest of an
+ * order; an order needs no more precision). */
+static double
+fast_ln(double u)
+{
+	uint64_t b;
+	double m, t, t2;
+	int e;
+
+	memcpy(&b, &u, sizeof(b));
+	e = (int)((b >> 52) & 0x7ff) - 1023;
+	b = (b & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL;
+	memcpy(&m, &b, sizeof(m));		/* u = m * 2^e, m in [1, 2) */
+	t = (m - 1) / (m + 1);
+	t2 = t * t;
+	return e * 0.6931471805599453 +
+	    2 * t * (1 + t2 * (1.0 / 3 + t2 * (1.0 / 5 + t2 * (1.0 / 7))));
 }
 
 /* A 64-bit hash of a string, for identities (node ids, addresses). */
@@ -216,19 +235,32 @@ hostset_fp(const struct hostset *s, const char *fp)
 	return -1;
 }
 
-struct keyed {
-	double	key;
-	uint32_t idx;
-};
-
-static int
-keyed_cmp(const void *a, const void *b)
+/* Sorts v[0..n) ascending by their top 32 bits (LSD radix, 8 bits a
+ * pass); tmp has room for n. Linear: a qsort of a 1000-host project per
+ * request cost more than the rest of the request. */
+static void
+radix_sort32(uint64_t *v, uint64_t *tmp, size_t n)
 {
-	const struct keyed *x = a, *y = b;
+	size_t count[256], i, sum, c;
+	uint64_t *src = v, *dst = tmp, *t;
+	int shift;
 
-	if (x->key != y->key)
-		return x->key < y->key ? -1 : 1;
-	return x->idx < y->idx ? -1 : x->idx > y->idx;
+	for (shift = 32; shift < 64; shift += 8) {
+		memset(count, 0, sizeof(count));
+		for (i = 0; i < n; i++)
+			count[(src[i] >> shift) & 0xff]++;
+		for (i = 0, sum = 0; i < 256; i++) {
+			c = count[i];
+			count[i] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			dst[count[(src[i] >> shift) & 0xff]++] = src[i];
+		t = src;
+		src = dst;
+		dst = t;
+	}
+	/* four passes: the sorted run is back in v */
 }
 
 /* Orders the entries of s that r may be handed, best first, into order
@@ -238,10 +270,11 @@ keyed_cmp(const void *a, const void *b)
 size_t
 hosts_order(const struct hostset *s, const struct host_req *r, uint32_t *order)
 {
-	struct keyed *k = xcalloc(s->n ? s->n : 1, sizeof(*k));
+	uint64_t *k = xreallocarray(NULL, s->n ? 2 * s->n : 1, sizeof(*k));
 	const struct host_entry *e;
 	size_t i, n = 0;
-	double u;
+	double u, key;
+	uint64_t bits;
 
 	for (i = 0; i < s->n; i++) {
 		e = &s->v[i];
@@ -251,12 +284,16 @@ hosts_order(const struct hostset *s, const struct host_req *r, uint32_t *order)
 		/* u in (0, 1) from 53 bits of the hash */
 		u = ((double)(mix64(r->who ^ e->hash) >> 11) + 0.5) *
 		    (1.0 / 9007199254740992.0);
-		k[n].key = -log(u) / e->weight;
-		k[n++].idx = (uint32_t)i;
+		key = -fast_ln(u) / e->weight;
+		/* a positive double's bits sort as the double does; its top
+		 * 32 bits (20 of mantissa) are precision enough for an order
+		 * that is random anyway; the index rides in the low 32 */
+		memcpy(&bits, &key, sizeof(bits));
+		k[n++] = (bits & 0xffffffff00000000ULL) | (uint32_t)i;
 	}
-	qsort(k, n, sizeof(*k), keyed_cmp);
+	radix_sort32(k, k + s->n, n);
 	for (i = 0; i < n; i++)
-		order[i] = k[i].idx;
+		order[i] = (uint32_t)k[i];
 	free(k);
 	return n;
 }
@@ -282,23 +319,29 @@ hosts_line(const struct hostset *s, const struct host_req *r,
     struct host_line *l)
 {
 	const struct host_entry *e;
-	size_t i;
+	char *out;
+	size_t i, len;
 
 	if (maxlen > WIRE_HOSTS_MAX - 1)
 		maxlen = WIRE_HOSTS_MAX - 1;
-	buf_printf(&l->line, "localhost/%d", r->cores);
+	out = xmalloc(maxlen + sizeof(s->v->tok) + 32);
+	len = (size_t)snprintf(out, 32, "localhost/%d", r->cores);
 	l->threads = r->cores;
 	l->busy = 0;
 	for (i = 0; i < n; i++) {
 		e = &s->v[order[i]];
-		if ((fp >= 0 && !has_fp(s, e, fp)) ||
-		    l->line.len + e->toklen > maxlen ||
+		if ((fp >= 0 && !has_fp(s, e, fp)) || len + e->toklen > maxlen ||
 		    l->threads + e->slots > WIRE_POOL_MAX)
 			continue;
-		buf_add(&l->line, e->tok, e->toklen);
+		/* a whole token slot, a fixed size the compiler inlines: the
+		 * bytes past toklen are overwritten next or cut off */
+		memcpy(out + len, e->tok, sizeof(e->tok));
+		len += e->toklen;
 		l->threads += e->slots;
 		l->busy += e->running;
 	}
+	buf_add(&l->line, out, len);
+	free(out);
 }
 
 static int

@@ -63,6 +63,7 @@ struct server_config {
 void	conf_defaults(struct server_config *);
 int	conf_set(struct server_config *, const char *, const char *, char *);
 int	conf_load(struct server_config *, const char *, char *);
+int	conf_parse(struct server_config *, char *, const char *, char *);
 int	conf_check(const struct server_config *, char *);
 void	conf_print(FILE *, struct server_config *);
 void	conf_free(struct server_config *);

@@ -65,6 +65,7 @@ struct client_config {
 
 void	config_defaults(struct client_config *);
 int	config_load(struct client_config *, const char *, int, char *);
+int	config_parse(struct client_config *, char *, const char *, char *);
 void	config_apply_env(struct client_config *);
 void	config_free(struct client_config *);
 /* Sets one key from its text value (as in the file); 0, or -1 with err. */

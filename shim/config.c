@@ -244,6 +244,15 @@ config_load(struct client_config *cfg, const char *path, int missing_ok,
 	return kv_load(cfg, &config_table, path, missing_ok, err);
 }
 
+/* Reads config text (modified) over what cfg holds; name is where it came
+ * from, for errors. For config_load and the fuzz target. */
+int
+config_parse(struct client_config *cfg, char *text, const char *name,
+    char *err)
+{
+	return kv_parse(cfg, &config_table, text, name, err);
+}
+
 /* Prints the effective configuration, the key masked (dcc-heartbeat -n -v). */
 void
 config_print(FILE *f, struct client_config *cfg)

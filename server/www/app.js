@@ -828,8 +828,9 @@ async function refreshOnce() {
 	const name = state.selected;
 	const calls = [api('GET', '/api/v1/projects')];
 	if (name) {
-		calls.push(api('GET', '/api/v1/nodes?project=' + enc(name)));
-		calls.push(api('GET', '/api/v1/projects/' + enc(name) + '/history'));
+		/* a keyed project's members need its key or the admin token */
+		calls.push(api('GET', '/api/v1/nodes?project=' + enc(name), undefined, true));
+		calls.push(api('GET', '/api/v1/projects/' + enc(name) + '/history', undefined, true));
 	}
 	const [projects, nodes, hist] = await Promise.allSettled(calls);
 	if (projects.status === 'rejected') {

@@ -43,6 +43,9 @@ run('hostile', async (ctx) => {
 	const created = await srv.api('POST', '/api/v1/projects', { name: 'pwn' }, srv.token);
 	assertEq(created.status, 201, 'create project pwn');
 	const key = created.json.key;
+	/* the payload nodes advertise 10.9.9.x from loopback */
+	assertEq((await srv.api('PATCH', '/api/v1/projects/pwn', { advertise: true }, srv.token)).status, 200,
+	    'allow advertised addresses');
 
 	/* One node per payload, with the payload in every free-text field. */
 	const nodes = [];
@@ -50,7 +53,7 @@ run('hostile', async (ctx) => {
 		const n = {
 			project: 'pwn', node: nodeId(), hostname: p, owner: p, version: p,
 			cores: 2, nice: 10, port: 3632, load: [0.1, 0.2, 0.3], addr: '10.9.9.' + (nodes.length + 1),
-			compilers: [{ name: p, version: p, target: p }],
+			compilers: [{ name: 'gcc', version: p, target: p }],
 		};
 		const r = await srv.api('POST', '/api/v1/checkin', n, key);
 		assertEq(r.status, 200, `check-in with ${JSON.stringify(p)} (${r.text})`);
@@ -71,6 +74,8 @@ run('hostile', async (ctx) => {
 
 	const { page, problems } = await launchBrowser({ bypassCSP: true });
 	ctx.page = page;
+	/* a keyed project's nodes are read with its key or the admin token */
+	await page.addInitScript((t) => sessionStorage.setItem('dyndistcc.adminToken', t), srv.token);
 	await page.goto(srv.url + '/#project=pwn');
 	await waitUntil(async () => (await page.$$('#node-rows tr.node')).length === PAYLOADS.length,
 	    `all ${PAYLOADS.length} hostile rows to render`, 10000);
@@ -92,8 +97,9 @@ run('hostile', async (ctx) => {
 			all: tr.textContent,
 		}));
 		const p = n.hostname;
-		for (const field of ['host', 'owner', 'version', 'ccName', 'ccVersion', 'ccTarget'])
+		for (const field of ['host', 'owner', 'version', 'ccVersion', 'ccTarget'])
 			assertEq(got[field], p, `${field} shows the payload literally`);
+		assertEq(got.ccName, 'gcc', 'the compiler name (names are [A-Za-z0-9._+-])');
 		assert(got.all.includes(p), 'the row\'s text contains the payload');
 	}
 	const injected = await page.evaluate(() =>

@@ -155,13 +155,13 @@ run('panel', async (ctx) => {
 	assert((await page.textContent('#confirm-title')).includes(os.hostname()), 'the confirmation names the host');
 	await page.click('#confirm-cancel');
 	await page.waitForSelector('#confirm-dialog', { state: 'hidden' });
-	assertEq((await srv.api('GET', '/api/v1/nodes?project=firmware')).json.nodes.length, 1, 'cancel keeps the node');
+	assertEq((await srv.api('GET', '/api/v1/nodes?project=firmware', undefined, srv.token)).json.nodes.length, 1, 'cancel keeps the node');
 	await row.$eval('button.expunge', (b) => b.click());
 	await page.waitForSelector('#confirm-dialog[open]');
 	await page.click('#confirm-ok');
 	await page.waitForSelector(`tr[data-id="${nodeId}"]`, { state: 'detached', timeout: 5000 });
 	assert(await page.isHidden('#token-dialog'), 'the admin token was not asked again');
-	assertEq((await srv.api('GET', '/api/v1/nodes?project=firmware')).json.nodes.length, 0, 'the server forgot the node');
+	assertEq((await srv.api('GET', '/api/v1/nodes?project=firmware', undefined, srv.token)).json.nodes.length, 0, 'the server forgot the node');
 	await page.waitForResponse((r) => r.url().includes('/api/v1/nodes?project=firmware'));
 	assert(await page.isVisible('#nodes-empty'), 'the project shows no nodes again');
 

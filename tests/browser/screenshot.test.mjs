@@ -43,6 +43,9 @@ run('screenshot', async (ctx) => {
 		const r = await srv.api('POST', '/api/v1/projects', { name }, srv.token);
 		assertEq(r.status, 201, `create ${name}`);
 		keys[name] = r.json.key;
+		/* the machines advertise their addresses from loopback */
+		assertEq((await srv.api('PATCH', `/api/v1/projects/${name}`, { advertise: true }, srv.token)).status, 200,
+		    `allow advertised addresses in ${name}`);
 	}
 	const pool = [...FIRMWARE.map((m) => ({ ...m, project: 'firmware' })),
 	    ...WEBSITE.map((m) => ({ ...m, project: 'website' }))];
@@ -68,6 +71,8 @@ run('screenshot', async (ctx) => {
 
 	const { context, page, problems } = await launchBrowser({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
 	ctx.page = page;
+	/* a keyed project's nodes are read with its key or the admin token */
+	await page.addInitScript((t) => sessionStorage.setItem('dyndistcc.adminToken', t), srv.token);
 	await page.goto(srv.url + '/#project=firmware');
 	await page.waitForSelector('#node-rows tr.node');
 	await waitUntil(async () => (await page.$$('#node-rows tr.node.offline')).length === 1,

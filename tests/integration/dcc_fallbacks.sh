@@ -122,6 +122,7 @@ assert_eq "$rc" 110 "neither distcc nor the compiler"
 assert_contains "$(cat "$T/err.out")" "no-such-compiler-xyz" "message"
 
 say "a user who may not read the config (it holds the key) builds quietly on the heartbeat's list"
+need_root "this last part (runuser, a mount namespace over /var/lib/dyndistcc)"
 # The list must be at the default state_dir, since this user cannot read the
 # config that names another: bind it there in a mount namespace of our own.
 chmod 0711 "$T"

@@ -3,6 +3,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dcc_common.bash"
 
+need_root "whitelisting a cross compiler for distccd in /usr/lib/distcc"
 dcc_setup
 # A cross-compiler stand-in (runs gcc) on the client's and distccd's PATH,
 # whitelisted for distccd under a name no other test uses.

@@ -31,7 +31,7 @@ bound_ms() { awk -v s="$1" -v k="$SLACK" 'BEGIN { printf "%d", (s + k) * 1000 }'
 lists() { case " $(pool_hosts "$1") " in *" ${POOL_ADDR[$2]}:${POOL_PORT[$2]}/"*) return 0 ;; esac; return 1; }
 not_lists() { ! lists "$@"; }
 online() {
-	curl -fsS "$SERVER_URL/api/v1/nodes?project=churn" |
+	curl -fsS -H "Authorization: Bearer $KEY" "$SERVER_URL/api/v1/nodes?project=churn" |
 	    jq -e --arg o "$1" '[.nodes[] | select(.owner == $o and .state == "online")] | length == 1'
 }
 not_online() { ! online "$1"; }

@@ -15,7 +15,7 @@ ALL_NS=("$P-br" "$P-srv" "$P-n1" "$P-n2" "$P-n3")
 declare -A HOST=([srv]=$NET.1 [n1]=$NET.11 [n2]=$NET.12 [n3]=$NET.13)
 NEW_N3=$NET.23
 
-[ "$(id -u)" = 0 ] || fail "ip netns needs root"
+need_root "network namespaces (ip netns)"
 command -v ip >/dev/null || fail "ip (iproute2) is not installed"
 ip netns add "$P-br" 2>"$T/netns.err" ||
 	fail "ip netns is not available here: $(cat "$T/netns.err")"
@@ -120,7 +120,7 @@ ip -n "$P-n3" addr add "$NEW_N3/24" dev eth0
 bound=$(awk -v h=$HB -v k=$SLACK 'BEGIN { printf "%d", (2 * h * 1.1 + k) * 1000 }')
 ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 server_has() {
-	in_ns n1 curl -fsS "$SERVER_URL/api/v1/nodes?project=lan" |
+	in_ns n1 curl -fsS -H "Authorization: Bearer $KEY" "$SERVER_URL/api/v1/nodes?project=lan" |
 	    jq -e --arg a "$NEW_N3" '[.nodes[] | select(.owner == "n3" and .addr == $a and .state == "online")] | length == 1'
 }
 moved() { has "$1" "$NEW_N3" && ! has "$1" "${HOST[n3]}"; }

@@ -56,7 +56,8 @@ apart() {
 		done
 	done
 	for p in alpha beta; do
-		nodes=$(curl -fsS "$SERVER_URL/api/v1/nodes?project=$p" |
+		k=KEY_$p
+		nodes=$(curl -fsS -H "Authorization: Bearer ${!k}" "$SERVER_URL/api/v1/nodes?project=$p" |
 		    jq -r '[.nodes[] | select(.state == "online") | .owner] | sort | join(" ")')
 		case $p in
 		alpha) assert_eq "$nodes" "a1 a2" "online nodes of alpha" ;;

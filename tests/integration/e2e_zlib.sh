@@ -6,12 +6,16 @@
 # The source comes from `apt-get source` with a private apt configuration
 # (a deb-src line for the machine's own mirror and suite), so the machine's
 # apt setup is left untouched. It is kept in $DYNDISTCC_TEST_CACHE
-# (/var/cache/dyndistcc-tests) so later runs need no network.
+# (/var/cache/dyndistcc-tests, or ~/.cache/dyndistcc-tests for a user other
+# than root) so later runs need no network.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pool.bash"
 
 PKG=zlib
 CACHE=${DYNDISTCC_TEST_CACHE:-/var/cache/dyndistcc-tests}
+# Not root: /var/cache is not ours to write, the user's own cache is.
+[ -n "${DYNDISTCC_TEST_CACHE:-}" ] || [ "$(id -u)" -eq 0 ] ||
+	CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/dyndistcc-tests
 
 # mirror_suite: "URI SUITE" of the machine's own Debian archive.
 mirror_suite() {

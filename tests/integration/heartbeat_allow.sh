@@ -47,7 +47,8 @@ wait_until 10 grep -q "distccd must restart" "$A_LOG" || fail "A did not notice 
 rc=0; wait "$job" || rc=$?
 assert_eq "$rc" 0 "slow job (DISTCC_FALLBACK=0: remote or nothing) $(cat "$T/job.log")"
 [ -s "$T/slow.o" ] || fail "no object file"
-grep -q "COMPILE_OK.*slow" "$A_LOG" || fail "the slow job did not complete on A"
+# distccd logs the job after the client has its object: wait for the line.
+wait_until 5 grep -q "COMPILE_OK.*slow" "$A_LOG" || fail "the slow job did not complete on A"
 
 say "A restarted only after the job, and now allows 127.0.0.3"
 wait_until 15 grep -q "distccd stopped (pid $pid1)" "$A_LOG" || fail "A's distccd did not restart"

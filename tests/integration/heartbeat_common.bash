@@ -75,7 +75,7 @@ PY
 }
 
 # nodes_json: the server's node list for $PROJECT.
-nodes_json() { curl -fsS "$SERVER_URL/api/v1/nodes?project=$PROJECT"; }
+nodes_json() { curl -fsS ${KEY:+-H "Authorization: Bearer $KEY"} "$SERVER_URL/api/v1/nodes?project=$PROJECT"; }
 
 # node_field ADDR JQ: a field of the online node at ADDR.
 node_field() {

@@ -44,7 +44,8 @@ printf 'int f(void) { return 1; }\n' >"$T/f.c"
 (cd "$T" && DISTCC_HOSTS="$(grep -v '^#' "$B_DIR/hosts" | sed 's/localhost\/[0-9]* //')" \
     DISTCC_FALLBACK=0 DISTCC_DIR=$T/distcc-A distcc gcc -c f.c -o f.o) ||
 	fail "compile through B's list"
-grep -q "COMPILE_OK.*f.c" "$A_LOG" || fail "the job did not run on A's distccd"
+# distccd logs the job after the client has its object: wait for the line.
+wait_until 5 grep -q "COMPILE_OK.*f.c" "$A_LOG" || fail "the job did not run on A's distccd"
 
 say "SIGHUP: a new nice value reaches the server and distccd"
 pid1=$(cat "$A_DIR/distccd.pid")
@@ -79,6 +80,8 @@ assert_eq "$rc" 1 "--once with a bad key"
 assert_contains "$(cat "$T/once.err")" "401" "--once error"
 
 say "advertise: the server hands out the advertised address and port"
+api PATCH /api/v1/projects/fw '{"advertise":true}' >/dev/null	# for a member behind NAT
+assert_eq "$STATUS" 200 "allow advertised addresses"
 mkdir -p "$T/adv"
 sed -e "s|^state_dir .*|state_dir $T/adv|" -e "s|^source .*|source 127.0.0.8|" \
     "$B_DIR/client.conf" >"$T/adv.conf"

@@ -81,7 +81,7 @@ assert_contains "$(cat "$R/etc/systemd/system/dcc-heartbeat.service")" \
 [ ! -e "$R/usr/local/sbin/dyndistcc-server" ] || fail "the client install put the server there"
 
 say "the check-in reached the server"
-nodes=$(api GET "/api/v1/nodes?project=fw")
+nodes=$(api GET "/api/v1/nodes?project=fw" "" "$KEY")
 id=$(cat "$R/var/lib/dyndistcc/node-id")
 assert_eq "$(printf '%s' "$nodes" | jq -r --arg id "$id" '.nodes[] | select(.id == $id) | .nice')" 7 \
     "this node's nice value on the server"

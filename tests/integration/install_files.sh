@@ -19,6 +19,8 @@ cat >"$T/expected" <<'EOF'
 ./usr/local/sbin/dcc-heartbeat 755
 ./usr/local/sbin/dyndistcc-masquerade 755
 ./usr/local/sbin/dyndistcc-server 755
+./usr/local/share/bash-completion/completions/dcc 644
+./usr/local/share/bash-completion/completions/dyndistcc-masquerade 644
 ./usr/local/share/doc/dyndistcc/client.conf.example 644
 ./usr/local/share/doc/dyndistcc/server.conf.example 644
 ./usr/local/share/man/man1/dcc.1 644
@@ -47,7 +49,8 @@ for k in User=dyndistcc NoNewPrivileges=yes ProtectSystem=strict ProtectHome=yes
 	grep -qx "$k" "$unitdir/dyndistcc-server.service" || fail "server unit lacks $k"
 done
 for k in 'ExecReload=/bin/kill -HUP $MAINPID' Restart=on-failure After=network-online.target \
-    'ExecStartPre=+-/usr/local/sbin/dyndistcc-masquerade --refresh -q'; do
+    'ExecStartPre=+-/usr/local/sbin/dyndistcc-masquerade --refresh -q' \
+    'ExecCondition=/usr/local/sbin/dcc-heartbeat -n -f /etc/dyndistcc/client.conf'; do
 	grep -qxF "$k" "$unitdir/dcc-heartbeat.service" || fail "heartbeat unit lacks $k"
 done
 grep -q '^User=' "$unitdir/dcc-heartbeat.service" && fail "heartbeat unit must run as root (it starts distccd)"

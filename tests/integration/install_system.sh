@@ -5,11 +5,10 @@
 # user, Debian's /usr/lib/distcc whitelist, a user (not root) building
 # through /usr/lib/dyndistcc, and an uninstall that restores every file.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/overlay.bash"
 
 if [ "${1:-}" != inner ]; then
-	mkdir -p "$T/probe/lower" "$T/probe/upper" "$T/probe/work" "$T/probe/merged"
-	unshare -m --propagation private mount -t overlay overlay -o "lowerdir=$T/probe/lower,upperdir=$T/probe/upper,workdir=$T/probe/work" \
-	    "$T/probe/merged" 2>/dev/null || { say "no mount namespaces or overlayfs here: skipped"; exit 77; }
+	overlay_probe
 	start_server
 	api POST /api/v1/projects '{"name":"fw"}' >"$T/project.json"
 	assert_eq "$STATUS" 201 "create project"
@@ -17,16 +16,11 @@ if [ "${1:-}" != inner ]; then
 	# (outside, same network) stays with this half.
 	unshare -m --propagation private env SERVER_URL="$SERVER_URL" KEY="$(jq -r .key "$T/project.json")" \
 	    bash "$0" inner || fail "inner part failed"
-	assert_eq "$(api GET '/api/v1/nodes?project=fw' | jq '.nodes | length')" 1 "nodes that checked in"
+	assert_eq "$(api GET '/api/v1/nodes?project=fw' "" "$(jq -r .key "$T/project.json")" | jq '.nodes | length')" 1 "nodes that checked in"
 	exit 0
 fi
 
-for d in /etc /usr /var; do
-	n=$(basename "$d")
-	mkdir -p "$T/up/$n" "$T/work/$n"
-	mount -t overlay overlay -o "lowerdir=$d,upperdir=$T/up/$n,workdir=$T/work/$n" "$d" ||
-	    fail "overlay on $d"
-done
+overlay_system
 chmod 0755 "$T"
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 id dyndistcc >/dev/null 2>&1 && fail "user dyndistcc exists before the install"

@@ -54,6 +54,14 @@ trap 'exit 130' INT TERM
 say() { printf '== %s\n' "$*"; }
 fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
 
+# need_root WHAT: a scenario that cannot run without root (WHAT needs it)
+# exits 77 here, which tests/run.sh shows as SKIP with this line as reason.
+need_root() {
+	[ "$(id -u)" -eq 0 ] && return 0
+	echo "needs root: $*"
+	exit 77
+}
+
 assert_eq() {	# actual expected [what]
 	[ "$1" = "$2" ] || fail "${3:-value}: got '$1', expected '$2'"
 }
@@ -140,14 +148,16 @@ metric() {
 # start_distccd ADDR [extra distccd args...]: a real distccd on ADDR and a
 # free port, logging jobs to $T/distccd-ADDR.log, killed at exit; waits until
 # the port answers. Sets DISTCCD_PORT. distccd started as root drops to its
-# own user, so $T becomes traversable (0711) and the log is made its own.
+# own user, so $T becomes traversable (0711) and the log is made its own;
+# started by anyone else, it runs as that user.
 start_distccd() {
-	local addr=$1 user; shift
-	user=$(id -un distccd 2>/dev/null || id -un distcc)
+	local addr=$1; shift
 	DISTCCD_PORT=$(free_port "$addr")
 	chmod 0711 "$T"
 	: >"$T/distccd-$addr.log"
-	chown "$user" "$T/distccd-$addr.log"
+	if [ "$(id -u)" -eq 0 ]; then
+		chown "$(id -un distccd 2>/dev/null || id -un distcc)" "$T/distccd-$addr.log"
+	fi
 	spawn "distccd-$addr.out" distccd --no-detach --daemon --listen "$addr" \
 	    --port "$DISTCCD_PORT" --allow 127.0.0.0/8 --jobs 2 \
 	    --log-file "$T/distccd-$addr.log" --log-level info "$@"
@@ -188,12 +198,9 @@ start_node() {
 }
 
 # node_online ADDR [PORT]: the server lists a node of $PROJECT at ADDR (and
-# distccd PORT) as online (asked with $KEY: a keyed project's nodes are not
-# public).
+# distccd PORT) as online (read with $KEY: a keyed project's members need it).
 node_online() {
-	local auth=()
-	[ -n "${KEY:-}" ] && [ "$KEY" != null ] && auth=(-H "Authorization: Bearer $KEY")
-	curl -fsS "${auth[@]}" "$SERVER_URL/api/v1/nodes?project=$PROJECT" | jq -e \
+	curl -fsS ${KEY:+-H "Authorization: Bearer $KEY"} "$SERVER_URL/api/v1/nodes?project=$PROJECT" | jq -e \
 	    --arg a "$1" --arg p "${2:-}" '.nodes | any(.addr == $a and
 	    .state == "online" and ($p == "" or (.port | tostring) == $p))'
 }

@@ -8,6 +8,7 @@
 
 command -v update-distcc-symlinks >/dev/null || [ -x /usr/sbin/update-distcc-symlinks ] ||
     fail "update-distcc-symlinks is missing (Debian's distcc package)"
+need_root "writing distccd's whitelist /usr/lib/distcc (or a copy in a mount namespace)"
 chmod 0755 "$T"		# distccd runs the stand-in compiler as user distccd
 WL=/usr/lib/distcc
 

@@ -212,6 +212,7 @@ EOF
 # /usr/lib/distcc (removed at exit) and finds it through DISTCCD_PATH, so
 # start the nodes after this. $T becomes traversable for user distccd.
 pool_sleepcc() {
+	need_root "whitelisting the test compiler for distccd in /usr/lib/distcc"
 	SLEEPCC=dyndistcc-sleepcc-$$
 	chmod 711 "$T"
 	mkdir -p -m 755 "$T/bin"
