@@ -157,7 +157,7 @@ setup_hosts(struct dcc *d)
 	if (!(dcc_list_fresh(&d->lists.sys, now) && !d->lists.sys.hl.compilers)) {
 		if (dcc_compiler_fp(&d->comp, &d->lists.sys.bins, &d->paths) == 0) {
 			fp = d->comp.fp;
-			dcc_debug("%s runs %s (%s), fingerprint %s from the %s",
+			dcc_debug("%s runs %s (%s), fingerprint %s from %s",
 			    d->comp.name, d->comp.t.path, d->comp.t.wire, fp,
 			    d->comp.fp_from);
 		} else

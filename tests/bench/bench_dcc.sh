@@ -130,7 +130,7 @@ dcc_bin=$bin/dcc
 
 # dcc must really have taken gcc's line from the heartbeat's table
 DCC_LOG=$T/dcc.log "$dcc_bin" gcc -c tiny.c -o a.o
-grep -q "fingerprint $gfp from the heartbeat" "$T/dcc.log" ||
+grep -q "fingerprint $gfp from the heartbeat's table" "$T/dcc.log" ||
 	{ cat "$T/dcc.log"; echo "dcc did not use the heartbeat's table"; exit 1; }
 [ ! -e "$T/home/.cache/dyndistcc/compilers" ] || { echo "dcc fingerprinted gcc itself"; exit 1; }
 read -r a b ratio diff < <("$T/interleave" "$rounds" \

@@ -43,8 +43,7 @@ compilers_server() {
 }
 
 node() {
-	POOL_COMPILERS=$CROSS pool_node "$1" "$2" mix "$KEY" "$3" \
-	    "job_memory 0" "jobs_memory_max none"
+	POOL_COMPILERS=$CROSS pool_node "$1" "$2" mix "$KEY" "$3"
 }
 
 as_dev() {

@@ -51,6 +51,9 @@ pool_node() {
 		echo "distccd_port $port"
 		echo "owner $name"
 		echo "masquerade_dir $dir/masq"
+		# every core is lent whatever memory the test machine has free
+		echo "job_memory 0"
+		echo "jobs_memory_max none"
 		printf '%s\n' "$@"
 	} >"$dir/client.conf"
 	spawn "$name" "$BIN/dcc-heartbeat" -d -f "$dir/client.conf"
@@ -101,17 +104,29 @@ pool_lists_all() {
 	done
 }
 
-# pool_settled NAME...: every node lists all others and its distccd runs
-# with the final allow list (loopback and every member), so no restart
-# will interrupt a build.
+# pool_settled NAME...: every node lists all others and its job port
+# listens; a 1.0 node's distccd runs with the final allow list (loopback and
+# every member), so no restart will interrupt a build.
 pool_settled() {
 	local n
 	for n; do
 		pool_lists_all "$n" "$@" || return 1
-		[ "$(pool_distccd_allows "$n")" = $(($# + 1)) ] ||
-			return 1
+		if ! pool_job_port "$n"; then
+			[ "$(pool_distccd_allows "$n")" = $(($# + 1)) ] ||
+				return 1
+		fi
 		pool_listening "${POOL_ADDR[$n]}" "${POOL_PORT[$n]}" || return 1
 	done
+}
+
+# pool_job_port NAME: NAME's heartbeat runs a job port (it admits members
+# as they come; its distccd is a private one, not listening on NAME's
+# address), rather than a distccd with an --allow list of the members.
+pool_job_port() {
+	local pid
+	pid=$(cat "$T/$1/state/distccd.pid" 2>/dev/null) || return 1
+	[ -r "/proc/$pid/cmdline" ] || return 1
+	! tr '\0' '\n' <"/proc/$pid/cmdline" | grep -qx "${POOL_ADDR[$1]}"
 }
 
 pool_wait_settled() {
