@@ -234,20 +234,28 @@ compile(struct dcc *d, const char *compiler, char **args)
 	dcc_exec_distcc(&cmd, d->comp.path, tune_for_pool(d, hosts));
 }
 
-/* The hosts line of the compiler named by argv[2] (cc when none), for -j
- * and --show-hosts; NULL after a usage message when there are more
- * arguments. The caller frees. */
-static char *
-command_hosts(struct dcc *d, int argc, char **argv)
+/* Sets d up for the compiler named by argv[2] (cc when none), for the
+ * options that take one; -1 after a usage message when there are more
+ * arguments. */
+static int
+command_compiler(struct dcc *d, int argc, char **argv)
 {
 	if (argc > 3) {
 		usage(stderr);
-		return NULL;
+		return -1;
 	}
 	setup_config(d);
 	dcc_compiler_init(&d->comp, argc == 3 ? argv[2] : "cc", env_path(),
 	    d->cfg.masquerade_dir);
-	return setup_hosts(d);
+	return 0;
+}
+
+/* The hosts line of that compiler, for -j and --show-hosts; NULL after a
+ * usage message. The caller frees. */
+static char *
+command_hosts(struct dcc *d, int argc, char **argv)
+{
+	return command_compiler(d, argc, argv) == -1 ? NULL : setup_hosts(d);
 }
 
 static int
@@ -283,13 +291,8 @@ cmd_show_hosts(struct dcc *d, int argc, char **argv)
 static int
 cmd_fingerprint(struct dcc *d, int argc, char **argv)
 {
-	if (argc > 3) {
-		usage(stderr);
+	if (command_compiler(d, argc, argv) == -1)
 		return DCC_EXIT_USAGE;
-	}
-	setup_config(d);
-	dcc_compiler_init(&d->comp, argc == 3 ? argv[2] : "cc", env_path(),
-	    d->cfg.masquerade_dir);
 	dcc_lists_load(&d->lists, &d->paths, &d->cfg, now_wall());
 	if (dcc_compiler_fp(&d->comp, &d->lists.sys.bins, &d->paths) == -1) {
 		fprintf(stderr, "dcc: %s: %s\n", d->comp.name, d->comp.why);

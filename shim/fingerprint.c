@@ -252,46 +252,39 @@ executable_in(const char *dir, size_t dlen, const char *name, char *out,
 	return access(out, X_OK) == 0;
 }
 
-/* The first regular executable file called name in search, as execvp(3)
- * finds it (an empty entry is the current directory). The caller frees;
- * NULL when there is none. */
-char *
-fp_which(const char *name, const char *search)
+#define SEARCH_REGULAR	1	/* a regular file, as execvp(3) takes */
+#define SEARCH_DISTCC	2	/* skip entries as distcc's lookup of cc does */
+
+/* The first executable file called name in search (a PATH string; an
+ * empty entry is the current directory). With SEARCH_DISTCC an entry is
+ * skipped while the rest of PATH from it on contains "distcc" anywhere,
+ * as distcc 3.4 looks up `cc` and `c++` before it rewrites them (so a
+ * masquerade directory, and everything before it, never count). The
+ * caller frees; NULL when there is none. */
+static char *
+path_find(const char *name, const char *path, int how)
 {
 	char file[PATH_MAX];
 	const char *p, *end;
 	size_t len;
 
-	for (p = search;; p = end + 1) {
+	for (p = path;; p = end + 1) {
 		end = strchr(p, ':');
 		len = end != NULL ? (size_t)(end - p) : strlen(p);
-		if (executable_in(p, len, name, file, 1))
+		if (!((how & SEARCH_DISTCC) && strstr(p, "distcc") != NULL) &&
+		    executable_in(p, len, name, file, how & SEARCH_REGULAR))
 			return xstrdup(file);
 		if (end == NULL)
 			return NULL;
 	}
 }
 
-/* distcc's lookup of `cc` and `c++` before it rewrites them: like fp_which,
- * except that an entry is skipped while the rest of PATH from it on
- * contains "distcc" anywhere (so a masquerade directory and everything
- * before it never count). The caller frees; NULL when there is none. */
-static char *
-which_like_distcc(const char *name, const char *search)
+/* The first regular executable file called name in search, as execvp(3)
+ * finds it. The caller frees; NULL when there is none. */
+char *
+fp_which(const char *name, const char *path)
 {
-	char file[PATH_MAX];
-	const char *p, *end;
-	size_t len;
-
-	for (p = search;; p = end + 1) {
-		end = strchr(p, ':');
-		len = end != NULL ? (size_t)(end - p) : strlen(p);
-		if (strstr(p, "distcc") == NULL &&
-		    executable_in(p, len, name, file, 0))
-			return xstrdup(file);
-		if (end == NULL)
-			return NULL;
-	}
+	return path_find(name, path, SEARCH_REGULAR);
 }
 
 /* distcc's cc/c++ rewrite: when `cc` on search is a link to gcc or clang
@@ -314,7 +307,7 @@ rewrite_generic(const char *name, const char *search, char *out, size_t size)
 	else
 		return 0;
 	alt = cpp ? "/etc/alternatives/c++" : "/etc/alternatives/cc";
-	if ((found = which_like_distcc(name, search)) == NULL)
+	if ((found = path_find(name, search, SEARCH_DISTCC)) == NULL)
 		return 0;
 	/* links are read relative to the directory the name was found in */
 	slash = strrchr(found, '/');
