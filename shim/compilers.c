@@ -230,7 +230,12 @@ sign:
 	{
 		struct fp_target again;
 
+		/* a binary replaced while it was probed: probe again next time */
 		signature(cs, name, search, c->tools, &again, sig, sizeof(sig));
+		if ((again.path == NULL) != (c->t.path == NULL) ||
+		    strcmp(again.wire, c->t.wire) != 0 ||
+		    strcmp(again.id, c->t.id) != 0)
+			sig[0] = '\0';
 		fp_target_free(&again);
 	}
 	c->sig = xstrdup(sig);

@@ -215,20 +215,19 @@ tune_for_pool(const struct dcc *d, char *hosts)
 static int
 compile(struct dcc *d, const char *compiler, char **args)
 {
-	struct dcc_command cmd;
+	struct dcc_command cmd = { NULL, args, 0 };
+	char *hosts;
 
 	setup_config(d);
 	dcc_compiler_init(&d->comp, compiler, env_path(), d->cfg.masquerade_dir);
 	cmd.compiler = d->comp.name;
-	cmd.args = args;
 	dcc_debug("compiler %s, PATH=%s", compiler, d->comp.path);
 	if (getenv("_DISTCC_SAFEGUARD") != NULL) {
 		/* distcc runs us as "the real compiler": be it */
 		dcc_debug("_DISTCC_SAFEGUARD is set: running %s", cmd.compiler);
 		dcc_exec_compiler(&cmd, d->comp.path);
 	}
-	cmd.norewrite = 0;
-	char *hosts = setup_hosts(d);
+	hosts = setup_hosts(d);
 	/* distcc must not swap the compiler for a namesake elsewhere on PATH */
 	cmd.norewrite = d->comp.t.norewrite;
 	dcc_exec_distcc(&cmd, d->comp.path, tune_for_pool(d, hosts));

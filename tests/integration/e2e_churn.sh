@@ -58,7 +58,7 @@ say "build: $FILES compiles of $JOB_SECONDS s each, make -j$pool through the poo
 build=$!
 PIDS+=("$build")
 tb=$(date +%s%N)
-wait_until 20 grep -q COMPILE_OK "$T/n1.log" "$T/n2.log" "$T/n3.log" ||
+wait_until 20 grep -qE "COMPILE_OK|job from [^ ]+: .*: ok," "$T/n1.log" "$T/n2.log" "$T/n3.log" ||
 	fail "no remote job started"
 building() { kill -0 "$build" 2>/dev/null || fail "the build ended before the churn did"; }
 

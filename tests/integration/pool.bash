@@ -9,7 +9,7 @@
 #   pool_wait_settled SECONDS NAME...   every node lists every other, distccds up
 #   pool_hosts NAME                     the distcc hosts line NAME's heartbeat wrote
 #   pool_threads NAME                   pool_threads from that file's metadata
-#   pool_jobs NAME                      jobs NAME's distccd completed
+#   pool_jobs NAME                      jobs NAME completed
 #   pool_stop_nodes [NAME...]           SIGTERM (check out), wait for the exit
 #   pool_stop_server                    SIGTERM, wait (bounded) for the exit
 #   pool_client NAME PROJECT KEY CORES  a developer machine: dcc only, no node
@@ -73,9 +73,10 @@ pool_threads() {
 	sed -n '1s/.* pool_threads=\([0-9]*\).*/\1/p' "$T/$1/state/hosts" 2>/dev/null
 }
 
-# pool_jobs NAME: how many jobs NAME's distccd finished with COMPILE_OK.
+# pool_jobs NAME: how many jobs NAME finished: its distccd's COMPILE_OK
+# lines (a 1.0 node), or its job port's "job from …: ok" lines.
 pool_jobs() {
-	grep -c 'COMPILE_OK' "$T/$1.log" 2>/dev/null || true
+	grep -cE 'COMPILE_OK|job from [^ ]+: .*: ok,' "$T/$1.log" 2>/dev/null || true
 }
 
 # pool_distccd_allows NAME: the number of --allow entries on the command
