@@ -30,7 +30,17 @@ WERROR ?= -Werror
 WARN   := -Wall -Wextra $(WERROR) -Wshadow -Wpointer-arith -Wstrict-prototypes \
           -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
 CFLAGS ?= -O2 -g
+# The GNU triple distcc was built for: its cross rewrite sends gcc as
+# <triple without "-pc">-gcc, and dcc and dcc-heartbeat name compilers the
+# same way (shim/fingerprint.c). From the installed distcc, else what
+# Debian's distcc reports on this architecture.
+DISTCC_GNU_HOST ?= $(shell distcc --version 2>/dev/null | sed -n '1s/^distcc [^ ]* \([A-Za-z0-9_.-]*\).*/\1/p')
+ifeq ($(DISTCC_GNU_HOST),)
+MACHINE := $(shell uname -m)
+override DISTCC_GNU_HOST := $(MACHINE)-$(if $(filter x86_64 i386 i486 i586 i686,$(MACHINE)),pc,unknown)-linux-gnu
+endif
 ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -DDYNDISTCC_VERSION='"$(VERSION)"' \
+              -DDISTCC_GNU_HOST='"$(DISTCC_GNU_HOST)"' \
               $(WARN) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP
 # --as-needed: each program links only the libraries it calls, so dcc (run
 # once per compile) does not load libmicrohttpd or SQLite at every start.

@@ -205,6 +205,27 @@ parse_bin(char *line, struct fp_table *table)
 	return 0;
 }
 
+/* Reads path, a file of lines that starts with magic, into a new buffer;
+ * the caller frees. NULL with err when it cannot be read, or is not that
+ * shape (empty, a NUL inside, no final newline, another magic: err says it
+ * is not a dyndistcc "what"). */
+static char *
+read_lines(const char *path, const char *magic, const char *what, char *err)
+{
+	char *buf;
+	size_t len;
+
+	if ((buf = file_read_nofollow(path, CACHE_MAX, &len, err)) == NULL)
+		return NULL;
+	if (strlen(buf) != len || len == 0 || buf[len - 1] != '\n' ||
+	    strncmp(buf, magic, strlen(magic)) != 0) {
+		seterr(err, "%s: not a dyndistcc %s", path, what);
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
 /* Reads a cache file into hl (members are not stored: nmembers is 0), the
  * time it was fetched (epoch seconds) into *fetched and, when bins is not
  * NULL, its dyndistcc-bin lines into bins. 0, or -1 with err when the file
@@ -217,7 +238,6 @@ cache_read(const char *path, struct hostlist *hl, double *fetched,
 {
 	struct fp_table ignored = { NULL, 0 };
 	char *buf, *line, *next, *hosts, e[ERR_MAX];
-	size_t len;
 
 	memset(hl, 0, sizeof(*hl));
 	*fetched = 0;
@@ -225,14 +245,9 @@ cache_read(const char *path, struct hostlist *hl, double *fetched,
 		bins = &ignored;
 	else
 		memset(bins, 0, sizeof(*bins));
-	if ((buf = file_read(path, CACHE_MAX, &len, e)) == NULL) {
-		seterr(err, "%s", e);
+	if ((buf = read_lines(path, CACHE_MAGIC, "host-list file", err)) == NULL)
 		return -1;
-	}
-	if (strlen(buf) != len || len == 0 || buf[len - 1] != '\n' ||
-	    strncmp(buf, CACHE_MAGIC, strlen(CACHE_MAGIC)) != 0)
-		goto corrupt;
-	buf[len - 1] = '\0';
+	buf[strlen(buf) - 1] = '\0';
 	if ((hosts = strrchr(buf, '\n')) == NULL)
 		goto corrupt;
 	*hosts++ = '\0';
@@ -290,29 +305,23 @@ cache_write_bins(const char *path, const struct fp_table *table, char *err)
 int
 cache_read_bins(const char *path, struct fp_table *table, char *err)
 {
-	char *buf, *line, *next, e[ERR_MAX];
-	size_t len;
+	char *buf, *line, *next;
 
 	memset(table, 0, sizeof(*table));
-	if ((buf = file_read(path, CACHE_MAX, &len, e)) == NULL) {
-		seterr(err, "%s", e);
+	if ((buf = read_lines(path, BINS_MAGIC "\n", "compiler table",
+	    err)) == NULL)
 		return -1;
-	}
-	if (strlen(buf) != len || len == 0 || buf[len - 1] != '\n' ||
-	    strncmp(buf, BINS_MAGIC "\n", strlen(BINS_MAGIC) + 1) != 0)
-		goto corrupt;
 	/* every line ends in '\n' */
 	for (line = buf + strlen(BINS_MAGIC) + 1; *line != '\0'; line = next) {
 		next = strchr(line, '\n');
 		*next++ = '\0';
-		if (parse_bin(line, table) == -1)
-			goto corrupt;
+		if (parse_bin(line, table) == -1) {
+			seterr(err, "%s: not a dyndistcc compiler table", path);
+			fp_table_free(table);
+			free(buf);
+			return -1;
+		}
 	}
 	free(buf);
 	return 0;
-corrupt:
-	seterr(err, "%s: not a dyndistcc compiler table", path);
-	fp_table_free(table);
-	free(buf);
-	return -1;
 }

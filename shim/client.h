@@ -126,7 +126,8 @@ struct fp_table {
 int	fp_identity(const char *, char *, struct stat *);
 int	fp_identity_valid(const char *);
 char	*fp_which(const char *, const char *);
-int	fp_target(const char *, const char *, struct fp_target *, char *);
+int	fp_target(const char *, const char *, int, struct fp_target *,
+	    char *);
 void	fp_target_free(struct fp_target *);
 int	fp_run(char *const[], const char *, int, int, char *, size_t);
 int	fp_describe(const char *, const char *, int, char *, char *);

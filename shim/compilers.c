@@ -142,11 +142,11 @@ signature(const struct compilers *cs, const char *name, const char *search,
 {
 	size_t i;
 
-	if (fp_target(name, search, t, NULL) == -1) {
+	if (fp_target(name, search, 0, t, NULL) == -1) {
 		snprintf(buf, size, "%s|none", name);
 		return;
 	}
-	snprintf(buf, size, "%s|%d|%s|%d", t->wire, t->norewrite, t->path,
+	snprintf(buf, size, "%s|%s|%d", t->wire, t->path,
 	    whitelisted(cs->whitelist, t->wire));
 	sign_file(buf, size, t->path);
 	for (i = 0; tools != NULL && i < FP_TOOLS_MAX; i++)
@@ -230,7 +230,12 @@ sign:
 	{
 		struct fp_target again;
 
+		/* a binary replaced while it was probed: probe again next time */
 		signature(cs, name, search, c->tools, &again, sig, sizeof(sig));
+		if ((again.path == NULL) != (c->t.path == NULL) ||
+		    strcmp(again.wire, c->t.wire) != 0 ||
+		    strcmp(again.id, c->t.id) != 0)
+			sig[0] = '\0';
 		fp_target_free(&again);
 	}
 	c->sig = xstrdup(sig);

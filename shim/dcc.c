@@ -28,13 +28,14 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: dcc [compiler] [compiler-args ...]\n"
-	    "       dcc -j [compiler] | --show-hosts [compiler]\n"
+	    "       dcc -j [compiler] | --show-hosts [compiler] | --fingerprint [compiler]\n"
 	    "       dcc --refresh | --status | --help | --version\n"
 	    "       <link named like a compiler> [compiler-args ...]\n"
 	    "\n"
 	    "  -j            print the pool size for the compiler (default cc),\n"
 	    "                for make -j$(dcc -j)\n"
 	    "  --show-hosts  print its host list, one host a line\n"
+	    "  --fingerprint print its fingerprint, the name distcc sends, the binary\n"
 	    "  --refresh     fetch the host list from the server now\n"
 	    "  --status      show server, project, lists, this machine's compilers\n"
 	    "                and which members run the same ones\n"
@@ -156,7 +157,7 @@ setup_hosts(struct dcc *d)
 	if (!(dcc_list_fresh(&d->lists.sys, now) && !d->lists.sys.hl.compilers)) {
 		if (dcc_compiler_fp(&d->comp, &d->lists.sys.bins, &d->paths) == 0) {
 			fp = d->comp.fp;
-			dcc_debug("%s runs %s (%s), fingerprint %s from the %s",
+			dcc_debug("%s runs %s (%s), fingerprint %s from %s",
 			    d->comp.name, d->comp.t.path, d->comp.t.wire, fp,
 			    d->comp.fp_from);
 		} else
@@ -214,39 +215,46 @@ tune_for_pool(const struct dcc *d, char *hosts)
 static int
 compile(struct dcc *d, const char *compiler, char **args)
 {
-	struct dcc_command cmd;
+	struct dcc_command cmd = { NULL, args, 0 };
+	char *hosts;
 
 	setup_config(d);
 	dcc_compiler_init(&d->comp, compiler, env_path(), d->cfg.masquerade_dir);
 	cmd.compiler = d->comp.name;
-	cmd.args = args;
 	dcc_debug("compiler %s, PATH=%s", compiler, d->comp.path);
 	if (getenv("_DISTCC_SAFEGUARD") != NULL) {
 		/* distcc runs us as "the real compiler": be it */
 		dcc_debug("_DISTCC_SAFEGUARD is set: running %s", cmd.compiler);
 		dcc_exec_compiler(&cmd, d->comp.path);
 	}
-	cmd.norewrite = 0;
-	char *hosts = setup_hosts(d);
+	hosts = setup_hosts(d);
 	/* distcc must not swap the compiler for a namesake elsewhere on PATH */
 	cmd.norewrite = d->comp.t.norewrite;
 	dcc_exec_distcc(&cmd, d->comp.path, tune_for_pool(d, hosts));
 }
 
-/* The hosts line of the compiler named by argv[2] (cc when none), for -j
- * and --show-hosts; NULL after a usage message when there are more
- * arguments. The caller frees. */
-static char *
-command_hosts(struct dcc *d, int argc, char **argv)
+/* Sets d up for the compiler named by argv[2] (cc when none), for the
+ * options that take one; -1 after a usage message when there are more
+ * arguments. */
+static int
+command_compiler(struct dcc *d, int argc, char **argv)
 {
 	if (argc > 3) {
 		usage(stderr);
-		return NULL;
+		return -1;
 	}
 	setup_config(d);
 	dcc_compiler_init(&d->comp, argc == 3 ? argv[2] : "cc", env_path(),
 	    d->cfg.masquerade_dir);
-	return setup_hosts(d);
+	return 0;
+}
+
+/* The hosts line of that compiler, for -j and --show-hosts; NULL after a
+ * usage message. The caller frees. */
+static char *
+command_hosts(struct dcc *d, int argc, char **argv)
+{
+	return command_compiler(d, argc, argv) == -1 ? NULL : setup_hosts(d);
 }
 
 static int
@@ -274,6 +282,22 @@ cmd_show_hosts(struct dcc *d, int argc, char **argv)
 		printf("%s\n", word);
 	free(opts);
 	free(hosts);
+	return 0;
+}
+
+/* dcc --fingerprint [compiler]: what the compiler (cc by default) is to the
+ * pool, as "<fp> <wire name> <binary>", to compare machines by hand. */
+static int
+cmd_fingerprint(struct dcc *d, int argc, char **argv)
+{
+	if (command_compiler(d, argc, argv) == -1)
+		return DCC_EXIT_USAGE;
+	dcc_lists_load(&d->lists, &d->paths, &d->cfg, now_wall());
+	if (dcc_compiler_fp(&d->comp, &d->lists.sys.bins, &d->paths) == -1) {
+		fprintf(stderr, "dcc: %s: %s\n", d->comp.name, d->comp.why);
+		return 1;
+	}
+	printf("%s %s %s\n", d->comp.fp, d->comp.t.wire, d->comp.t.path);
 	return 0;
 }
 
@@ -340,6 +364,7 @@ static const struct {
 } commands[] = {
 	{ "-j", cmd_jobs },
 	{ "--show-hosts", cmd_show_hosts },
+	{ "--fingerprint", cmd_fingerprint },
 	{ "--refresh", cmd_refresh },
 	{ "--status", cmd_status },
 	{ "--help", cmd_help },

@@ -90,7 +90,7 @@ struct dcc_compiler {
 	char		*path;		/* PATH for distcc and the compiler */
 	struct fp_target t;		/* what it runs; t.path NULL: nothing */
 	char		 fp[WIRE_FP_LEN + 1];	/* "" when not known */
-	const char	*fp_from;	/* "heartbeat", "cache", "computed" */
+	const char	*fp_from;	/* where fp came from, in words */
 	char		 why[ERR_MAX];	/* why fp is not known */
 };
 

@@ -160,9 +160,10 @@ dcc_exec_compiler(const struct dcc_command *cmd, const char *path)
 }
 
 /* Runs distcc (or $DCC_DISTCC) as `distcc <compiler> <args>` with PATH set to
- * path and DISTCC_HOSTS to hosts (never empty), replacing this process.
- * Every other DISTCC_* variable passes through. When distcc is missing or
- * does not start, runs the compiler itself. Never returns. */
+ * path and DISTCC_HOSTS to hosts (never empty), and DISTCC_NO_REWRITE_CROSS
+ * when cmd says, replacing this process. Every other DISTCC_* variable
+ * passes through. When distcc is missing or does not start, runs the
+ * compiler itself. Never returns. */
 void
 dcc_exec_distcc(const struct dcc_command *cmd, const char *path,
     const char *hosts)

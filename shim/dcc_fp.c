@@ -68,13 +68,13 @@ dcc_compiler_fp(struct dcc_compiler *c, const struct fp_table *bins,
 	int fd;
 
 	c->fp[0] = '\0';
-	if (c->t.path == NULL && fp_target(c->name, c->path, &c->t, e) == -1) {
+	if (c->t.path == NULL && fp_target(c->name, c->path, 1, &c->t, e) == -1) {
 		seterr(c->why, "%s", e);
 		return -1;
 	}
 	if ((fp = fp_table_find(bins, c->t.wire, c->t.id)) != NULL) {
 		str_copy(c->fp, fp, sizeof(c->fp));
-		c->fp_from = "heartbeat";
+		c->fp_from = "the heartbeat's table";
 		return 0;
 	}
 	if (dcc_cache_dir_ok(paths, e) == -1) {
@@ -85,7 +85,7 @@ dcc_compiler_fp(struct dcc_compiler *c, const struct fp_table *bins,
 	cache_read_bins(paths->compilers, &mine, e);
 	if ((fp = fp_table_find(&mine, c->t.wire, c->t.id)) != NULL) {
 		str_copy(c->fp, fp, sizeof(c->fp));
-		c->fp_from = "cache";
+		c->fp_from = "dcc's cache";
 		fp_table_free(&mine);
 		return 0;
 	}
@@ -100,13 +100,13 @@ dcc_compiler_fp(struct dcc_compiler *c, const struct fp_table *bins,
 	cache_read_bins(paths->compilers, &mine, e);
 	if ((fp = fp_table_find(&mine, c->t.wire, c->t.id)) != NULL) {
 		str_copy(c->fp, fp, sizeof(c->fp));
-		c->fp_from = "cache";
+		c->fp_from = "dcc's cache";
 	} else if (fp_compute(&c->t, c->path, FP_RUN_MS, &r, e) == -1)
 		seterr(c->why, "cannot fingerprint: %s", e);
 	else {
 		dcc_debug("fingerprinted %s (%s): %s", c->t.path, c->t.wire, r.fp);
 		str_copy(c->fp, r.fp, sizeof(c->fp));
-		c->fp_from = "computed";
+		c->fp_from = "computed here";
 		fp_table_add(&mine, r.fp, c->t.wire, c->t.id, c->t.path);
 		fp_result_free(&r);
 		if (cache_write_bins(paths->compilers, &mine, e) == -1)

@@ -268,7 +268,7 @@ dcc_stamp_age(const char *stamp, double now, char *text, size_t size)
 		return -1;
 	if (text != NULL && size > 0) {
 		text[0] = '\0';
-		if ((buf = file_read(stamp, 4096, &len, NULL)) != NULL) {
+		if ((buf = file_read_nofollow(stamp, 4096, &len, NULL)) != NULL) {
 			while (len > 0 && buf[len - 1] == '\n')
 				buf[--len] = '\0';
 			str_copy(text, buf, size);

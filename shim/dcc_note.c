@@ -4,6 +4,9 @@
  * and, with $DCC_VERBOSE set, to stderr; warnings go to stderr, and the
  * caller decides how rarely (once per failure period).
  */
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,15 +19,37 @@
 static int note_verbose;
 static int note_fd = -1;	/* $DCC_LOG, or -1 */
 
-/* Reads DCC_VERBOSE and DCC_LOG; call once, first thing. */
+/* Reads DCC_VERBOSE and DCC_LOG; call once, first thing. The log is a
+ * regular file, opened without following a link at its name and without
+ * blocking: a FIFO or a device there must not hang a build, nor a link
+ * make root append to a file the link's owner chose. Anything else is
+ * refused, once, on stderr. */
 void
 dcc_note_init(void)
 {
 	const char *v = getenv("DCC_VERBOSE"), *log = getenv("DCC_LOG");
+	struct stat st;
+	int fd, fl;
 
 	note_verbose = v != NULL && *v != '\0' && strcmp(v, "0") != 0;
-	if (log != NULL && *log != '\0')
-		note_fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (log == NULL || *log == '\0')
+		return;
+	fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
+	    O_NOCTTY | O_CLOEXEC, 0644);
+	if (fd != -1 && (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		fd = -1;
+		errno = EINVAL;
+	}
+	if (fd == -1) {
+		dcc_warn("DCC_LOG=%s: %s; not logging", log, errno == ELOOP ?
+		    "a symbolic link" : errno == EINVAL || errno == ENXIO ?
+		    "not a regular file" : strerror(errno));
+		return;
+	}
+	if ((fl = fcntl(fd, F_GETFL)) != -1)
+		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	note_fd = fd;
 }
 
 /* Does debug output go anywhere (DCC_VERBOSE or DCC_LOG)? Lets callers

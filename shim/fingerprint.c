@@ -9,11 +9,13 @@
  * through Debian's /etc/alternatives; then `gcc`, `gcc-*`, `g++`, `g++-*`
  * become `<triple>-<name>` when that name is on PATH, the triple being the
  * one distcc was built for without "-pc" (x86_64-linux-gnu). distccd runs
- * what it receives from its own PATH. fp_target() repeats that, with one
- * guard: when the rewrite would swap the compiler for another one in
- * another directory (a gcc in /opt/gcc13/bin first on PATH, rewritten to
- * /usr/bin/x86_64-linux-gnu-gcc), the name stays as given and the caller
- * turns the rewrite off for distcc (DISTCC_NO_REWRITE_CROSS).
+ * what it receives from its own PATH. fp_target() repeats that; for a
+ * client (dcc) with one guard: when the rewrite would swap the compiler the
+ * user's PATH names for another one in another directory (a gcc in
+ * /opt/gcc13/bin first on PATH, rewritten to /usr/bin/x86_64-linux-gnu-gcc),
+ * the name stays as given and dcc turns the rewrite off for distcc
+ * (DISTCC_NO_REWRITE_CROSS). A node (dcc-heartbeat) judges a name by what
+ * its distccd runs for the name a client's distcc sends, so no guard.
  *
  * The fingerprint: a 128-bit hash over the wire name, the compiler's `-v`
  * output (vendor version string, configure options, target), and the
@@ -250,46 +252,39 @@ executable_in(const char *dir, size_t dlen, const char *name, char *out,
 	return access(out, X_OK) == 0;
 }
 
-/* The first regular executable file called name in search, as execvp(3)
- * finds it (an empty entry is the current directory). The caller frees;
- * NULL when there is none. */
-char *
-fp_which(const char *name, const char *search)
+#define SEARCH_REGULAR	1	/* a regular file, as execvp(3) takes */
+#define SEARCH_DISTCC	2	/* skip entries as distcc's lookup of cc does */
+
+/* The first executable file called name in search (a PATH string; an
+ * empty entry is the current directory). With SEARCH_DISTCC an entry is
+ * skipped while the rest of PATH from it on contains "distcc" anywhere,
+ * as distcc 3.4 looks up `cc` and `c++` before it rewrites them (so a
+ * masquerade directory, and everything before it, never count). The
+ * caller frees; NULL when there is none. */
+static char *
+path_find(const char *name, const char *path, int how)
 {
 	char file[PATH_MAX];
 	const char *p, *end;
 	size_t len;
 
-	for (p = search;; p = end + 1) {
+	for (p = path;; p = end + 1) {
 		end = strchr(p, ':');
 		len = end != NULL ? (size_t)(end - p) : strlen(p);
-		if (executable_in(p, len, name, file, 1))
+		if (!((how & SEARCH_DISTCC) && strstr(p, "distcc") != NULL) &&
+		    executable_in(p, len, name, file, how & SEARCH_REGULAR))
 			return xstrdup(file);
 		if (end == NULL)
 			return NULL;
 	}
 }
 
-/* distcc's lookup of `cc` and `c++` before it rewrites them: like fp_which,
- * except that an entry is skipped while the rest of PATH from it on
- * contains "distcc" anywhere (so a masquerade directory and everything
- * before it never count). The caller frees; NULL when there is none. */
-static char *
-which_like_distcc(const char *name, const char *search)
+/* The first regular executable file called name in search, as execvp(3)
+ * finds it. The caller frees; NULL when there is none. */
+char *
+fp_which(const char *name, const char *path)
 {
-	char file[PATH_MAX];
-	const char *p, *end;
-	size_t len;
-
-	for (p = search;; p = end + 1) {
-		end = strchr(p, ':');
-		len = end != NULL ? (size_t)(end - p) : strlen(p);
-		if (strstr(p, "distcc") == NULL &&
-		    executable_in(p, len, name, file, 0))
-			return xstrdup(file);
-		if (end == NULL)
-			return NULL;
-	}
+	return path_find(name, path, SEARCH_REGULAR);
 }
 
 /* distcc's cc/c++ rewrite: when `cc` on search is a link to gcc or clang
@@ -312,7 +307,7 @@ rewrite_generic(const char *name, const char *search, char *out, size_t size)
 	else
 		return 0;
 	alt = cpp ? "/etc/alternatives/c++" : "/etc/alternatives/cc";
-	if ((found = which_like_distcc(name, search)) == NULL)
+	if ((found = path_find(name, search, SEARCH_DISTCC)) == NULL)
 		return 0;
 	/* links are read relative to the directory the name was found in */
 	slash = strrchr(found, '/');
@@ -392,14 +387,14 @@ same_dir(const char *a, const char *b)
 
 /* Works out what distcc sends, and what runs, for compiler name (no
  * slash) with PATH search: the wire name, the binary it resolves to on
- * search and that binary's identity. t->norewrite is set when distcc's
- * rewrite must be turned off because it would swap the compiler for one
- * from another directory; the name is then sent as it is. 0, or -1 with
- * err when the name resolves to nothing. t->path is the caller's
- * (fp_target_free). */
+ * search and that binary's identity. With guard (a client), t->norewrite
+ * is set when distcc's rewrite must be turned off because it would swap
+ * the compiler for one from another directory; the name is then sent as
+ * it is. 0, or -1 with err when the name resolves to nothing. t->path is
+ * the caller's (fp_target_free). */
 int
-fp_target(const char *name, const char *search, struct fp_target *t,
-    char *err)
+fp_target(const char *name, const char *search, int guard,
+    struct fp_target *t, char *err)
 {
 	char step[FP_WIRE_MAX], *orig;
 	const char *no = getenv("DISTCC_NO_REWRITE_CROSS");
@@ -422,7 +417,7 @@ fp_target(const char *name, const char *search, struct fp_target *t,
 		}
 	}
 	t->path = fp_which(t->wire, search);
-	if (rewritten && (orig = fp_which(name, search)) != NULL) {
+	if (guard && rewritten && (orig = fp_which(name, search)) != NULL) {
 		char a[FP_ID_MAX], b[FP_ID_MAX];
 
 		if (t->path == NULL || (!same_dir(orig, t->path) &&

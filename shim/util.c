@@ -287,7 +287,10 @@ systemd_notify(const char *state, char *err)
 
 /* Replaces path with data atomically: a temp file in the same directory,
  * fsync-free (the content is soft state), then rename(2). Readers see the old
- * file or the new one, never a mix. 0 on success, -1 with err set. */
+ * file or the new one, never a mix. The temp file gets a random name and is
+ * created exclusively, so nothing planted in the directory (a link to a
+ * file of root's, a FIFO) is ever opened; rename replaces a link at path
+ * itself, never its target. 0 on success, -1 with err set. */
 int
 file_write_atomic(const char *path, const void *data, size_t len, int mode,
     char *err)
@@ -296,17 +299,15 @@ file_write_atomic(const char *path, const void *data, size_t len, int mode,
 	const char *p = data;
 	int fd;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >=
-	    (int)sizeof(tmp)) {
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp)) {
 		seterr(err, "%s: path too long", path);
 		return -1;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd == -1) {
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
 		seterr(err, "%s: %s", tmp, strerror(errno));
 		return -1;
 	}
-	if (fchmod(fd, mode) == -1)
+	if (fchmod(fd, (mode_t)mode) == -1)
 		goto fail;
 	while (len > 0) {
 		ssize_t w = write(fd, p, len);
@@ -393,24 +394,15 @@ mkdir_p(const char *dir, int mode, char *err)
 	return rc;
 }
 
-/* Reads a whole regular file of at most max bytes into a new NUL-terminated
- * buffer; the caller frees. NULL with err set on error, when the file is
- * larger, or when it is not a regular file (/dev/null reads as empty): it
- * is opened without blocking, so a FIFO or a device in its place cannot
- * hang the caller. */
-char *
-file_read(const char *path, size_t max, size_t *lenp, char *err)
+/* Reads what fd (open on path) holds, at most max bytes, into a new
+ * NUL-terminated buffer, and closes fd; see file_read. */
+static char *
+read_fd(int fd, const char *path, size_t max, size_t *lenp, char *err)
 {
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
 	struct stat st;
-	int fd;
 
-	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd == -1) {
-		seterr(err, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
 	if (fstat(fd, &st) == -1 || !(S_ISREG(st.st_mode) ||
 	    (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3)))) {
 		seterr(err, "%s: not a regular file", path);
@@ -448,6 +440,38 @@ fail:
 	close(fd);
 	free(buf);
 	return NULL;
+}
+
+/* Reads a whole regular file of at most max bytes into a new NUL-terminated
+ * buffer; the caller frees. NULL with err set on error, when the file is
+ * larger, or when it is not a regular file (/dev/null reads as empty): it
+ * is opened without blocking, so a FIFO or a device in its place cannot
+ * hang the caller. */
+char *
+file_read(const char *path, size_t max, size_t *lenp, char *err)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd == -1) {
+		seterr(err, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	return read_fd(fd, path, max, lenp, err);
+}
+
+/* file_read, but a symbolic link at path is refused, not followed: for
+ * files in directories others may have prepared (caches, state). */
+char *
+file_read_nofollow(const char *path, size_t max, size_t *lenp, char *err)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd == -1) {
+		seterr(err, "%s: %s", path, errno == ELOOP ?
+		    "a symbolic link, refused" : strerror(errno));
+		return NULL;
+	}
+	return read_fd(fd, path, max, lenp, err);
 }
 
 /* Seconds on the monotonic clock, for intervals. */

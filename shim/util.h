@@ -47,6 +47,7 @@ int file_write_atomic(const char *, const void *, size_t, int, char *);
 int mkdir_p(const char *, int, char *);
 int random_hex(char *, size_t, char *);
 char *file_read(const char *, size_t, size_t *, char *);
+char *file_read_nofollow(const char *, size_t, size_t *, char *);
 double now_monotonic(void);
 double now_wall(void);
 uint64_t hash_fnv1a(const void *, size_t, uint64_t);

@@ -30,14 +30,53 @@ write_client_conf() {
 	} >"$T/client.conf"
 }
 
-# checkin_node ADDR PORT CORES: registers a node whose distccd is ADDR:PORT.
-checkin_node() {
+# local_fp [COMPILER]: this machine's fingerprint of COMPILER (gcc), as dcc
+# computes it (the fake nodes below run the very same compiler).
+local_fp() {
+	local fp
+	fp=$(DCC_CONFIG=/dev/null "$BIN/dcc" --fingerprint "${1:-gcc}" | cut -d' ' -f1)
+	[ -n "$fp" ] || fail "no fingerprint for ${1:-gcc}"
+	echo "$fp"
+}
+
+# checkout_node ADDR PORT: the node checkin_node registered leaves.
+checkout_node() {
 	local id
-	id=$(printf '%s' "$1:$2" | md5sum | cut -c1-32)
-	api POST /api/v1/checkin "{\"project\":\"fw\",\"node\":\"$id\",\"hostname\":\"n-$1\",
-	    \"owner\":\"test\",\"cores\":$3,\"nice\":10,\"port\":$2,\"load\":[0,0,0],
-	    \"version\":\"1.0.0\",\"addr\":\"$1\",\"compilers\":[]}" "$KEY" >/dev/null
+	id=$(node_id "$1" "$2")
+	api POST /api/v1/checkout "{\"project\":\"fw\",\"node\":\"$id\",
+	    \"secret\":\"$(cat "$T/secret-$id")\"}" "$KEY" >/dev/null
+	assert_eq "$STATUS" 200 "check-out of $1:$2"
+}
+
+# node_id ADDR PORT: the node id checkin_node gives the node at ADDR:PORT.
+node_id() {
+	printf '%s' "$1:$2" | md5sum | cut -c1-32
+}
+
+# checkin_node ADDR PORT CORES: registers a node whose distccd is
+# ADDR:PORT: a 1.1 node with live admission checking in from ADDR, whose
+# compilers named in $COMPILERS (default gcc cc g++) are this machine's, by
+# their fingerprints (local_fp). It keeps the secret the server binds, so it
+# can check in again.
+checkin_node() {
+	local id secret body name comps=
+	id=$(node_id "$1" "$2")
+	secret=$(cat "$T/secret-$id" 2>/dev/null || true)
+	for name in ${COMPILERS:-gcc cc g++}; do
+		comps="$comps{\"name\":\"$name\",\"version\":\"$(gcc -dumpfullversion)\",
+		    \"target\":\"$(gcc -dumpmachine)\",\"fp\":\"$(local_fp "$name")\"},"
+	done
+	body=$(jq -cn --arg id "$id" --arg h "n-$1" --argjson cores "$3" \
+	    --argjson port "$2" --arg s "$secret" --argjson c "[${comps%,}]" \
+	    '{project: "fw", node: $id, hostname: $h, owner: "test",
+	      cores: $cores, nice: 10, port: $port, load: [0, 0, 0],
+	      version: "1.1.0", addr: null, admission: "live", compilers: $c}
+	    + (if $s == "" then {} else {secret: $s} end)')
+	API_OPTS="--interface $1" api POST /api/v1/checkin "$body" "$KEY" \
+	    >"$T/checkin.json"
 	assert_eq "$STATUS" 200 "check-in of $1:$2"
+	secret=$(jq -r '.secret // empty' "$T/checkin.json")
+	[ -z "$secret" ] || echo "$secret" >"$T/secret-$id"
 }
 
 # make_stale FILE: ages a host-list cache file by an hour.

@@ -40,8 +40,7 @@ check_compile normal DCC_DISTCC="$T/fake-distcc" DISTCC_FOO=bar DISTCC_HOSTS=bog
 assert_contains "$(cat "$FAKE_OUT")" "argv: gcc -O2 -c a.c -o a.o" "distcc argv"
 assert_contains "$(cat "$FAKE_OUT")" "DISTCC_FOO=bar" "passed through"
 hosts_were "localhost/1 127.0.0.8:3700/2"
-api POST /api/v1/checkout "{\"project\":\"fw\",\"node\":\"$(printf 127.0.0.8:3700 | md5sum | cut -c1-32)\"}" "$KEY" >/dev/null
-assert_eq "$STATUS" 200 "check-out"
+checkout_node 127.0.0.8 3700
 [ -s "$CACHE/hosts" ] || fail "no user cache written"
 
 say "corrupt caches: the user's and the system's"

@@ -1,4 +1,4 @@
-# Masquerade links named gcc, cc, g++ and a cross compiler compile through
+# Masquerade links named gcc, cc, g++, a cross compiler (and clang) compile through
 # distcc on two real distccds, with no loop; the objects equal local ones.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dcc_common.bash"
@@ -18,10 +18,15 @@ chmod 0755 "$WHITELIST"
 
 PATH=$T/cross:$PATH start_distccd 127.0.0.2; P2=$DISTCCD_PORT
 PATH=$T/cross:$PATH start_distccd 127.0.0.3; P3=$DISTCCD_PORT
-checkin_node 127.0.0.2 "$P2" 2
-checkin_node 127.0.0.3 "$P3" 2
+# clang too, when it is here and distccd takes it
+NAMES="gcc cc g++ $CROSS"
+if command -v clang >/dev/null && [ -x /usr/lib/distcc/clang ]; then
+	NAMES="$NAMES clang"
+fi
+PATH=$T/cross:$PATH COMPILERS=$NAMES checkin_node 127.0.0.2 "$P2" 2
+PATH=$T/cross:$PATH COMPILERS=$NAMES checkin_node 127.0.0.3 "$P3" 2
 
-for name in gcc cc g++ "$CROSS"; do
+for name in $NAMES; do
 	ln -s "$BIN/dcc" "$T/masq/$name"
 done
 # The only localhost slot (cores 1) is held: every job must go remote.
@@ -56,11 +61,18 @@ compile() {	# name source object
 	    fail "$1: $2 is not in the distccd logs"
 }
 
-say "gcc, cc, g++ and $CROSS through the masquerade directory"
+say "$NAMES through the masquerade directory"
 compile gcc m_gcc.c m_gcc.o
 compile cc m_cc.c m_cc.o
 compile g++ m_gxx.cpp m_gxx.o
 compile "$CROSS" m_cross.c m_cross.o
+case " $NAMES " in *" clang "*)
+	cp m_gcc.c m_clang.c
+	compile clang m_clang.c m_clang.o
+	# distcc adds -target for clang; the object is the same
+	clang -O2 -c m_clang.c -o local_clang.o
+	cmp m_clang.o local_clang.o || fail "clang object differs"
+esac
 
 say "objects equal those of a local compile"
 /usr/bin/gcc -O2 -c m_gcc.c -o local_gcc.o

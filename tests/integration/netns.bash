@@ -88,6 +88,7 @@ netns_node() {
 	mkdir -p "$dir/state" "$dir/cache" "$dir/distcc" "$dir/masq"
 	chmod 0711 "$T"
 	ln -sf "$BIN/dcc" "$dir/masq/gcc"
+	ln -sf "$BIN/dcc" "$dir/masq/cc"	# CC=dcc compiles are cc's
 	{
 		echo "server $SERVER_URL"
 		echo "project lan"

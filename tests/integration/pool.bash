@@ -25,13 +25,20 @@ POOL_WHITELIST=()
 
 # pool_node NAME ADDR PROJECT KEY CORES [config lines...]: writes NAME's
 # client.conf (extra lines are appended; a later key wins) and starts its
-# dcc-heartbeat. Returns at once; see pool_wait_settled.
+# dcc-heartbeat, with cc, gcc, c++, g++ (and $SLEEPCC and the names in
+# $POOL_COMPILERS) in its masquerade directory $T/NAME/masq. Returns at
+# once; see pool_wait_settled.
 pool_node() {
 	local name=$1 addr=$2 project=$3 key=$4 cores=$5
 	shift 5
-	local dir=$T/$name port
+	local dir=$T/$name port c
 	port=$(free_port "$addr")
-	mkdir -p "$dir/state" "$dir/cache" "$dir/distcc"
+	mkdir -p "$dir/state" "$dir/cache" "$dir/distcc" "$dir/masq"
+	# the compilers it serves: a job goes only to a node that reports the
+	# requester's compiler (by fingerprint)
+	for c in cc gcc c++ g++ ${SLEEPCC:-} ${POOL_COMPILERS:-}; do
+		ln -sf "$BIN/dcc" "$dir/masq/$c"
+	done
 	{
 		echo "server $SERVER_URL"
 		echo "project $project"
@@ -43,6 +50,9 @@ pool_node() {
 		echo "distccd_listen $addr"
 		echo "distccd_port $port"
 		echo "owner $name"
+		echo "masquerade_dir $dir/masq"
+		# every core is lent whatever memory the test machine has free
+		echo "job_memory 0"
 		echo "jobs_memory_max none"
 		printf '%s\n' "$@"
 	} >"$dir/client.conf"
@@ -94,6 +104,16 @@ pool_settled() {
 		pool_lists_all "$n" "$@" || return 1
 		pool_listening "${POOL_ADDR[$n]}" "${POOL_PORT[$n]}" || return 1
 	done
+}
+
+# pool_job_port NAME: NAME's heartbeat runs a job port (it admits members
+# as they come; its distccd is a private one, not listening on NAME's
+# address), rather than a distccd with an --allow list of the members.
+pool_job_port() {
+	local pid
+	pid=$(cat "$T/$1/state/distccd.pid" 2>/dev/null) || return 1
+	[ -r "/proc/$pid/cmdline" ] || return 1
+	! tr '\0' '\n' <"/proc/$pid/cmdline" | grep -qx "${POOL_ADDR[$1]}"
 }
 
 pool_wait_settled() {

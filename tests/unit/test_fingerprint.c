@@ -72,7 +72,7 @@ fp_of(const char *name, const char *search, char *fp)
 	int rc;
 
 	fp[0] = '\0';
-	if (fp_target(name, search, &t, err) == -1)
+	if (fp_target(name, search, 1, &t, err) == -1)
 		return -1;
 	rc = fp_compute(&t, search, 3000, &r, err);
 	if (rc == 0)
@@ -125,40 +125,40 @@ TEST(rewrite)
 	unsetenv("DISTCC_NO_REWRITE_CROSS");
 
 	/* gcc -> <triple>-gcc, found on PATH */
-	CHECK_INT(fp_target("gcc", search, &t, err), 0);
+	CHECK_INT(fp_target("gcc", search, 1, &t, err), 0);
 	snprintf(name, sizeof(name), "%s-gcc", triple);
 	CHECK_STR(t.wire, name);
 	CHECK(!t.norewrite);
 	CHECK(t.path != NULL && strcmp(t.path, at(name + 0)) != 0);
 	CHECK(fp_identity_valid(t.id));
 	fp_target_free(&t);
-	CHECK_INT(fp_target("gcc-12", search, &t, err), 0);
+	CHECK_INT(fp_target("gcc-12", search, 1, &t, err), 0);
 	snprintf(name, sizeof(name), "%s-gcc-12", triple);
 	CHECK_STR(t.wire, name);
 	fp_target_free(&t);
 	/* cc, a link to gcc, -> gcc -> <triple>-gcc */
-	CHECK_INT(fp_target("cc", search, &t, err), 0);
+	CHECK_INT(fp_target("cc", search, 1, &t, err), 0);
 	snprintf(name, sizeof(name), "%s-gcc", triple);
 	CHECK_STR(t.wire, name);
 	fp_target_free(&t);
 	/* c++, a link to clang: not clang++, so distcc leaves it */
-	CHECK_INT(fp_target("c++", search, &t, err), 0);
+	CHECK_INT(fp_target("c++", search, 1, &t, err), 0);
 	CHECK_STR(t.wire, "c++");
 	fp_target_free(&t);
 	/* clang is sent as it is */
-	CHECK_INT(fp_target("clang", search, &t, err), 0);
+	CHECK_INT(fp_target("clang", search, 1, &t, err), 0);
 	CHECK_STR(t.wire, "clang");
 	fp_target_free(&t);
 	/* DISTCC_NO_REWRITE_CROSS turns it all off */
 	setenv("DISTCC_NO_REWRITE_CROSS", "1", 1);
-	CHECK_INT(fp_target("gcc", search, &t, err), 0);
+	CHECK_INT(fp_target("gcc", search, 1, &t, err), 0);
 	CHECK_STR(t.wire, "gcc");
 	fp_target_free(&t);
 	unsetenv("DISTCC_NO_REWRITE_CROSS");
 	/* no such compiler */
-	CHECK_INT(fp_target("nosuchcc", search, &t, err), -1);
+	CHECK_INT(fp_target("nosuchcc", search, 1, &t, err), -1);
 	CHECK(strstr(err, "no nosuchcc") != NULL);
-	CHECK_INT(fp_target("/usr/bin/gcc", search, &t, err), -1);
+	CHECK_INT(fp_target("/usr/bin/gcc", search, 1, &t, err), -1);
 
 	/* distcc looks cc up skipping every entry while "distcc" is in the
 	 * rest of PATH: a cc in such a directory is not the one it rewrites */
@@ -168,7 +168,7 @@ TEST(rewrite)
 	CHECK_INT(link(at("a/gcc"), at(name)), 0);
 	CHECK_INT(link(at("a/gcc"), at("x-distcc-y/cc")), 0);	/* not a link */
 	snprintf(search, sizeof(search), "%s:%s", at("x-distcc-y"), at("a"));
-	CHECK_INT(fp_target("cc", search, &t, err), 0);
+	CHECK_INT(fp_target("cc", search, 1, &t, err), 0);
 	snprintf(name, sizeof(name), "%s-gcc", triple);
 	CHECK_STR(t.wire, name);
 	fp_target_free(&t);
@@ -177,15 +177,22 @@ TEST(rewrite)
 	 * <triple>-gcc: keep the name, and say distcc must not rewrite */
 	fake_gcc("b/gcc", "13.1.0", "x86_64-linux-gnu", NULL);
 	snprintf(search, sizeof(search), "%s:%s", at("b"), at("a"));
-	CHECK_INT(fp_target("gcc", search, &t, err), 0);
+	CHECK_INT(fp_target("gcc", search, 1, &t, err), 0);
 	CHECK_STR(t.wire, "gcc");
 	CHECK(t.norewrite);
 	CHECK_STR(t.path, at("b/gcc"));
 	fp_target_free(&t);
+	/* a node judges gcc by what its distccd runs for a standard client's
+	 * job: <triple>-gcc */
+	CHECK_INT(fp_target("gcc", search, 0, &t, err), 0);
+	snprintf(name, sizeof(name), "%s-gcc", triple);
+	CHECK_STR(t.wire, name);
+	CHECK(!t.norewrite);
+	fp_target_free(&t);
 	/* unless it is the same binary */
 	unlink(at("b/gcc"));
 	CHECK_INT(link(at("a/gcc"), at("b/gcc")), 0);
-	CHECK_INT(fp_target("gcc", search, &t, err), 0);
+	CHECK_INT(fp_target("gcc", search, 1, &t, err), 0);
 	snprintf(name, sizeof(name), "%s-gcc", triple);
 	CHECK_STR(t.wire, name);
 	CHECK(!t.norewrite);

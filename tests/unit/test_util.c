@@ -1,6 +1,7 @@
 /* Unit tests for shim/util.c. */
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -66,6 +67,59 @@ TEST(file_write_atomic_roundtrip)
 	rmdir(dir);
 }
 
+/* Issue 15: the temp file is never opened through something planted at a
+ * name an attacker can predict (1.0 used <file>.tmp.<pid>), and a link at
+ * the file's own name is replaced, not followed; reading refuses links
+ * where asked and never blocks on a FIFO. */
+TEST(file_write_atomic_plants)
+{
+	char dir[] = "/tmp/test_util.XXXXXX", path[64], victim[64], plant[96];
+	char err[ERR_MAX], *back;
+	struct stat st;
+	int i, n;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/failed", dir);
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	CHECK_INT(file_write_atomic(victim, "secret\n", 7, 0600, err), 0);
+	for (i = 0; i < 4; i++) {
+		snprintf(plant, sizeof(plant), "%s.tmp.%ld", path, (long)getpid() + i);
+		CHECK_INT(symlink(victim, plant), 0);
+	}
+	CHECK_INT(symlink(victim, path), 0);
+	CHECK_INT(file_write_atomic(path, "boom\n", 5, 0644, err), 0);
+	back = file_read(victim, 64, NULL, err);
+	CHECK_STR(back, "secret\n");
+	free(back);
+	CHECK_INT(lstat(path, &st), 0);
+	CHECK(S_ISREG(st.st_mode));	/* the link itself was replaced */
+	/* a link where a cache is read: refused */
+	snprintf(plant, sizeof(plant), "%s/link", dir);
+	CHECK_INT(symlink(victim, plant), 0);
+	CHECK(file_read_nofollow(plant, 64, NULL, err) == NULL);
+	CHECK(strstr(err, "symbolic link") != NULL);
+	CHECK((back = file_read_nofollow(path, 64, NULL, err)) != NULL);
+	free(back);
+	/* a FIFO: refused at once */
+	snprintf(plant, sizeof(plant), "%s/fifo", dir);
+	CHECK_INT(mkfifo(plant, 0600), 0);
+	CHECK(file_read_nofollow(plant, 64, NULL, err) == NULL);
+	CHECK(file_read(plant, 64, NULL, err) == NULL);
+	/* only what was made and planted is left: no temp files */
+	n = 0;
+	{
+		DIR *d = opendir(dir);
+		struct dirent *de;
+
+		while (d != NULL && (de = readdir(d)) != NULL)
+			n += de->d_name[0] != '.';
+		if (d != NULL)
+			closedir(d);
+	}
+	CHECK_INT(n, 8);
+	test_rmtree(dir);
+}
+
 TEST(random_hex_digits)
 {
 	char a[33], b[33], err[ERR_MAX], big[200];
@@ -114,6 +168,7 @@ main(void)
 	RUN(str_to_long_bounds);
 	RUN(seterr_formats_and_accepts_null);
 	RUN(file_write_atomic_roundtrip);
+	RUN(file_write_atomic_plants);
 	RUN(xasprintf_formats);
 	RUN(random_hex_digits);
 	RUN(mkdir_p_makes_parents);
