@@ -30,8 +30,8 @@ done
 
 # lib.sh gives us $T (removed at exit), free_port, spawn, wait_until, api,
 # start_server and a cleanup that stops everything spawned.
-. "$top/tests/integration/lib.sh"
-. "$top/tests/integration/pool.bash"
+. "$top/tests/lib/lib.sh"
+. "$top/tests/lib/pool.bash"
 
 PROJECT=demo
 NODES=(node1 node2 node3)

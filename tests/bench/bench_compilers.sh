@@ -8,8 +8,8 @@
 #   change -> the same in node a's host-list file (what a's dcc reads);
 #             at most one heartbeat more.
 # Figures are seconds and their ratio to the heartbeat.
-. "$(dirname "$0")/../integration/lib.sh"
-. "$(dirname "$0")/../integration/pool.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/pool.bash"
 rounds=${ROUNDS:-3}
 TRIPLE=$(gcc -dumpmachine)
 

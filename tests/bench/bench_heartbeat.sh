@@ -9,8 +9,8 @@
 #            and -> gone from A's file (at A's next heartbeat);
 #   crash:   kill -9 to B -> gone from the server's list; aim < ttl + 1 heartbeat.
 # ROUNDS=3 join/leave rounds by default (each may take up to 2 heartbeats).
-. "$(dirname "$0")/../integration/lib.sh"
-. "$(dirname "$0")/../integration/heartbeat_common.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/heartbeat_common.bash"
 rounds=${ROUNDS:-3}
 
 ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }

@@ -26,8 +26,8 @@
 # jobs hide more of that overhead.
 set -euo pipefail
 TOP=${DYNDISTCC_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
-. "$TOP/tests/integration/lib.sh"
-. "$TOP/tests/integration/pool.bash"
+. "$TOP/tests/lib/lib.sh"
+. "$TOP/tests/lib/pool.bash"
 
 JOB_SECONDS=${JOB_SECONDS:-4}
 JOBS=100

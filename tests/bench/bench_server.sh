@@ -3,7 +3,7 @@
 # a 20-node project, host-list fetches against nginx serving a file of the
 # same size (measured in the same run), and resident memory with 10,000
 # nodes in 100 projects. Figures are printed with their ratios.
-. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 
 LUA=$TOP/tests/bench/checkin.lua
 DUR=${BENCH_SECONDS:-5}

@@ -3,9 +3,9 @@
 # compiles and links locally what distcc cannot send), its Makefile keeps
 # CC=dcc; the program works, make check passes, and some compiles ran on
 # the nodes.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/pool.bash"
-. "$(dirname "$0")/build_common.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/pool.bash"
+. "$(dirname "$0")/../lib/build_common.bash"
 
 for t in autoreconf automake; do
 	command -v $t >/dev/null || fail "$t is missing (scripts/deps.sh test installs autoconf and automake)"

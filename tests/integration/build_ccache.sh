@@ -3,9 +3,9 @@
 # real compiler's identity and only on a miss runs "dcc /usr/bin/gcc …", so
 # the first build sends compiles to the nodes and the second, after make
 # clean, takes every object from the cache and runs no compile through dcc.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/pool.bash"
-. "$(dirname "$0")/build_common.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/pool.bash"
+. "$(dirname "$0")/../lib/build_common.bash"
 
 command -v ccache >/dev/null || fail "ccache is missing (scripts/deps.sh test installs it)"
 ccache --version | head -n 1

@@ -3,9 +3,9 @@
 # then cmake --build -j$(dcc -j). CMake runs "dcc /usr/bin/cc …" for each
 # C and C++ compile (links run without it); the program works and some
 # compiles ran on the nodes.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/pool.bash"
-. "$(dirname "$0")/build_common.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/pool.bash"
+. "$(dirname "$0")/../lib/build_common.bash"
 
 command -v cmake >/dev/null || fail "cmake is missing (scripts/deps.sh test installs it)"
 cmake --version | head -n 1

@@ -6,9 +6,9 @@
 # which runs the real one for --version). Both are built here with -Dbackend_max_links=1 (links
 # in a Ninja pool of their own) and ninja -j$(dcc -j); Meson names gcc, the
 # program works and some compiles ran on the nodes.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/pool.bash"
-. "$(dirname "$0")/build_common.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/pool.bash"
+. "$(dirname "$0")/../lib/build_common.bash"
 
 command -v meson >/dev/null || fail "meson is missing (scripts/deps.sh test installs it)"
 command -v ninja >/dev/null || fail "ninja is missing (scripts/deps.sh test installs ninja-build)"

@@ -5,9 +5,9 @@
 # CMAKE_JOB_POOLS=link=1, CMAKE_JOB_POOL_LINK=link). Each link notes
 # whether another one was running; none may have been. The programs work and
 # some compiles ran on the nodes.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/pool.bash"
-. "$(dirname "$0")/build_common.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/pool.bash"
+. "$(dirname "$0")/../lib/build_common.bash"
 
 command -v ninja >/dev/null || fail "ninja is missing (scripts/deps.sh test installs ninja-build)"
 command -v cmake >/dev/null || fail "cmake is missing (scripts/deps.sh test installs it)"

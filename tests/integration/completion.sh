@@ -3,7 +3,7 @@
 # (complete -p), and the completion functions, called with COMP_WORDS and
 # COMP_CWORD as bash sets them, offer dcc's own options, the compilers, the
 # files, and, with bash-completion loaded, the compiler's own completion.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 
 make -s -C "$TOP" --no-print-directory -o all BUILD="$BIN" install DESTDIR="$T/root" PREFIX=/usr \
     >"$T/make.log" 2>&1 || { cat "$T/make.log"; fail "make install"; }

@@ -1,7 +1,7 @@
 # dcc's own commands: --refresh, --status, --show-hosts, -j, --help,
 # --version, and the DCC_* overrides of the config file.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/dcc_common.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/dcc_common.bash"
 
 dcc_setup
 start_distccd 127.0.0.2; P2=$DISTCCD_PORT

@@ -1,8 +1,8 @@
 # Never break a build: corrupt caches, an unwritable cache dir, distcc
 # missing, no config, distcc calling back (_DISTCC_SAFEGUARD): the compile
 # still succeeds; DISTCC_HOSTS is never empty; own exit codes are distcc's.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/dcc_common.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/dcc_common.bash"
 
 dcc_setup
 cd "$T"

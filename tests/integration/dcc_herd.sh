@@ -1,7 +1,7 @@
 # Herd: 100 dcc started at once on a stale list make exactly one request at
 # the server; while another process holds the refresh lock, none waits.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/dcc_common.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/dcc_common.bash"
 
 dcc_setup
 # A stand-in for distcc that records the host list it was given.

@@ -5,8 +5,8 @@
 # machine's cores (the reply is refused whole, nothing reaches distcc or a
 # cache), and dcc-heartbeat is not silenced: it keeps checking in, at most a
 # heartbeat apart, and keeps its last good list.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/dcc_common.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/dcc_common.bash"
 
 command -v python3 >/dev/null || { echo "no python3"; exit 77; }
 FP=$(local_fp gcc)

@@ -5,8 +5,8 @@
 # not used; and nothing planted there (links to a root-only file at every
 # name dcc could write, in a pid namespace where dcc is pid 1 so the names
 # are the ones 1.0 used) changes that file.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/dcc_common.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/dcc_common.bash"
 
 dcc_setup
 cd "$T"

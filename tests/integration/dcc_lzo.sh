@@ -3,8 +3,8 @@
 # distcc and of the heartbeat's distcc_hosts_file; a real distccd receives
 # the jobs compressed (protocol 2, lzo in its debug log). A bad value is
 # refused by name.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/dcc_common.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/dcc_common.bash"
 
 dcc_setup
 start_distccd 127.0.0.3 --log-level debug

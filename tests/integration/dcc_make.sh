@@ -1,7 +1,7 @@
 # make CC=dcc -j$(dcc -j) builds a multi-file program across the pool;
 # dcc -j equals distcc -j on the same list; explicit and implicit forms work.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/dcc_common.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/dcc_common.bash"
 
 dcc_setup
 start_distccd 127.0.0.2; P2=$DISTCCD_PORT

@@ -1,7 +1,7 @@
 # Masquerade links named gcc, cc, g++, a cross compiler (and clang) compile through
 # distcc on two real distccds, with no loop; the objects equal local ones.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/dcc_common.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/dcc_common.bash"
 
 need_root "whitelisting a cross compiler for distccd in /usr/lib/distcc"
 dcc_setup

@@ -1,8 +1,8 @@
 # Server stopped, and server that accepts but never answers: a 50-file build
 # still succeeds, pays the fetch timeout once (not per file), says so once,
 # and takes at most about 1 s longer than with a fresh list.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/dcc_common.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/dcc_common.bash"
 
 dcc_setup
 write_client_conf "cores 2"

@@ -10,9 +10,9 @@
 # second node taking jobs; installs and purges a compiler package (the dpkg
 # trigger links it and unlinks it); then removes, and purges, and finds the
 # system as it was before.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/pool.bash"
-. "$(dirname "$0")/overlay.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/pool.bash"
+. "$(dirname "$0")/../lib/overlay.bash"
 
 if [ "${1:-}" != inner ]; then
 	overlay_probe

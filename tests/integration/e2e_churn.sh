@@ -9,8 +9,8 @@
 #   new node:       in each member's file within one heartbeat.
 # This machine is shared, so each bound gets
 # SLACK seconds on top.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/pool.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/pool.bash"
 
 HB=2 TTL=6 SLACK=1.5
 JOB_SECONDS=1 FILES=120

@@ -4,9 +4,9 @@
 # directory first on PATH (distccd refuses absolute names), and the jobs go
 # to the member with the same cross compiler, never to the one without.
 # The objects equal those of the same build without the launcher.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/pool.bash"
-. "$(dirname "$0")/compilers.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/pool.bash"
+. "$(dirname "$0")/../lib/compilers.bash"
 
 command -v cmake >/dev/null || { echo "no cmake (apt-get install cmake)"; exit 77; }
 compilers_server 2

@@ -13,9 +13,9 @@
 # object equals a local build byte for byte. dcc -j gcc and dcc -j CROSS
 # are the two pools. Then b's wrapper goes: b joins gcc's list within one
 # heartbeat, and gets gcc jobs.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/pool.bash"
-. "$(dirname "$0")/compilers.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/pool.bash"
+. "$(dirname "$0")/../lib/compilers.bash"
 
 HB=2
 mkdir -m 755 "$T/wrap"

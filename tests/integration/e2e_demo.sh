@@ -2,7 +2,7 @@
 # the pool and each node's jobs, serves the panel while it waits, and stops
 # cleanly on SIGTERM (nodes check out, distccds stop, temp files removed).
 # With DEMO_EXIT=1 it does the same and exits right after the report.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 
 # report_check LOG: the report in LOG is complete; sets DEMO_PANEL, DEMO_TMP.
 report_check() {

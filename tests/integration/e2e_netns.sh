@@ -4,9 +4,9 @@
 # changes, as with a new DHCP lease, and the other members must use the new
 # address within one heartbeat plus one refresh: their host lists show it
 # and a build from another node sends it jobs.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/pool.bash"
-. "$(dirname "$0")/netns.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/pool.bash"
+. "$(dirname "$0")/../lib/netns.bash"
 
 HB=2 SLACK=1.5
 netns_init srv n1 n2 n3

@@ -1,8 +1,8 @@
 # Two projects on one server stay apart: no node of one ever appears in the
 # other's host lists, allow lists or node list, and no job of one reaches
 # the other's distccds, while both build at the same time.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/pool.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/pool.bash"
 
 start_server --heartbeat 2 --ttl 6 --refresh-after 2
 for p in alpha beta; do

@@ -8,8 +8,8 @@
 # apt setup is left untouched. It is kept in $DYNDISTCC_TEST_CACHE
 # (/var/cache/dyndistcc-tests, or ~/.cache/dyndistcc-tests for a user other
 # than root) so later runs need no network.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/pool.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/pool.bash"
 
 PKG=zlib
 CACHE=${DYNDISTCC_TEST_CACHE:-/var/cache/dyndistcc-tests}

@@ -4,8 +4,8 @@
 # heartbeat is 30 s: the job port asks the server when the unknown address
 # knocks); a job running while members come and go completes remotely; a
 # departed member is refused again; distccd is started once, never again.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/heartbeat_common.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/heartbeat_common.bash"
 
 start_server --heartbeat 30 --ttl 90
 create_fw

@@ -3,8 +3,8 @@
 # killed heartbeat is replaced at the next start; a server restart (same
 # database) brings every node back without anyone touching it, the outage
 # is logged once, and the job ports serve on throughout.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/heartbeat_common.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/heartbeat_common.bash"
 
 start_server --heartbeat 1 --ttl 3
 create_fw

@@ -4,8 +4,8 @@
 # configured nice; a non-member is refused, a member and loopback are
 # served; the host list is written world-readable; cores honour CPU
 # affinity; a crashed distccd is restarted with a backoff.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/heartbeat_common.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/heartbeat_common.bash"
 
 start_server --heartbeat 2 --ttl 6
 create_fw

@@ -4,8 +4,8 @@
 # (sched nice and a new nice: a new distccd takes the jobs, the old one
 # stops); a wrong key is reported clearly and the node never appears;
 # --once reports failure with exit 1.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/heartbeat_common.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/heartbeat_common.bash"
 
 start_server --heartbeat 1 --ttl 3
 create_fw

@@ -4,7 +4,7 @@
 # build through PATH spreads over the pool (a real distccd) and gives the
 # same objects, a second run is harmless, and uninstall leaves the root as
 # it was (a config that was there before comes back).
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 
 INSTALL=$TOP/scripts/install-client.sh
 start_server

@@ -1,7 +1,7 @@
 # make install DESTDIR=… installs exactly the expected files with the
 # expected modes; the units pass systemd-analyze verify; every man page
 # renders without a warning; make uninstall takes every file away again.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 
 # mk TARGET ARGS...: runs the top-level Makefile against the build under
 # test. -o all: install what is built (the runner built it), rebuild nothing.

@@ -5,7 +5,7 @@
 # speaks HTTPS with it and the pin printed is the server's; uninstall
 # keeps the database unless --purge-db; client and server in one root
 # uninstall in either order without leaving anything behind.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 
 INSTALL=$TOP/scripts/install-server.sh
 R=$T/root

@@ -4,8 +4,8 @@
 # the system user, group-readable server.conf, the server running as that
 # user, Debian's /usr/lib/distcc whitelist, a user (not root) building
 # through /usr/lib/dyndistcc, and an uninstall that restores every file.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/overlay.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/overlay.bash"
 
 if [ "${1:-}" != inner ]; then
 	overlay_probe

@@ -5,9 +5,9 @@
 # (30 s), so the other members cannot have heard of the change by a regular
 # check-in: their job ports must ask the server when the unknown address
 # knocks (the logs show it), and admit it.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/pool.bash"
-. "$(dirname "$0")/netns.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/pool.bash"
+. "$(dirname "$0")/../lib/netns.bash"
 
 netns_init srv n1 n2 n3
 netns_server --heartbeat 30 --ttl 90 --refresh-after 30

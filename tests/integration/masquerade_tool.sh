@@ -2,7 +2,7 @@
 # nothing else), keeps names given with --add across runs, honours --remove,
 # prints nothing when nothing changed, and compiles through PATH. The
 # whitelist part is in masquerade_whitelist.sh.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 
 TOOL=$BIN/dyndistcc-masquerade
 M=$T/masq

@@ -4,7 +4,7 @@
 # real /usr/lib/distcc, inside a private mount namespace where that directory
 # is a copy, so tests running at the same time never see it change; without
 # unshare it works on the real directory and restores it at exit.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 
 command -v update-distcc-symlinks >/dev/null || [ -x /usr/sbin/update-distcc-symlinks ] ||
     fail "update-distcc-symlinks is missing (Debian's distcc package)"

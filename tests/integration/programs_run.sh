@@ -1,5 +1,5 @@
 # The three programs start, answer --help and --version, and refuse a bad option.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 
 for p in dyndistcc-server dcc dcc-heartbeat; do
 	out=$("$BIN/$p" --version)

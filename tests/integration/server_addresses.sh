@@ -5,8 +5,8 @@
 # addr:port with 4096 cores does not replace it (the node that held it
 # longest is listed), and no host offers more than max_cores slots, so
 # `dcc -j` cannot print 4100.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/server_common.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/server_common.bash"
 
 start_server
 create_project fw; FW=$KEY

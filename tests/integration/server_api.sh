@@ -1,8 +1,8 @@
 # Every endpoint of API v1, used the way its clients use it: projects, check-in
 # and the host list it answers, hosts (JSON and text), check-out, nodes,
 # expunge, history, metrics, healthz, the panel and its headers.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/server_common.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/server_common.bash"
 
 start_server --heartbeat 5 --ttl 20 --refresh-after 7
 

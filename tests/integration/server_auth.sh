@@ -4,8 +4,8 @@
 # loopback peers.
 # The server runs in a private network namespace so a client can come from a
 # non-loopback address (10.77.0.1) as well as from 127.0.0.1.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/server_common.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/server_common.bash"
 
 netns_setup
 curl() { ip netns exec "$NS" curl "$@"; }	# api and call use it

@@ -5,8 +5,8 @@
 # clients accept: the best hosts that fit. A member's check-in through
 # dcc-heartbeat --once and a refresh through dcc --refresh (the hosts
 # endpoint) both succeed, and every line obeys the same rules.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/server_common.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/server_common.bash"
 
 start_server --ttl 600 --heartbeat 300
 create_project big; BIG=$KEY

@@ -2,8 +2,8 @@
 # file:line, flags win over the file, without -d it daemonizes and returns
 # once it is ready, "ready" is logged only once the port answers, a port in
 # use is a clear error, SIGTERM and SIGINT stop it cleanly with status 0.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/server_common.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/server_common.bash"
 
 S=$BIN/dyndistcc-server
 

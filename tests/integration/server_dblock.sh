@@ -2,8 +2,8 @@
 # still answered within a bound: reads and heartbeats of known nodes from
 # memory (200), writes with 503 and {"error"}; after the lock is gone,
 # writes work again.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/server_common.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/server_common.bash"
 
 start_server
 create_project fw; FW=$KEY

@@ -2,8 +2,8 @@
 # was found; every check fails if the defect comes back. D2, D3 (races) are
 # in server_races.sh, D4 in server_startup.sh, D5 in server_dblock.sh, D10
 # and D13 in server_validation.sh, D14 in server_api.sh.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/server_common.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/server_common.bash"
 
 start_server --ttl 2 --heartbeat 1
 URL=$SERVER_URL

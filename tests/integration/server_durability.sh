@@ -4,8 +4,8 @@
 # noticed: /healthz answers 503, one [ERROR] is logged, and changes are
 # refused with 503 instead of being acknowledged into a file that is gone
 # (new projects' keys would vanish at the next restart).
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/server_common.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/server_common.bash"
 
 start_server
 create_project fw; FW=$KEY

@@ -1,8 +1,8 @@
 # Issue 15, log flood: a check-in/check-out loop from one key holder wrote
 # ~95,000 [INFO] lines in 10 s. Join and leave lines are rate-limited like
 # the warnings are, and what was left out is counted in the log.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/server_common.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/server_common.bash"
 
 start_server
 create_project fw; FW=$KEY

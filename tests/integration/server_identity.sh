@@ -4,8 +4,8 @@
 # expunged node binds anew; a 1.0 row binds at its first 1.1 check-in
 # (trust on first use); 1.0 clients, which drop the secret, stay unbound;
 # the legacy API cannot take over a bound id.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/server_common.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/server_common.bash"
 
 start_server
 create_project fw; FW=$KEY

@@ -2,8 +2,8 @@
 # unencoded values, replies that are distcc hosts lines; its project and host
 # management calls; open projects only; every error a 4xx so wget keeps the
 # old hosts file.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/server_common.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/server_common.bash"
 
 start_server --heartbeat 1 --ttl 3
 URL=$SERVER_URL

@@ -1,8 +1,8 @@
 # Limits: body at most 64 KiB (413), URL at most 4 KiB (414), slow clients
 # are cut off after connection_timeout and cannot hold the server, a per-IP
 # connection limit, and a flood of bad requests cannot flood the log.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/server_common.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/server_common.bash"
 
 printf 'connection_timeout 2\nmax_connections_per_ip 8\nmax_nodes 3\n' >"$T/lim.conf"
 start_server -f "$T/lim.conf"

@@ -5,8 +5,8 @@
 # (nodes, history, activity), activity (building now, compilers grouped by
 # name and fingerprint), history `busy`, and the per-node and per-project
 # gauges with served totals summed over heartbeat restarts.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/server_common.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/server_common.bash"
 
 printf 'allow_grace 3\n' >"$T/l.conf"
 start_server -f "$T/l.conf" --heartbeat 1 --ttl 30

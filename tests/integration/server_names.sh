@@ -2,8 +2,8 @@
 # normalise away (/api/v1/projects/../hosts is /api/v1/hosts to them), are
 # no names: creating, listing hosts of and deleting them is a 400, sent
 # raw (curl --path-as-is) or percent-encoded, and nothing is stored.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/server_common.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/server_common.bash"
 
 start_server
 create_project fw; FW=$KEY

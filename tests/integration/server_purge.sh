@@ -1,8 +1,8 @@
 # Stale nodes are purged (the predecessor kept them forever): a node not seen
 # for purge_after seconds is expunged from memory and database; a node that
 # keeps checking in stays.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/server_common.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/server_common.bash"
 
 printf 'purge_after 3\n' >"$T/purge.conf"
 start_server -f "$T/purge.conf" --heartbeat 1 --ttl 2

@@ -1,8 +1,8 @@
 # Races (predecessor D2, D3): many concurrent first check-ins of one new node;
 # check-ins racing project deletion and node deletion. No crash, every
 # request answered, no orphan rows, the database consistent afterwards.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/server_common.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/server_common.bash"
 
 start_server
 create_project fw; FW=$KEY

@@ -3,8 +3,8 @@
 # configured, logged once, printed by --print-admin-token), and a Host
 # header that names no name of this server gets 421. server_names allows
 # more names, and SIGHUP applies it.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/server_common.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/server_common.bash"
 
 SERVER_PORT=$(free_port)
 SERVER_URL=http://127.0.0.1:$SERVER_PORT

@@ -7,8 +7,8 @@
 # check-ins come from another address and from one of the attacker's: every
 # check-in is answered (counted, not timed), and the attacking connections
 # are cut.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/server_common.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/server_common.bash"
 
 # The attacker: MODE slow (request line, then one header byte every
 # INTERVAL s) or half (a check-in's headers and half its body, then

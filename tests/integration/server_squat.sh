@@ -2,8 +2,8 @@
 # week (purge_after). Only online nodes count against max_nodes; past twice
 # that many known nodes the offline one seen longest ago makes room; an
 # admin purges a project's offline nodes at once.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/server_common.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/server_common.bash"
 
 printf 'max_nodes 5\n' >"$T/sq.conf"
 start_server -f "$T/sq.conf"

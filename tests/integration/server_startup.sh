@@ -2,8 +2,8 @@
 # refused at startup with a clear [ERROR] and left untouched; after kill -9
 # under load the database is intact and every acknowledged project exists;
 # a restart keeps projects, keys and nodes.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/server_common.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/server_common.bash"
 
 # refused FILE WORDS...: the server exits non-zero on FILE, logs [ERROR]
 # with WORDS, and leaves the file as it was.

@@ -3,8 +3,8 @@
 # around a SIGHUP and STOPPING=1 at the stop; under systemd (NOTIFY_SOCKET,
 # or JOURNAL_STREAM naming standard error) log lines carry syslog priorities
 # and no timestamp of their own, so journalctl -p filters them.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/server_common.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/server_common.bash"
 
 # listen SOCKET OUT: a datagram socket like systemd's; each message
 # received is appended to OUT as one line.

@@ -3,9 +3,9 @@
 # an expired certificate, and plain http:// once a pin or CA is configured
 # (no key ever leaves over plain HTTP). A pool (server, two heartbeats,
 # dcc compiling through them) works over HTTPS.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/server_common.bash"
-. "$(dirname "$0")/pool.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/server_common.bash"
+. "$(dirname "$0")/../lib/pool.bash"
 
 say "certificates: a CA, a server certificate it signed, an expired one"
 cd "$T"

@@ -1,7 +1,7 @@
 # Every validation rule at the edge: each bad value gets a 400 with
 # {"error": "..."} naming what was wrong, and nothing is stored.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/server_common.bash"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/server_common.bash"
 
 start_server
 create_project fw; FW=$KEY

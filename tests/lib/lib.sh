@@ -1,4 +1,5 @@
-# lib.sh — sourced by every tests/integration/*.sh scenario.
+# lib.sh — the test library's core, sourced by every tests/integration/*.sh
+# scenario, the benchmarks and scripts/demo.sh (tests/lib/ holds the rest).
 #
 # Each scenario gets its own temp dir ($T), its own server on a free loopback
 # port, and a trap that stops everything it started, even when it fails.
