@@ -27,16 +27,43 @@ passed=0 failed=0 skipped=0 failures=()
 
 # Every test finds the programs here; integration tests source tests/lib/lib.sh.
 export DYNDISTCC_BUILD=$build DYNDISTCC_TOP=$top
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=99}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+ASAN_BASE=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=99}
+UBSAN_BASE=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+TSAN_BASE=${TSAN_OPTIONS:-halt_on_error=1:exitcode=66:second_deadlock_stack=1}
+# The sanitizers write their reports into a directory of each test's own
+# (log_path), so a report from any program the test ran, also one whose
+# output the test swallowed, fails the test; lib.sh's cleanup looks there
+# too. Open to all: some scenarios run the programs as another user.
+san_root=$(mktemp -d "${TMPDIR:-/tmp}/dyndistcc-san.XXXXXX")
+chmod 0755 "$san_root"
+san_report='(ERROR|WARNING): [A-Za-z]+Sanitizer|runtime error:'
+trap 'rm -rf "$san_root"' EXIT
 
 run_one() {	# name timeout command...
 	local name=$1 limit=$2; shift 2
 	local log=$logs/${name//\//_}.log t0 t1 rc
 	if [ -n "$filter" ] && ! [[ $name =~ $filter ]]; then return; fi
+	local san=$san_root/${name//\//_}
+	mkdir -m 1777 "$san"
 	t0=$(date +%s.%N)
-	timeout --kill-after=10 "$limit" "$@" >"$log" 2>&1 </dev/null
+	DYNDISTCC_SAN_LOGS=$san \
+	ASAN_OPTIONS=$ASAN_BASE:log_path=$san/asan \
+	UBSAN_OPTIONS=$UBSAN_BASE:log_path=$san/ubsan \
+	TSAN_OPTIONS=$TSAN_BASE:log_path=$san/tsan${TSAN_SUPP:+:suppressions=$TSAN_SUPP} \
+	    timeout --kill-after=10 "$limit" "$@" >"$log" 2>&1 </dev/null
 	rc=$?
+	# a report, maybe from a late exit; GCC's UBSan ignores log_path and
+	# writes to stderr, which may be the test's own output
+	if [ -n "$(ls -A "$san")" ] || grep -Eq "$san_report" "$log"; then
+		for f in "$san"/*; do
+			[ -f "$f" ] || continue
+			echo "---- sanitizer report $(basename "$f")"
+			head -n 60 "$f"
+		done >>"$log"
+		echo "FAIL: sanitizer report" >>"$log"
+		[ $rc -eq 0 ] || [ $rc -eq 77 ] && rc=1
+	fi
+	rm -rf "$san"
 	t1=$(date +%s.%N)
 	local secs; secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
 	if [ $rc -eq 0 ]; then
