@@ -10,6 +10,7 @@
 #   make clean
 #   V=1                  show full command lines
 #   SANITIZE=1           build with -fsanitize=address,undefined (into build-san/)
+#   SANITIZE=thread      build with -fsanitize=thread (into build-tsan/)
 #   WERROR=              without -Werror (make check and CI keep it; packagers
 #                        building with another compiler may want it off)
 
@@ -51,6 +52,10 @@ ifeq ($(SANITIZE),1)
 BUILD      ?= build-san
 ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 ALL_LDFLAGS += -fsanitize=address,undefined
+else ifeq ($(SANITIZE),thread)
+BUILD      ?= build-tsan
+ALL_CFLAGS += -fsanitize=thread -fno-omit-frame-pointer
+ALL_LDFLAGS += -fsanitize=thread
 else
 BUILD      ?= build
 endif
@@ -157,12 +162,16 @@ version:
 deps:
 	@sh scripts/deps.sh
 
-# make check: unit tests, the unit tests again under the sanitizers, then the
-# integration and browser tests against the real programs.
+# make check: unit tests, the unit tests again under the sanitizers, the
+# fuzz targets' seeds, then the integration and browser tests against the
+# real programs (make SANITIZE=1 check: all of them against the ASan/UBSan
+# build), and the threaded server's race scenarios under ThreadSanitizer.
+SAN_BUILD := $(if $(filter 1,$(SANITIZE)),$(BUILD),build-san)
 check: deps
 	@$(MAKE) --no-print-directory WERROR=-Werror all unit
-	@$(MAKE) --no-print-directory WERROR=-Werror SANITIZE=1 BUILD=$(if $(filter 1,$(SANITIZE)),$(BUILD),build-san) all unit
-	@bash tests/run.sh --build $(BUILD) --san-build $(if $(filter 1,$(SANITIZE)),$(BUILD),build-san)
+	@$(MAKE) --no-print-directory WERROR=-Werror SANITIZE=1 BUILD=$(SAN_BUILD) all unit
+	@$(MAKE) --no-print-directory WERROR=-Werror SANITIZE=thread BUILD=build-tsan all
+	@bash tests/run.sh --build $(BUILD) --san-build $(SAN_BUILD) --tsan-build build-tsan
 
 check-unit: all unit
 	@bash tests/run.sh --build $(BUILD) --only unit
@@ -220,6 +229,6 @@ uninstall:
 	$(Q)sh scripts/install-files.sh -u "$(BUILD)" "$(DESTDIR)" "$(PREFIX)" "$(SYSCONFDIR)" "$(UNITDIR)"
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-tsan build-fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
