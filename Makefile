@@ -83,6 +83,10 @@ MAN_SRC    := shim/dcc.1 shim/dcc-heartbeat.8 server/dyndistcc-server.8 \
 MANS       := $(addprefix $(BUILD)/man/,$(notdir $(MAN_SRC)))
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# The fuzz targets with tests/fuzz/replay.c's main(): make check replays
+# their seeds without clang (tests/run.sh, fuzz/NAME).
+FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
+REPLAY_BINS := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/%)
 
 .PHONY: all check check-unit check-integration check-browser unit bench demo \
         fuzz install uninstall deb clean deps version FORCE
@@ -154,7 +158,13 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h $(BUILD)/libserver.a $(BUILD)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -Iserver -Ishim -o $@ $< \
 		$(BUILD)/libserver.a $(BUILD)/libshim.a $(LIBS)
 
-unit: $(UNIT_BINS)
+$(BUILD)/tests/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(BUILD)/libserver.a $(BUILD)/libshim.a $(FLAGS_FILE)
+	$(call say,CC,$<)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -Iserver -Ishim -o $@ $< tests/fuzz/replay.c \
+		$(BUILD)/libserver.a $(BUILD)/libshim.a $(LIBS)
+
+unit: $(UNIT_BINS) $(REPLAY_BINS)
 
 version:
 	@echo $(VERSION)
@@ -196,7 +206,6 @@ demo: deps
 # instrumented copies of the libraries.
 FUZZ_SECONDS ?= 30
 FUZZ_BUILD   := build-fuzz
-FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
 fuzz:
 	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang \
 		CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" \

@@ -103,6 +103,20 @@ if [ -z "$only" ] || [ "$only" = unit ]; then
 		fi
 	done
 fi
+if [ -z "$only" ] || [ "$only" = fuzz ]; then
+	# Each fuzz target (tests/fuzz/fuzz_*.c, linked with replay.c's main)
+	# on its seed corpus, whole and cut short; again under the sanitizers.
+	for src in "$top"/tests/fuzz/fuzz_*.c; do
+		[ -f "$src" ] || continue
+		name=$(basename "$src" .c)
+		seeds=$top/tests/fuzz/seeds-$name
+		[ -d "$seeds" ] || { run_one "fuzz/${name#fuzz_}" 10 sh -c "echo 'no seeds: $seeds'; exit 1"; continue; }
+		run_one "fuzz/${name#fuzz_}" 120 "$build/tests/$name" "$seeds"
+		if [ -n "$san" ] && [ "$san" != "$build" ]; then
+			run_one "fuzz-san/${name#fuzz_}" 300 "$san/tests/$name" "$seeds"
+		fi
+	done
+fi
 if [ -z "$only" ] || [ "$only" = integration ]; then
 	for t in "$top"/tests/integration/*.sh; do
 		run_one "integration/$(basename "$t" .sh)" 600 bash "$t"
