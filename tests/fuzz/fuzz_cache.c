@@ -163,6 +163,14 @@ node_id(void)
 	}
 }
 
+static void
+remove_dir(void)
+{
+	unlink(in);
+	unlink(out);
+	rmdir(dir);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -174,6 +182,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		snprintf(in, sizeof(in), "%s/in", dir);
 		snprintf(out, sizeof(out), "%s/out", dir);
+		atexit(remove_dir);
 	}
 	put(in, data, size);
 	host_cache(size);
