@@ -39,8 +39,9 @@ printf 'server http://old.example:1\nproject old\n' >"$R/etc/dyndistcc/client.co
 snapshot "$R" >"$T/before"
 rc=0
 # A root with a strict umask: what users read must still be readable.
-(umask 077; "$INSTALL" --root "$R" --build "$BIN" --server "$SERVER_URL" --project fw --key "$KEY" --nice 7 \
-    --cross arm-none-eabi-gcc --yes) >"$T/install.log" 2>&1 || rc=$?
+# The key comes on the standard input, as the panel's install command has it.
+(umask 077; printf '%s\n' "$KEY" | "$INSTALL" --root "$R" --build "$BIN" --server "$SERVER_URL" --project fw \
+    --key-file - --nice 7 --cross arm-none-eabi-gcc --yes) >"$T/install.log" 2>&1 || rc=$?
 [ $rc -eq 0 ] || { cat "$T/install.log"; fail "install-client.sh exited $rc"; }
 log=$(cat "$T/install.log")
 assert_contains "$log" "Checked in" "installer output"
@@ -153,7 +154,8 @@ R3=$T/root3
 mkdir "$R3"
 for args in "--project fw" "--server $SERVER_URL --project bad/name" \
     "--server $SERVER_URL --project fw --nice 99" "--server $SERVER_URL --project fw --key a\"b" \
-    "--server ftp://x --project fw" "--server $SERVER_URL --project fw --cross ../x"; do
+    "--server ftp://x --project fw" "--server $SERVER_URL --project fw --cross ../x" \
+    "--server $SERVER_URL --project fw --key-file $T/no-such-file"; do
 	rc=0
 	# shellcheck disable=SC2086
 	"$INSTALL" --root "$R3" --build "$BIN" --yes --no-deps $args >"$T/bad.log" 2>&1 || rc=$?
