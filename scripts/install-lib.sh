@@ -189,9 +189,13 @@ m_undo() {
 			"$P/sbin/dyndistcc-masquerade" --purge -q --dir "$_path" --distcc-dir "$DISTCC_DIR" ||
 			    warn "could not purge $_path" ;;
 		state)
-			for _f in "$_path"/node-id "$_path"/.node-id.* "$_path"/hosts "$_path"/hosts.tmp.*; do
-				rm -f -- "$_f"
-			done ;;
+			# What the heartbeat keeps there (node id and secret, host
+			# list, distccd's pid file, the canary directory, their temp
+			# files): all but the server's database (server/) and these
+			# records (install/), as the package's purge does.
+			[ ! -d "$_path" ] || find "$_path" -mindepth 1 -maxdepth 1 \
+			    ! -name server ! -name install -exec rm -rf -- {} + ||
+			    warn "could not empty $_path" ;;
 		file)
 			rm -f -- "$_path" ;;
 		changed)
