@@ -1,11 +1,15 @@
 # bench_spread.sh — several developers sharing one pool: 3 developers start
 # `make -j8` builds of 24 fixed-time compiles at the same moment on a
-# 5-node x 4-slot pool (127.0.0.2-6), each from a node of its own, so each
-# is a distinct requester and gets its own order of the pool (the server
-# orders each requester's list by a weighted random permutation, weights
-# the hosts' spare slots). Reported: each build's time against the same
-# build run alone (measured first, in the same run), the jobs each node
-# ran, and the most jobs a node held at once against its 4 slots.
+# 5-node x 4-slot pool, each from a node of its own, so each is a distinct
+# requester and gets its own order of the pool (the server orders each
+# requester's list by a weighted random permutation, weights the hosts'
+# spare slots). Reported: each build's time against the same build run
+# alone (measured first, in the same run), the jobs each node ran, and the
+# most jobs a node held at once against its 4 slots.
+#
+# The nodes are hosts in network namespaces (netns.bash): on loopback every
+# job would come from 127.0.0.1, which a job port takes for its own
+# machine's and never holds to its limit.
 #
 # A compile is modelled as fixed time (pool_sleepcc: JOB_SECONDS of sleep,
 # then a one-line gcc compile). Every compile appends its start and end to
@@ -23,6 +27,7 @@ set -euo pipefail
 TOP=${DYNDISTCC_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$TOP/tests/lib/lib.sh"
 . "$TOP/tests/lib/pool.bash"
+. "$TOP/tests/lib/netns.bash"
 
 JOB_SECONDS=${JOB_SECONDS:-4}
 JOBS=${SPREAD_JOBS:-24}
@@ -36,18 +41,24 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 pool_sleepcc "$JOB_SECONDS"
 mkdir -m 1777 "$T/joblog"	# distccd writes there as its own user
-start_server --heartbeat 2 --ttl 6 --refresh-after 2
-api POST /api/v1/projects '{"name":"spread"}' >"$T/spread.json"
-assert_eq "$STATUS" 201 "creating project spread"
-key=$(jq -r .key "$T/spread.json")
+netns_init srv "${NODES[@]}"
+netns_server --heartbeat 2 --ttl 6 --refresh-after 2
 
-for i in 1 2 3 4 5; do
-	: >"$T/joblog/n$i"
-	chmod 666 "$T/joblog/n$i"
-	POOL_JOBLOG=$T/joblog/n$i POOL_JOBWHO=remote \
-	    pool_node "n$i" "127.0.0.$((i + 1))" spread "$key" "$SLOTS"
+for n in "${NODES[@]}"; do
+	: >"$T/joblog/$n"
+	chmod 666 "$T/joblog/$n"
+	POOL_JOBLOG=$T/joblog/$n POOL_JOBWHO=remote netns_node "$n" "cores $SLOTS"
 done
-pool_wait_settled 30 "${NODES[@]}" || fail "the 5 nodes did not settle"
+sees() { case " $(pool_hosts "$1") " in *" $2/"*|*" $2:"*) return 0 ;; esac; return 1; }
+settled() {
+	local n o
+	for n in "${NODES[@]}"; do
+		for o in "${NODES[@]}"; do
+			[ "$n" = "$o" ] || sees "$n" "${HOST[$o]}" || return 1
+		done
+	done
+}
+wait_until 30 settled || fail "the 5 nodes did not settle"
 # the heartbeats' first canary compiles (through their own job ports) are
 # done before the builds start; the job logs mark any later ones
 canaried() {
@@ -55,9 +66,19 @@ canaried() {
 	for n in "${NODES[@]}"; do grep -q ' canary$' "$T/joblog/$n" || return 1; done
 }
 wait_until 60 canaried || echo "(not every node logged its first canary compile)"
+
+# in_node NAME command...: runs command in NAME's namespace as its user of
+# dcc, its compiles logged to its job log.
+in_node() {
+	local n=$1
+	shift
+	in_ns "$n" env DCC_CONFIG="$T/$n/client.conf" XDG_CACHE_HOME="$T/$n/cache" \
+	    DISTCC_DIR="$T/$n/distcc" PATH="$BIN:$PATH" POOL_JOBLOG="$T/joblog/$n" \
+	    POOL_JOBWHO=local "$@"
+}
 for d in "${DEVS[@]}"; do
 	pool_sources "$T/src-$d" "$d" $((JOBS - 1))	# + the main file
-	assert_eq "$(pool_run "$d" dcc -j)" $((SLOTS * ${#NODES[@]})) "dcc -j on $d"
+	assert_eq "$(in_node "$d" dcc -j)" $((SLOTS * ${#NODES[@]})) "dcc -j on $d"
 done
 
 # build DEV: DEV's make -j8 from scratch; prints its wall time in seconds.
@@ -65,8 +86,7 @@ build() {
 	local d=$1 t0 t1
 	make -s -C "$T/src-$d" clean >/dev/null
 	t0=$(now)
-	POOL_JOBLOG=$T/joblog/$d POOL_JOBWHO=local pool_run "$d" \
-	    make -s -C "$T/src-$d" objects -j$MAKE_J CC="dcc $SLEEPCC" \
+	in_node "$d" make -s -C "$T/src-$d" objects -j$MAKE_J CC="dcc $SLEEPCC" \
 	    >>"$T/build-$d.log" 2>&1 || { tail -n 20 "$T/build-$d.log"; return 1; }
 	t1=$(now)
 	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }'
@@ -75,8 +95,8 @@ build() {
 # quiet: waits until no node reports a running job (a heartbeat or two
 # after a build, so the next starts from the same spare slots).
 quiet() {
-	curl -fsS -H "Authorization: Bearer $key" \
-	    "$SERVER_URL/api/v1/nodes?project=spread" |
+	in_ns n1 curl -fsS -H "Authorization: Bearer $KEY" \
+	    "$SERVER_URL/api/v1/nodes?project=lan" |
 	    jq -e '[.nodes[] | .jobs.running // 0] | add == 0' >/dev/null
 }
 
@@ -107,7 +127,7 @@ a1=$(now)
 wait_until 20 quiet || true
 
 for d in "${DEVS[@]}"; do
-	echo "  $d's list: $(pool_hosts "$d" | cut -d' ' -f1-5 | sed "s/:[0-9]*\//\//g")"
+	echo "  $d's list: $(pool_hosts "$d" | sed "s/:[0-9]*\//\//g")"
 done
 w0=$(now)
 pids=()
