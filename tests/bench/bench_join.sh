@@ -45,10 +45,11 @@ member() {
 }
 sees() { case " $(pool_hosts "$1") " in *" $2/"*|*" $2:"*) return 0 ;; esac; return 1; }
 for m in "${MEMBERS[@]}"; do member "$m"; done
+# (a member learns of those that joined after it at its next heartbeat)
 for m in "${MEMBERS[@]}"; do
 	for o in "${MEMBERS[@]}"; do
 		[ "$m" = "$o" ] && continue
-		wait_until 30 sees "$m" "${HOST[$o]}" || fail "$m does not list $o: $(pool_hosts "$m")"
+		wait_until 70 sees "$m" "${HOST[$o]}" || fail "$m does not list $o: $(pool_hosts "$m")"
 	done
 done
 
