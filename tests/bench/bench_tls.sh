@@ -44,10 +44,14 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ser
     -out server.pem -days 30 -subj /CN=dyndistcc -addext "subjectAltName=IP:127.0.0.1" \
     2>/dev/null || fail "openssl could not make a certificate"
 cd - >/dev/null
-printf 'tls_cert %s\ntls_key %s\n' "$T/server.pem" "$T/server.key" >"$T/tls.conf"
+# one loopback client stands for many machines: lift the per-address cap
+# on connections (32), which connections closed by the server but not yet
+# released would otherwise hit in part 2
+echo "max_connections_per_ip 1024" >"$T/plain.conf"
+printf 'tls_cert %s\ntls_key %s\n' "$T/server.pem" "$T/server.key" | cat - "$T/plain.conf" >"$T/tls.conf"
 
 # the plain server (lib.sh's), then the TLS one
-start_server
+start_server -f "$T/plain.conf"
 PLAIN_URL=$SERVER_URL
 TLS_PORT=$(free_port)
 TLS_URL=https://127.0.0.1:$TLS_PORT
@@ -65,10 +69,14 @@ for url in "$PLAIN_URL" "$TLS_URL"; do
 	# standing for many machines
 	curl -fsSk -o /dev/null -H "Authorization: Bearer $ADMIN_TOKEN" -X PATCH \
 	    -d '{"advertise":true}' "$url/api/v1/projects/big" || fail "allowing advertised addresses at $url"
-	BENCH_PROJECT=big BENCH_KEY=${KEY[$url]} BENCH_NODES=$NODES \
-	    wrk -t2 -c8 -d2s -s "$LUA" "$url" >/dev/null
-	n=$(curl -fsSk -H "Authorization: Bearer ${KEY[$url]}" "$url/api/v1/nodes?project=big" |
-	    jq '.nodes | length')
+	# every node checked in once (a loaded machine may need more turns)
+	for _ in 1 2 3 4 5; do
+		BENCH_PROJECT=big BENCH_KEY=${KEY[$url]} BENCH_NODES=$NODES \
+		    wrk -t2 -c8 -d2s -s "$LUA" "$url" >/dev/null
+		n=$(curl -fsSk -H "Authorization: Bearer ${KEY[$url]}" "$url/api/v1/nodes?project=big" |
+		    jq '.nodes | length')
+		[ "$n" -lt $NODES ] || break
+	done
 	assert_eq "$n" $NODES "nodes prefilled at $url"
 done
 
