@@ -23,7 +23,7 @@ BOUND=$((6 * HB + 10))
 # what c's reason on /api/v1/nodes says
 declare -A HEALTH_WHY=([tmp]="temporary directory $T/c-tmp has" [port]="is stopped and takes no job")
 
-health_pool $HB $JOB_SECONDS
+health_pool $HB $JOB_SECONDS "canary_interval 10"
 cid=$(curl -fsS -H "Authorization: Bearer $KEY" "$SERVER_URL/api/v1/nodes?project=health" |
     jq -r '.nodes[] | select(.owner == "c") | .id')
 c_at="${POOL_ADDR[c]}:${POOL_PORT[c]}"
@@ -86,14 +86,14 @@ for fault in compiler tmp port; do
 	# the build goes on without c for a while, then c is repaired
 	wait_until 30 test "$(sent_after "$log" "= c left 1 s ago" "${POOL_ADDR[b]}:")" -gt 0 ||
 		fail "$fault: no job went to b after c left: the test proves nothing"
+	echo "= repair" >>"$log"
 	health_repair $fault
 	wait_until $BOUND health_back c $only || fail "$fault: c did not return to every list"
 	wait_until $BOUND test "$(node_health c)" = ok || fail "$fault: c is not healthy again"
-	echo "= c back" >>"$log"
 	wait "$build" || { tail -n 20 "$T/build-$fault.log"; fail "$fault: the build failed"; }
 	(cd "$T/src" && pool_run a make -s check CC="dcc $SLEEPCC") ||
 		fail "$fault: the program built gives the wrong answer"
-	awk '/^= c back$/ { exit } { print }' "$log" >"$T/window.log"
+	awk '/^= repair$/ { exit } { print }' "$log" >"$T/window.log"
 	after=$(sent_after "$T/window.log" "= c left 1 s ago" "$c_at")
 	printf '  jobs sent: to c %d before it left, %d while it was out; to b %d while c was out\n' \
 	    "$(awk '/^= c left$/ { exit } { print }' "$log" | grep -c "started connecting to $c_at")" \

@@ -9,8 +9,9 @@
 # so it can disappear from c alone. c's jobs write their temporary files to
 # a 16 MiB tmpfs of its own ($T/c-tmp, 8 MiB must be free).
 #
-#   health_pool HB [JOB_SECONDS]  the server (heartbeat HB s) and the three
-#                       nodes, settled; sets KEY
+#   health_pool HB [JOB_SECONDS [LINES...]]  the server (heartbeat HB s)
+#                       and the three nodes (LINES added to each config),
+#                       settled; sets KEY
 #   health_break FAULT / health_repair FAULT    FAULT is compiler (c's
 #                       compiler binary goes), tmp (c's temporary directory
 #                       fills up) or port (c's distccd is stopped: SIGSTOP
@@ -39,10 +40,11 @@ health_pool() {
 		fail "cannot mount a tmpfs on $T/c-tmp"
 	# after the nodes: c's distccd works in there
 	at_exit 'pool_stop_nodes; umount "$T/c-tmp" 2>/dev/null'
-	pool_node a 127.0.0.2 health "$KEY" 2 "canary_interval 10"
-	pool_node b 127.0.0.3 health "$KEY" 2 "canary_interval 10"
+	shift $(($# < 2 ? $# : 2))
+	pool_node a 127.0.0.2 health "$KEY" 2 "$@"
+	pool_node b 127.0.0.3 health "$KEY" 2 "$@"
 	DISTCCD_PATH=$T/c-bin:/usr/bin:/bin pool_node c 127.0.0.4 health "$KEY" 2 \
-	    "canary_interval 10" "jobs_tmpdir $T/c-tmp" "jobs_tmp_min_free 8"
+	    "jobs_tmpdir $T/c-tmp" "jobs_tmp_min_free 8" "$@"
 	pool_wait_settled 40 a b c || fail "the pool did not settle"
 	wait_until 40 health_back c || fail "c is not in every list"
 }
@@ -82,9 +84,10 @@ health_signal() {
 }
 
 listed() {
-	local f=$T/$1/state/hosts
-	[ -z "${3:-}" ] || f=<(grep "^# dyndistcc-fp $3 " "$f" 2>/dev/null)
-	grep -q " ${POOL_ADDR[$2]}:${POOL_PORT[$2]}/" "$f" 2>/dev/null
+	local lines='^([^#]|# dyndistcc-fp )'	# every hosts line
+	[ -z "${3:-}" ] || lines="^# dyndistcc-fp $3 "
+	grep -E "$lines" "$T/$1/state/hosts" 2>/dev/null |
+	    grep -q " ${POOL_ADDR[$2]}:${POOL_PORT[$2]}/"
 }
 
 health_left() {
