@@ -6,7 +6,7 @@
 # `install-client.sh uninstall` takes everything away again.
 #
 #   install-client.sh                    (asks for each setting)
-#   install-client.sh --server URL --project P [--key K] [--nice N]
+#   install-client.sh --server URL --project P [--key-file F|-] [--nice N]
 #                     [--owner NAME] [--pin sha256//...] [--cross NAME]... --yes
 #   install-client.sh uninstall [--yes]
 #
@@ -15,8 +15,11 @@
 # those that make install put into the prefix), --root DIR (relocated
 # installation under DIR, see install-lib.sh), --no-deps, --no-start,
 # --ca FILE (a CA that verifies an https:// server, instead of a --pin),
-# --owner NAME (the name the panel shows for this machine; default: the
-# user who ran sudo, else the login name; asked only on a terminal).
+# --key-file FILE (the project's key: the first line of FILE, or of the
+# standard input with "-", read before any question; --key K still works but
+# shows the key to every local user while the install runs), --owner NAME
+# (the name the panel shows for this machine; default: the user who ran
+# sudo, else the login name; asked only on a terminal).
 # See README.md, "Installation".
 set -eu
 PROG=install-client.sh
@@ -31,14 +34,16 @@ SERVER='' PORT='' PROJECT='' KEY='' NICE='' OWNER='' CROSS='' CROSS_SET=0 PIN=''
 if [ "${1:-}" = uninstall ]; then MODE=uninstall; shift; fi
 while [ $# -gt 0 ]; do
 	case $1 in
-	--server|--port|--project|--key|--nice|--owner|--cross|--prefix|--root|--build|--pin|--ca)
+	--server|--port|--project|--key|--key-file|--nice|--owner|--cross|--prefix|--root|--build|--pin|--ca)
 		[ $# -ge 2 ] || die "$1 needs a value" ;;
 	esac
 	case $1 in
 	--server) SERVER=$2; shift ;;
 	--port) PORT=$2; shift ;;
 	--project) PROJECT=$2; shift ;;
-	--key) KEY=$2; shift ;;
+	--key) KEY=$2; shift
+		warn "--key shows the key to every local user (ps); --key-file - reads it from the standard input" ;;
+	--key-file) KEY=$(read_secret "$2"); shift ;;
 	--pin) PIN=$2; shift ;;
 	--ca) CA=$2; shift ;;
 	--nice) NICE=$2; shift ;;
