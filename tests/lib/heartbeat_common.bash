@@ -107,7 +107,7 @@ file_lists() { grep -v '^#' "$1" 2>/dev/null | grep -q " $2[:/]"; }
 # has a grandchild, as a real driver's cc1 is), then runs gcc; -E runs gcc
 # at once. distccd finds it through DISTCC_CMDLIST (exported here, with
 # gcc's names for the canaries), which the heartbeats started after this
-# pass on to their distccd. Each busy compile leaves $T/busy/started.PID.
+# pass on to their distccd.
 busy_compiler() {
 	mkdir -p -m 0755 "$T/bin"
 	mkdir -p "$T/busy"
@@ -116,7 +116,6 @@ busy_compiler() {
 	cat >"$T/bin/busycc" <<SH
 #!/bin/sh
 for a; do case \$a in -E) exec gcc "\$@" ;; esac; done
-: >"$T/busy/started.\$\$"
 sh -c 'while [ -e "\$1" ]; do :; done' busyloop "$T/busy/go" &
 wait
 exec gcc "\$@"
@@ -153,7 +152,7 @@ busy_stop() {
 	rm -f "$T/busy/go"
 	for p in "${BUSY_JOBS[@]}"; do wait "$p" || true; done
 	BUSY_RESULT=$(cat "$T"/busy/job.* | sort | uniq -c | awk '{ printf "%s%sx%s", s, $2, $1; s = " " }')
-	rm -f "$T"/busy/job.* "$T"/busy/started.*
+	rm -f "$T"/busy/job.*
 }
 
 # proc_sched PID: "POLICY NICE COMMAND" of a process (fields 41 and 19 of
