@@ -344,14 +344,17 @@ update_health(struct beat *b)
 
 /* What a regular beat looks at besides checking in: memory (the memory
  * rule of the slots) and, with the job port running (port), the temporary
- * directory, the job port and the compilers' binaries. */
+ * directory, the job port and the compilers' binaries. The jobs that keep
+ * their slots in the memory rule are the members' only: this machine's
+ * own (the canaries) hold no slot, and counting one that happens to run
+ * at the beat would offer a slot more until the next. */
 static void
 beat_checks(struct beat *b, double now, int port)
 {
 	sysinfo_memory(&b->mem_total, &b->mem_avail);
 	b->mem_cap = memory_cap(b);
 	b->mem_slots = lend_mem_slots(b->mem_avail, b->mem_cap,
-	    b->cfg.job_memory, b->port_on ? b->jp.all_running : 0);
+	    b->cfg.job_memory, b->port_on ? b->jp.running : 0);
 	if (port && b->port_on) {
 		health_tmp(&b->health);
 		health_watch(&b->health, b->search);

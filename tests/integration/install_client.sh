@@ -50,9 +50,10 @@ printf 'server http://old.example:1\nproject old\n' >"$R/etc/dyndistcc/client.co
 snapshot "$R" >"$T/before"
 rc=0
 # A root with a strict umask: what users read must still be readable.
-# The key comes on the standard input, as the panel's install command has it.
-(umask 077; printf '%s\n' "$KEY" | "$INSTALL" --root "$R" --build "$BIN" --server "$SERVER_URL" --project fw \
-    --key-file - --nice 7 --cross arm-none-eabi-gcc --yes) >"$T/install.log" 2>&1 || rc=$?
+# The key comes on the standard input, as the panel's install command has
+# it; sudo names the owner.
+(umask 077; printf '%s\n' "$KEY" | SUDO_USER=alice "$INSTALL" --root "$R" --build "$BIN" --server "$SERVER_URL" \
+    --project fw --key-file - --nice 7 --cross arm-none-eabi-gcc --yes) >"$T/install.log" 2>&1 || rc=$?
 [ $rc -eq 0 ] || { cat "$T/install.log"; fail "install-client.sh exited $rc"; }
 log=$(cat "$T/install.log")
 assert_contains "$log" "Checked in" "installer output"
@@ -67,6 +68,7 @@ assert_eq "$(grep -v '^#' "$conf")" "server $SERVER_URL
 project fw
 key $KEY
 nice 7
+owner alice
 state_dir $R/var/lib/dyndistcc
 masquerade_dir $R/usr/lib/dyndistcc" "client.conf"
 
@@ -97,6 +99,8 @@ nodes=$(api GET "/api/v1/nodes?project=fw" "" "$KEY")
 id=$(cat "$R/var/lib/dyndistcc/node-id")
 assert_eq "$(printf '%s' "$nodes" | jq -r --arg id "$id" '.nodes[] | select(.id == $id) | .nice')" 7 \
     "this node's nice value on the server"
+assert_eq "$(printf '%s' "$nodes" | jq -r --arg id "$id" '.nodes[] | select(.id == $id) | .owner')" alice \
+    "this node's owner on the server (the user who ran sudo)"
 
 say "a build through PATH spreads over the pool and gives the same objects"
 mkdir "$T/src"
@@ -152,11 +156,11 @@ R2=$T/root2
 mkdir "$R2"
 # server, port, project, key, nice, cross compilers, confirm
 printf '%s\n' "127.0.0.1" "$SERVER_PORT" fw "$KEY" -3 none y |
-    "$INSTALL" --root "$R2" --build "$BIN" >"$T/interactive.log" 2>&1 ||
+    "$INSTALL" --root "$R2" --build "$BIN" --owner "Mark Smith" >"$T/interactive.log" 2>&1 ||
     { cat "$T/interactive.log"; fail "interactive install"; }
 assert_contains "$(cat "$T/interactive.log")" "Server address" "prompts"
-assert_eq "$(grep -E '^(server|project|nice) ' "$R2/etc/dyndistcc/client.conf" | xargs)" \
-    "server $SERVER_URL project fw nice -3" "interactive config"
+assert_eq "$(grep -E '^(server|project|nice|owner) ' "$R2/etc/dyndistcc/client.conf" | xargs)" \
+    "server $SERVER_URL project fw nice -3 owner Mark Smith" "interactive config"
 "$INSTALL" uninstall --root "$R2" --yes >/dev/null 2>&1 || fail "uninstall root2"
 assert_eq "$(ls -A "$R2")" "" "root2 after uninstall"
 
