@@ -95,10 +95,15 @@ assert_not_contains() {	# haystack needle [what]
 	case $1 in *"$2"*) fail "${3:-output} contains '$2': $1" ;; esac
 }
 
-# wait_until SECONDS command...: polls every 0.05 s until command succeeds.
+# wait_until SECONDS command...: polls every 0.05 s until command succeeds;
+# false when it has not after SECONDS times WAIT_SCALE. SECONDS is what the
+# change takes on a quiet machine with room to spare; the scale (default 4)
+# keeps a loaded CI machine from failing a test whose change does come. A
+# passing test waits no longer for it; only one that fails waits it out.
+WAIT_SCALE=${WAIT_SCALE:-4}
 wait_until() {
 	local limit=$1; shift
-	local deadline=$(( $(date +%s%N) + limit * 1000000000 ))
+	local deadline=$(( $(date +%s%N) + limit * WAIT_SCALE * 1000000000 ))
 	until "$@" >/dev/null 2>&1; do
 		[ "$(date +%s%N)" -lt $deadline ] || return 1
 		sleep 0.05

@@ -89,6 +89,8 @@ netns_node() {
 	chmod 0711 "$T"
 	ln -sf "$BIN/dcc" "$dir/masq/gcc"
 	ln -sf "$BIN/dcc" "$dir/masq/cc"	# CC=dcc compiles are cc's
+	# pool_sleepcc's compiler, when there is one
+	[ -z "${SLEEPCC:-}" ] || ln -sf "$BIN/dcc" "$dir/masq/$SLEEPCC"
 	{
 		echo "server $SERVER_URL"
 		echo "project lan"
