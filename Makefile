@@ -88,7 +88,7 @@ UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
 REPLAY_BINS := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check check-unit check-integration check-browser unit bench demo \
+.PHONY: all check check-unit check-fuzz check-integration check-browser unit bench demo \
         fuzz install uninstall deb clean deps version FORCE
 .DELETE_ON_ERROR:
 
@@ -186,8 +186,11 @@ check: deps
 check-unit: all unit
 	@bash tests/run.sh --build $(BUILD) --only unit
 
+check-fuzz: unit
+	@bash tests/run.sh --build $(BUILD) --only fuzz
+
 check-integration: all
-	@bash tests/run.sh --build $(BUILD) --only integration $(if $(T),--filter $(T))
+	@bash tests/run.sh --build $(BUILD) --only integration $(if $(T),--filter '$(T)')
 
 check-browser: all
 	@bash tests/run.sh --build $(BUILD) --only browser
