@@ -114,15 +114,13 @@ checkin_body(const struct checkin *ci)
 static void
 reply_error(const struct http_response *resp, const char *what, char *err)
 {
-	cJSON *root = cJSON_ParseWithLength(resp->body, resp->len);
-	const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "error");
+	char why[161];
 
-	if (cJSON_IsString(e))
-		seterr(err, "%s: HTTP %ld: %.160s", what, resp->status,
-		    e->valuestring);
+	hostlist_error(resp->body, resp->len, why, sizeof(why));
+	if (why[0] != '\0')
+		seterr(err, "%s: HTTP %ld: %s", what, resp->status, why);
 	else
 		seterr(err, "%s: HTTP %ld", what, resp->status);
-	cJSON_Delete(root);
 }
 
 /* The "secret" a reply binds (32 hex digits, lowercase into secret), or

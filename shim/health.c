@@ -404,9 +404,7 @@ health_verdict(const struct health *h, int port_ok, const char *port_err,
 		r = "self-check running";
 	*ok = r == NULL;
 	str_copy(reason, r ? r : "", size);
-	for (; *reason != '\0'; reason++)	/* the wire wants printable text */
-		if ((unsigned char)*reason < 0x20 || (unsigned char)*reason >= 0x7f)
-			*reason = '?';
+	str_printable(reason);	/* the wire wants printable text */
 }
 
 /* Kills a running canary; frees h. */

@@ -397,7 +397,9 @@ hostlist_members_free(struct member *v, size_t n)
 }
 
 /* Copies the "error" member of a JSON error reply ({"error": "…"}) into
- * out of size bytes; out is empty when there is none. */
+ * out of size bytes, printable ('?' for anything else: a hostile server
+ * must not send escape sequences to the user's terminal); out is empty
+ * when there is none. */
 void
 hostlist_error(const char *text, size_t len, char *out, size_t size)
 {
@@ -409,8 +411,10 @@ hostlist_error(const char *text, size_t len, char *out, size_t size)
 	if ((root = json_parse(text, len, NULL)) == NULL)
 		return;
 	if (json_is(root, cJSON_Object) && json_is(e = json_get(root, "error"),
-	    cJSON_String) && e->valuestring != NULL && size > 0)
+	    cJSON_String) && e->valuestring != NULL && size > 0) {
 		str_copy(out, e->valuestring, size);
+		str_printable(out);
+	}
 	json.delete(root);
 }
 

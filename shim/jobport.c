@@ -415,14 +415,11 @@ token(const char *p, const char *end, const char *name)
 static void
 arg_copy(char *out, size_t size, const char *p, size_t len)
 {
-	size_t i;
-
 	if (len >= size)
 		len = size - 1;
-	for (i = 0; i < len; i++)
-		out[i] = (unsigned char)p[i] < 0x20 || (unsigned char)p[i] >= 0x7f ?
-		    '?' : p[i];
+	memcpy(out, p, len);
 	out[len] = '\0';
+	str_printable(out);
 }
 
 /* The compiler and the source file of a distcc request from its first

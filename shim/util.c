@@ -140,6 +140,20 @@ str_copy(char *dst, const char *src, size_t size)
 	return len;
 }
 
+/* Replaces, in place, every byte of s that is not printable ASCII with
+ * '?', so text from elsewhere (a server, a job's arguments) can go to a
+ * terminal or a log without escape sequences; returns s. */
+char *
+str_printable(char *s)
+{
+	char *p;
+
+	for (p = s; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+			*p = '?';
+	return s;
+}
+
 /* Parses a whole decimal integer in [min, max]; 0 on success, -1 otherwise. */
 int
 str_to_long(const char *s, long min, long max, long *out)

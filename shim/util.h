@@ -38,6 +38,7 @@ char *xasprintf(const char *, ...) ATTR_PRINTF(1, 2);
 void fatal(const char *, ...) ATTR_PRINTF(1, 2) ATTR_NORETURN;
 void seterr(char *, const char *, ...) ATTR_PRINTF(2, 3);
 size_t str_copy(char *, const char *, size_t);
+char	*str_printable(char *);
 int str_to_long(const char *, long, long, long *);
 void log_init(const char *, int);
 void log_msg(enum log_level, const char *, ...) ATTR_PRINTF(2, 3);

@@ -219,6 +219,20 @@ TEST(members)
 	CHECK_INT(hostlist_members("{}", 2, &v, &n, err), -1);
 }
 
+/* A server's error text reaches the terminal printable: no escapes. */
+TEST(error_text)
+{
+	const char *body = "{\"error\":\"no \\u001b[31mred\\u0007 here\"}";
+	char out[64];
+
+	hostlist_error(body, strlen(body), out, sizeof(out));
+	CHECK_STR(out, "no ?[31mred? here");
+	hostlist_error("[1]", 3, out, sizeof(out));
+	CHECK_STR(out, "");
+	hostlist_error("{\"error\":\"abcdef\"}", 18, out, 4);
+	CHECK_STR(out, "abc");
+}
+
 int
 main(void)
 {
@@ -228,5 +242,6 @@ main(void)
 	RUN(compilers);
 	RUN(options);
 	RUN(members);
+	RUN(error_text);
 	return test_summary();
 }
