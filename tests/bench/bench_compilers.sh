@@ -17,8 +17,7 @@ mkdir -m 755 "$T/wrap"
 chmod 0711 "$T"
 start_server
 HB=10	# the server's default heartbeat
-api POST /api/v1/projects '{"name":"bench"}' >"$T/project.json"
-KEY=$(jq -r .key "$T/project.json")
+create_project bench
 pool_node a 127.0.0.2 bench "$KEY" 2
 PATH=$T/wrap:$PATH pool_node b 127.0.0.3 bench "$KEY" 2
 fp=$(DCC_CONFIG=/dev/null HOME=$T "$BIN/dcc" --fingerprint gcc | cut -d' ' -f1)

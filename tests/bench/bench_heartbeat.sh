@@ -20,7 +20,7 @@ a_server_lacks_b() { ! listed_by 127.0.0.2 127.0.0.3; }
 a_file_lacks_b() { ! file_lists "$A_DIR/hosts" 127.0.0.3; }
 
 start_server
-create_fw
+create_project fw
 start_node 127.0.0.2
 A_DIR=$NODE_DIR
 

@@ -40,8 +40,8 @@ advertise() {
 
 start_server
 for p in big small; do
-	out=$(curl -fsS -X POST -d "{\"name\":\"$p\"}" "$SERVER_URL/api/v1/projects")
-	eval "KEY_$p=$(jq -r .key <<<"$out")"
+	create_project "$p"
+	eval "KEY_$p=$KEY"
 	advertise "$p"
 done
 
@@ -98,7 +98,7 @@ echo "memory with 10,000 nodes in 100 projects"
 stop_server
 SERVER_DB=$T/mem.db SERVER_PORT=$(free_port) start_server
 for i in $(seq 0 99); do
-	curl -fsS -o /dev/null -X POST -d "{\"name\":\"p$i\",\"key\":false}" "$SERVER_URL/api/v1/projects"
+	create_project "p$i" open
 	advertise "p$i"
 done
 BENCH_PROJECT=p BENCH_PROJECTS=100 BENCH_NODES=10000 wrk -t2 -c16 -d4s -s "$LUA" "$SERVER_URL" >/dev/null

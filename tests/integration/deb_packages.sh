@@ -119,9 +119,7 @@ spawn server runuser -u "$(unit_cmd dyndistcc-server.service User)" -- \
 SERVER_PID=$SPAWNED_PID
 wait_until 10 curl -fsS "$SERVER_URL/healthz" || fail "the server did not come up"
 [ -f /var/lib/dyndistcc/server/dyndistcc.db ] || fail "no database in /var/lib/dyndistcc/server"
-api POST /api/v1/projects '{"name":"fw"}' "$TOKEN" >"$T/project.json"
-assert_eq "$STATUS" 201 "creating the project with the admin token"
-PROJECT=fw KEY=$(jq -r .key "$T/project.json")
+ADMIN_TOKEN=$TOKEN create_project fw	# with the admin token of server.conf
 
 say "the admin configures the client; the heartbeat checks in"
 A_PORT=$(free_port 127.0.0.2)
@@ -143,8 +141,8 @@ wait_until 15 node_online 127.0.0.2 "$A_PORT" || fail "the installed node did no
 say "a second node (the packaged heartbeat, its own config) takes jobs"
 mkdir -p "$T/b"
 B_PORT=$(free_port 127.0.0.3)
-printf '%s\n' "server $SERVER_URL" "project fw" "key $KEY" "cores 2" "nice 0" "state_dir $T/b" \
-    "source 127.0.0.3" "distccd_listen 127.0.0.3" "distccd_port $B_PORT" >"$T/b/client.conf"
+client_conf "$T/b/client.conf" fw "$KEY" "cores 2" "nice 0" "state_dir $T/b" \
+    "source 127.0.0.3" "distccd_listen 127.0.0.3" "distccd_port $B_PORT"
 spawn node-b /usr/sbin/dcc-heartbeat -d -f "$T/b/client.conf"
 wait_until 15 node_online 127.0.0.3 "$B_PORT" || fail "node B did not check in"
 wait_until 30 grep -q "127.0.0.3:$B_PORT/2" /var/lib/dyndistcc/hosts || fail "A's list lacks B"

@@ -16,9 +16,7 @@ HB=2 TTL=6 SLACK=1.5
 JOB_SECONDS=1 FILES=120
 
 start_server --heartbeat $HB --ttl $TTL --refresh-after $HB
-api POST /api/v1/projects '{"name":"churn"}' >"$T/project.json"
-assert_eq "$STATUS" 201 "creating the project"
-KEY=$(jq -r .key "$T/project.json")
+create_project churn
 pool_sleepcc $JOB_SECONDS
 pool_node n1 127.0.0.2 churn "$KEY" 2
 pool_node n2 127.0.0.3 churn "$KEY" 2

@@ -5,12 +5,10 @@
 . "$(dirname "$0")/../lib/pool.bash"
 
 start_server --heartbeat 2 --ttl 6 --refresh-after 2
-for p in alpha beta; do
-	api POST /api/v1/projects "{\"name\":\"$p\"}" >"$T/$p.json"
-	assert_eq "$STATUS" 201 "creating $p"
-done
-KEY_alpha=$(jq -r .key "$T/alpha.json")
-KEY_beta=$(jq -r .key "$T/beta.json")
+create_project alpha
+KEY_alpha=$KEY
+create_project beta
+KEY_beta=$KEY
 
 pool_node a1 127.0.0.2 alpha "$KEY_alpha" 2
 pool_node a2 127.0.0.3 alpha "$KEY_alpha" 2

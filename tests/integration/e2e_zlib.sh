@@ -58,9 +58,7 @@ dsc=$(ls "$CACHE/$PKG"/${PKG}_*.dsc | head -n 1)
 say "source: $(basename "$dsc") from $CACHE/$PKG"
 
 start_server --heartbeat 2 --ttl 6 --refresh-after 2
-api POST /api/v1/projects '{"name":"zlib"}' >"$T/project.json"
-assert_eq "$STATUS" 201 "creating the project"
-KEY=$(jq -r .key "$T/project.json")
+create_project zlib
 NODES=(n1 n2 n3)
 pool_node n1 127.0.0.2 zlib "$KEY" 2
 pool_node n2 127.0.0.3 zlib "$KEY" 2

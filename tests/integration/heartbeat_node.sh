@@ -8,20 +8,20 @@
 . "$(dirname "$0")/../lib/heartbeat_common.bash"
 
 start_server --heartbeat 2 --ttl 6
-create_fw
+create_project fw
 
 say "a node with nice 7 and 3 cores appears with its facts"
 start_node 127.0.0.2 "nice 7" "cores 3" "owner alice"
-assert_eq "$(node_field 127.0.0.2 .cores)" 3 "cores"
-assert_eq "$(node_field 127.0.0.2 .nice)" 7 "nice"
-assert_eq "$(node_field 127.0.0.2 .port)" "$NODE_PORT" "port"
-assert_eq "$(node_field 127.0.0.2 .owner)" '"alice"' "owner"
-assert_eq "$(node_field 127.0.0.2 .version)" "\"$VERSION\"" "version"
-assert_eq "$(node_field 127.0.0.2 .hostname)" "\"$(hostname)\"" "hostname"
-assert_eq "$(node_field 127.0.0.2 .id)" "\"$(cat "$NODE_DIR/node-id")\"" "node id"
+assert_eq "$(online_field 127.0.0.2 .cores)" 3 "cores"
+assert_eq "$(online_field 127.0.0.2 .nice)" 7 "nice"
+assert_eq "$(online_field 127.0.0.2 .port)" "$NODE_PORT" "port"
+assert_eq "$(online_field 127.0.0.2 .owner)" '"alice"' "owner"
+assert_eq "$(online_field 127.0.0.2 .version)" "\"$VERSION\"" "version"
+assert_eq "$(online_field 127.0.0.2 .hostname)" "\"$(hostname)\"" "hostname"
+assert_eq "$(online_field 127.0.0.2 .id)" "\"$(cat "$NODE_DIR/node-id")\"" "node id"
 want=$(jq -cn --arg v "$(gcc -dumpfullversion)" --arg t "$(gcc -dumpmachine)" \
     '[{name:"cc",version:$v,target:$t},{name:"gcc",version:$v,target:$t}]')
-assert_eq "$(node_field 127.0.0.2 '.compilers | map(del(.fp)) | sort_by(.name)')" "$want" "compilers"
+assert_eq "$(online_field 127.0.0.2 '.compilers | map(del(.fp)) | sort_by(.name)')" "$want" "compilers"
 
 say "the heartbeat owns the job port; distccd listens on loopback only"
 wait_until 10 test -s "$NODE_DIR/distccd.pid" || fail "no distccd pid file"
@@ -74,9 +74,9 @@ sed -e "s|^state_dir .*|state_dir $T/pinned|" -e '/^cores /d' -e '/^source /d' \
 echo "source 127.0.0.4" >>"$T/pinned.conf"
 out=$(taskset -c 0 "$BIN/dcc-heartbeat" --once -f "$T/pinned.conf" 2>/dev/null)
 assert_contains "$out" "checked in to $SERVER_URL" "--once output"
-assert_eq "$(node_field 127.0.0.4 .cores)" 1 "pinned node's cores"
+assert_eq "$(online_field 127.0.0.4 .cores)" 1 "pinned node's cores"
 assert_eq "$(tail -n 1 "$T/pinned/hosts" | cut -d' ' -f1)" "localhost/1" "pinned node's list"
-assert_eq "$(node_field 127.0.0.4 .compilers | jq length)" 2 "pinned node's compilers"
+assert_eq "$(online_field 127.0.0.4 .compilers | jq length)" 2 "pinned node's compilers"
 # --once never starts distccd
 [ -e "$T/pinned/distccd.pid" ] && fail "--once started distccd"
 
@@ -117,7 +117,7 @@ assert_eq "$rc" 0 "exit status"
 kill -0 "$pid" 2>/dev/null && fail "distccd $pid still runs"
 [ -e "$NODE_DIR/distccd.pid" ] && fail "pid file left behind"
 port_busy 127.0.0.2 "$NODE_PORT" && fail "the job port still listens"
-assert_eq "$(node_field 127.0.0.2 .id)" "" "node still online after check-out"
+assert_eq "$(online_field 127.0.0.2 .id)" "" "node still online after check-out"
 
 say "without -d it detaches, and still reloads its (relative) config"
 mkdir -p "$T/daemon"
@@ -134,7 +134,7 @@ PIDS+=("$dpid")
 assert_eq "$(awk '{ print $4 }' "/proc/$dpid/stat")" 1 "daemon's parent"
 echo "nice 3" >>"$T/daemon/client.conf"
 kill -HUP "$dpid"
-nice_is() { [ "$(node_field 127.0.0.6 .nice)" = "$1" ]; }
+nice_is() { [ "$(online_field 127.0.0.6 .nice)" = "$1" ]; }
 wait_until 10 nice_is 3 || fail "the daemon did not re-read its config"
 kill -TERM "$dpid"
 wait_until 10 sh -c "! kill -0 $dpid 2>/dev/null" || fail "the daemon did not stop"

@@ -8,7 +8,7 @@
 . "$(dirname "$0")/../lib/heartbeat_common.bash"
 
 start_server --heartbeat 1 --ttl 3
-create_fw
+create_project fw
 
 say "two nodes see each other"
 mkdir -p "$T/distcc-A"
@@ -52,7 +52,7 @@ say "SIGHUP: sched nice and a new nice value reach the server and a new distccd"
 pid1=$(cat "$A_DIR/distccd.pid")
 printf 'sched nice\nnice 12\n' >>"$A_DIR/client.conf"
 kill -HUP "$A_PID"
-nice_is() { [ "$(node_field 127.0.0.2 .nice)" = "$1" ]; }
+nice_is() { [ "$(online_field 127.0.0.2 .nice)" = "$1" ]; }
 wait_until 10 nice_is 12 ||
 	fail "the server did not get nice 12"
 wait_until 10 new_engine "$A_DIR" "$pid1" ||
@@ -90,7 +90,7 @@ sed -e "s|^state_dir .*|state_dir $T/adv|" -e "s|^source .*|source 127.0.0.8|" \
     "$B_DIR/client.conf" >"$T/adv.conf"
 echo "advertise 127.0.0.7:4000" >>"$T/adv.conf"
 "$BIN/dcc-heartbeat" --once -f "$T/adv.conf" >/dev/null 2>&1 || fail "--once with advertise"
-assert_eq "$(node_field 127.0.0.7 .port)" 4000 "advertised port"
+assert_eq "$(online_field 127.0.0.7 .port)" 4000 "advertised port"
 listed_by 127.0.0.2 127.0.0.7:4000 || fail "A's list lacks the advertised address"
 
 say "the project is deleted: nodes say so clearly and keep running"

@@ -8,10 +8,8 @@
 
 INSTALL=$TOP/scripts/install-client.sh
 start_server
-api POST /api/v1/projects '{"name":"fw"}' >"$T/project.json"
-assert_eq "$STATUS" 201 "create project"
-KEY=$(jq -r .key "$T/project.json")
-[ ${#KEY} -ge 32 ] || fail "project key: $(cat "$T/project.json")"
+create_project fw
+[ ${#KEY} -ge 32 ] || fail "project key: $out"
 
 # A second member: a real distccd on 127.0.0.2, checked in through the API.
 start_distccd 127.0.0.2

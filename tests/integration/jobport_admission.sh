@@ -36,7 +36,7 @@ wait_until 20 sees n3 "${HOST[n1]}" || fail "n3's first list lacks n1"
 sees n3 "${HOST[n2]}" || fail "n3's first list lacks n2: $(pool_hosts n3)"
 netns_build n3 "$T/src" check >"$T/build1.log" 2>&1 ||
 	{ cat "$T/build1.log"; fail "n3's build failed"; }
-remote=$(( $(jobs_served n1 "${HOST[n3]}") + $(jobs_served n2 "${HOST[n3]}") ))
+remote=$(( $(pool_jobs n1 "${HOST[n3]}") + $(pool_jobs n2 "${HOST[n3]}") ))
 [ "$remote" -gt 0 ] || fail "n3's jobs all ran on n3"
 grep -q "job port: ${HOST[n3]} is a member now" "$T/n1.log" "$T/n2.log" ||
 	fail "no job port had to ask the server about n3 (the test proves nothing)"
@@ -46,11 +46,11 @@ echo "  n1 and n2 ran $remote of n3's 25 jobs; none refused"
 
 say "n3's address changes and it builds at once"
 old=${HOST[n3]} new=$NET.23
-before=$(( $(jobs_served n1) + $(jobs_served n2) ))
+before=$(( $(pool_jobs n1) + $(pool_jobs n2) ))
 netns_move n3 "$new"
 netns_build n3 "$T/src" check >"$T/build2.log" 2>&1 ||
 	{ cat "$T/build2.log"; fail "n3's build after the move failed"; }
-remote=$(( $(jobs_served n1 "$new") + $(jobs_served n2 "$new") ))
+remote=$(( $(pool_jobs n1 "$new") + $(pool_jobs n2 "$new") ))
 [ "$remote" -gt 0 ] || fail "no job of n3 ran remotely from its new address"
 grep -q "job port: $new is a member now" "$T/n1.log" "$T/n2.log" ||
 	fail "no job port had to ask the server about $new"

@@ -1,13 +1,6 @@
 # heartbeat_common.bash — helpers for the heartbeat_*.sh scenarios (sourced
-# after lib.sh).
-
-# create_fw: creates the keyed project fw; sets PROJECT and KEY.
-create_fw() {
-	PROJECT=fw
-	api POST /api/v1/projects '{"name":"fw"}' >/dev/null
-	assert_eq "$STATUS" 201 "create project fw"
-	KEY=$(jq -r .key "$T/api.body")
-}
+# after lib.sh, whose create_project and start_node make the project and
+# the nodes): the engine behind a job port, jobs sent to it, node lists.
 
 # engine_pid: the pid of the distccd (the compile engine behind the job
 # port) that $NODE_DIR's heartbeat runs.
@@ -36,9 +29,6 @@ proc_policy() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $39 }'; }
 
 # session_pids SID: the processes of session SID (the engine and its jobs).
 session_pids() { ps -e -o pid=,sid= | awk -v s="$1" '$2 == s { print $1 }'; }
-
-# served DIR_LOG ADDR: jobs from ADDR the node logging to DIR_LOG served ok.
-served() { grep -c "job from $2: .*: ok, " "$1" 2>/dev/null || true; }
 
 # proc_nice PID: the nice value of a process (field 19 of /proc/PID/stat).
 proc_nice() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $17 }'; }
@@ -79,11 +69,8 @@ print("ok" if reply.startswith(b"DONE") and i >= 0 and
 PY
 }
 
-# nodes_json: the server's node list for $PROJECT.
-nodes_json() { curl -fsS ${KEY:+-H "Authorization: Bearer $KEY"} "$SERVER_URL/api/v1/nodes?project=$PROJECT"; }
-
-# node_field ADDR JQ: a field of the online node at ADDR.
-node_field() {
+# online_field ADDR JQ: a field of the online node of $PROJECT at ADDR.
+online_field() {
 	nodes_json | jq -c --arg a "$1" ".nodes[] | select(.addr == \$a and .state == \"online\") | $2"
 }
 
