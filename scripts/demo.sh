@@ -108,7 +108,7 @@ make -C "$T/src" -s -j"$POOL" >"$T/build.log" 2>&1 ||
 t1=$(date +%s.%N)
 make -C "$T/src" -s check >>"$T/build.log" 2>&1 ||
 	{ cat "$T/build.log"; fail "the program's self-test failed"; }
-objects=$(ls "$T"/src/*.o | wc -l)
+objects=$(find "$T/src" -maxdepth 1 -name '*.o' | wc -l)
 
 remote=0
 echo

@@ -8,7 +8,7 @@
 #                [--filter REGEX]
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-build=build san= only= filter=
+build=build san='' only='' filter=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$2; shift ;;

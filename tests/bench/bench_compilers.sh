@@ -38,7 +38,7 @@ ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 
 wait_until 60 file_lists_b || fail "a's list never held b"
 leave_srv=() leave_file=() join_srv=() join_file=()
-for r in $(seq 1 "$rounds"); do
+for _ in $(seq 1 "$rounds"); do
 	# another compiler under the name distccd runs: b must leave gcc's list
 	printf '#!/bin/sh\nexec /usr/bin/%s-gcc "$@" -O0\n' "$TRIPLE" >"$T/wrap/$TRIPLE-gcc.new"
 	chmod 0755 "$T/wrap/$TRIPLE-gcc.new"

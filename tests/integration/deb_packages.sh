@@ -114,8 +114,8 @@ SERVER_URL=http://127.0.0.1:$SERVER_PORT
 TOKEN=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 sed -i -e "s/^listen .*/listen 127.0.0.1/" -e "s/^port .*/port $SERVER_PORT/" /etc/dyndistcc/server.conf
 echo "admin_token $TOKEN" >>/etc/dyndistcc/server.conf
-spawn server runuser -u "$(unit_cmd dyndistcc-server.service User)" -- \
-    $(unit_cmd dyndistcc-server.service ExecStart)
+read -ra cmd <<<"$(unit_cmd dyndistcc-server.service ExecStart)"
+spawn server runuser -u "$(unit_cmd dyndistcc-server.service User)" -- "${cmd[@]}"
 SERVER_PID=$SPAWNED_PID
 wait_until 10 curl -fsS "$SERVER_URL/healthz" || fail "the server did not come up"
 [ -f /var/lib/dyndistcc/server/dyndistcc.db ] || fail "no database in /var/lib/dyndistcc/server"
@@ -134,7 +134,8 @@ distccd_port $A_PORT
 EOC
 sh -c "$(unit_cmd dcc-heartbeat.service ExecCondition)" >"$T/cond.log" 2>&1 ||
     { cat "$T/cond.log"; fail "ExecCondition refuses the configured file"; }
-spawn node-a $(unit_cmd dcc-heartbeat.service ExecStart)
+read -ra cmd <<<"$(unit_cmd dcc-heartbeat.service ExecStart)"
+spawn node-a "${cmd[@]}"
 wait_until 15 node_online 127.0.0.2 "$A_PORT" || fail "the installed node did not check in"
 [ -s /var/lib/dyndistcc/node-id ] || fail "no node id in /var/lib/dyndistcc"
 

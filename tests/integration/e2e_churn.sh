@@ -92,7 +92,7 @@ wait "$build" || { cat "$T/build.log"; fail "the build failed"; }
 echo "  built in $(ms_since "$tb") ms"
 (cd "$T/src" && pool_run dev make -s check CC="dcc $SLEEPCC") ||
 	fail "the program built during the churn gives the wrong answer"
-objects=$(ls "$T"/src/*.o | wc -l)
+objects=$(find "$T/src" -maxdepth 1 -name '*.o' | wc -l)
 assert_eq "$objects" $((FILES + 1)) "objects built"
 for n in n1 n2 n3 n4; do
 	echo "  $n: $(pool_jobs "$n") jobs"

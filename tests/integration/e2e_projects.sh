@@ -82,15 +82,16 @@ assert_eq "$STATUS" 401 "checking in to alpha with beta's key"
 say "both projects build at once"
 pool_sources "$T/src-alpha" alpha 30
 pool_sources "$T/src-beta" beta 30
+declare -A build=()
 for p in alpha beta; do
 	(
 		cd "$T/src-$p"
-		pool_run dev-$p sh -c 'make -s -j"$(dcc -j)" CC=dcc && make -s check CC=dcc'
+		pool_run "dev-$p" sh -c 'make -s -j"$(dcc -j)" CC=dcc && make -s check CC=dcc'
 	) >"$T/build-$p.log" 2>&1 &
-	eval "build_$p=\$!"
+	build[$p]=$!
 done
-wait "$build_alpha" || { cat "$T/build-alpha.log"; fail "alpha's build failed"; }
-wait "$build_beta" || { cat "$T/build-beta.log"; fail "beta's build failed"; }
+wait "${build[alpha]}" || { cat "$T/build-alpha.log"; fail "alpha's build failed"; }
+wait "${build[beta]}" || { cat "$T/build-beta.log"; fail "beta's build failed"; }
 
 say "every job stayed in its project"
 for n in "${!PROJ[@]}"; do

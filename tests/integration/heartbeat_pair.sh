@@ -37,7 +37,7 @@ done
 say "distcc_hosts_file: plain distcc reads the same list"
 assert_eq "$(cat "$T/distcc-A/hosts")" "localhost/3 127.0.0.3:$B_PORT/2" "distcc hosts file"
 assert_eq "$(stat -c %a "$T/distcc-A/hosts")" 644 "distcc hosts file mode"
-assert_eq "$(env -u DISTCC_HOSTS DISTCC_DIR=$T/distcc-A distcc --show-hosts | tr '\n' ' ')" \
+assert_eq "$(env -u DISTCC_HOSTS DISTCC_DIR="$T/distcc-A" distcc --show-hosts | tr '\n' ' ')" \
     "localhost/3 127.0.0.3:$B_PORT/2 " "distcc --show-hosts"
 
 say "a real compile through B's list lands on A's distccd"

@@ -153,8 +153,8 @@ for args in "--project fw" "--server $SERVER_URL --project bad/name" \
     "--server $SERVER_URL --project fw --nice 99" "--server $SERVER_URL --project fw --key a\"b" \
     "--server ftp://x --project fw" "--server $SERVER_URL --project fw --cross ../x"; do
 	rc=0
-	# shellcheck disable=SC2086
-	"$INSTALL" --root "$R3" --build "$BIN" --yes --no-deps $args >"$T/bad.log" 2>&1 || rc=$?
+	read -ra argv <<<"$args"
+	"$INSTALL" --root "$R3" --build "$BIN" --yes --no-deps "${argv[@]}" >"$T/bad.log" 2>&1 || rc=$?
 	[ $rc -ne 0 ] || fail "accepted: $args"
 	assert_eq "$(ls -A "$R3")" "" "root after refused $args"
 done

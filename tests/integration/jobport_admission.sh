@@ -46,7 +46,6 @@ echo "  n1 and n2 ran $remote of n3's 25 jobs; none refused"
 
 say "n3's address changes and it builds at once"
 old=${HOST[n3]} new=$NET.23
-before=$(( $(pool_jobs n1) + $(pool_jobs n2) ))
 netns_move n3 "$new"
 netns_build n3 "$T/src" check >"$T/build2.log" 2>&1 ||
 	{ cat "$T/build2.log"; fail "n3's build after the move failed"; }

@@ -19,7 +19,8 @@ wait_until 5 grep -q locked "$T/locker.log" || fail "could not take the lock"
 # within 3 s with one of the allowed codes (a|b|c).
 timed() {
 	local allowed=$1; shift
-	local t0=$(date +%s%N) ms
+	local t0 ms
+	t0=$(date +%s%N)
 	call "$@"
 	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 	[ "$ms" -lt 3000 ] || fail "$1 $2 took $ms ms"

@@ -34,7 +34,7 @@ build_sources() {
 		echo 'int main(void) { long s = 0;'
 		for i in $(seq 12); do echo "s += c_$i(3);"; done
 		for i in $(seq 4); do echo "s += cxx_$i(3);"; done
-		echo 'printf("%ld\n", s); return 0; }'
+		printf '%s\n' 'printf("%ld\n", s); return 0; }'
 	} >"$dir/main.c"
 	for i in $(seq 12); do
 		printf 'int c_%d(int);\nint c_%d(int x) { return x * %d + 1; }\n' "$i" "$i" "$i" >"$dir/c_$i.c"

@@ -12,6 +12,7 @@ dcc_setup() {
 	unset DCC_SERVER DCC_PROJECT DCC_KEY DCC_VERBOSE DCC_LOG DCC_DISTCC \
 	    XDG_CACHE_HOME DISTCC_HOSTS _DISTCC_SAFEGUARD
 	write_client_conf
+	# shellcheck disable=SC2034	# the scenarios' dcc cache
 	CACHE=$HOME/.cache/dyndistcc
 }
 
@@ -52,7 +53,7 @@ checkin_node() {
 	    \"nice\":10,\"port\":$2,\"load\":[0,0,0],\"version\":\"1.1.0\",\"addr\":null,
 	    \"compilers\":[${comps%,}]${secret:+,\"secret\":\"$secret\"}"
 	assert_eq "$STATUS" 200 "check-in of $1:$2"
-	secret=$(jq -r '.secret // empty' <<<"$out")
+	secret=$(jq -r '.secret // empty' "$T/api.body")
 	[ -z "$secret" ] || echo "$secret" >"$T/secret-$id"
 }
 
@@ -106,6 +107,7 @@ C
 	done
 	: >"$T/holdlock.log"
 	spawn holdlock "$T/holdlock" "${files[@]}"
+	# shellcheck disable=SC2034	# for the scenario to release them early
 	HOLD_PID=$SPAWNED_PID
 	wait_until 5 grep -q locked "$T/holdlock.log" || fail "holdlock did not lock"
 }
@@ -124,7 +126,7 @@ make_sources() {
 		for i in $(seq 1 "$n"); do echo "int f$i(void);"; done
 		echo 'int main(void) { long s = 0;'
 		for i in $(seq 1 "$n"); do echo "s += f$i();"; done
-		echo 'printf("%ld\n", s); return 0; }'
+		printf '%s\n' 'printf("%ld\n", s); return 0; }'
 	} >"$dir/main.c"
 	{
 		printf 'OBJS = main.o'

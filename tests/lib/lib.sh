@@ -16,6 +16,7 @@ set -euo pipefail
 TOP=${DYNDISTCC_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 BIN=${DYNDISTCC_BUILD:-$TOP/build}
 # The version the programs report: the Makefile's, its one source.
+# shellcheck disable=SC2034	# read by the scenarios
 VERSION=$(sed -n 's/^VERSION *:= *//p' "$TOP/Makefile")
 T=$(mktemp -d "${TMPDIR:-/tmp}/dyndistcc-$(basename "$0" .sh).XXXXXX")
 PIDS=()
@@ -293,6 +294,7 @@ start_node() {
 	    "${KEY:-}" "gcc cc" "state_dir $NODE_DIR" "source $addr" \
 	    "distccd_listen $addr" "distccd_port $NODE_PORT" \
 	    "jobs_memory_max none" "$@"
+	# shellcheck disable=SC2034	# read by the scenarios
 	NODE_PID=$SPAWNED_PID
 	wait_until 15 node_online "$addr" "$NODE_PORT" ||
 		fail "node $addr did not appear on $SERVER_URL"

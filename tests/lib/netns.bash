@@ -58,7 +58,7 @@ netns_exit() {
 	pool_stop_server
 	for ns in "${NETNS_ALL[@]}"; do
 		pids=$(ip netns pids "$ns" 2>/dev/null)
-		[ -n "$pids" ] && kill -KILL $pids 2>/dev/null
+		[ -n "$pids" ] && xargs kill -KILL <<<"$pids" 2>/dev/null
 	done
 	for ns in "${NETNS_ALL[@]}"; do
 		ip netns del "$ns" 2>/dev/null
@@ -70,6 +70,7 @@ netns_server() {
 	SERVER_URL=http://${HOST[srv]}:33333
 	spawn server ip netns exec "$NETNS_P-srv" "$BIN/dyndistcc-server" -f /dev/null \
 	    -l "${HOST[srv]}" -p 33333 --db "$T/dyndistcc.db" --admin-token "$TOKEN" "$@"
+	# shellcheck disable=SC2034	# pool.bash's pool_stop_server stops it
 	SERVER_PID=$SPAWNED_PID
 	local any
 	for any in "${!HOST[@]}"; do [ "$any" != srv ] && break; done
@@ -86,9 +87,7 @@ netns_node() {
 	NODE_NS=$NETNS_P-$name HEARTBEAT_OPTS=-v spawn_node "$name" "$dir" lan "$KEY" \
 	    "gcc cc" "cores 2" "state_dir $dir/state" "owner $name" "job_memory 0" \
 	    "jobs_memory_max none" "$@"
-	POOL_PID[$name]=$SPAWNED_PID
-	POOL_ADDR[$name]=${HOST[$name]}
-	POOL_NAMES+=("$name")
+	pool_register "$name" "${HOST[$name]}" "" "$SPAWNED_PID"
 }
 
 netns_build() {
@@ -103,7 +102,7 @@ netns_move() {
 	ip -n "$NETNS_P-$1" addr del "${HOST[$1]}/24" dev eth0
 	ip -n "$NETNS_P-$1" addr add "$2/24" dev eth0
 	HOST[$1]=$2
-	POOL_ADDR[$1]=$2
+	pool_register "$1" "$2" "${POOL_PORT[$1]}" "${POOL_PID[$1]}"
 }
 
 # refusals NAME: connections NAME's job port refused.
@@ -113,5 +112,5 @@ refusals() {
 
 # backoff_files NAME: hosts NAME's distcc has backed off now.
 backoff_files() {
-	ls "$T/$1/distcc/lock/" 2>/dev/null | grep -c '^backoff' || true
+	find "$T/$1/distcc/lock" -maxdepth 1 -name 'backoff*' 2>/dev/null | wc -l
 }

@@ -43,10 +43,17 @@ pool_node() {
 	    "nice 0" "state_dir $dir/state" "source $addr" "distccd_listen $addr" \
 	    "distccd_port $port" "owner $name" "job_memory 0" \
 	    "jobs_memory_max none" "$@"
-	POOL_ADDR[$name]=$addr
-	POOL_PORT[$name]=$port
-	POOL_PID[$name]=$SPAWNED_PID
-	POOL_NAMES+=("$name")
+	pool_register "$name" "$addr" "$port" "$SPAWNED_PID"
+}
+
+# pool_register NAME ADDR PORT PID: node NAME (its heartbeat PID, its job
+# port ADDR:PORT) is one of the pool's: pool_stop_nodes stops it, the
+# helpers below find it.
+pool_register() {
+	[ -n "${POOL_PID[$1]:-}" ] || POOL_NAMES+=("$1")
+	POOL_ADDR[$1]=$2
+	POOL_PORT[$1]=$3
+	POOL_PID[$1]=$4
 }
 
 # pool_hosts NAME: the hosts line (without the metadata comment), or nothing.
@@ -173,7 +180,7 @@ pool_sources() {
 		for i in $(seq "$n"); do echo "int ${prefix}_$i(int x);"; done
 		echo 'int main(void) { long s = 0;'
 		for i in $(seq "$n"); do echo "s += ${prefix}_$i(3);"; done
-		echo 'printf("%ld\n", s); return 0; }'
+		printf '%s\n' 'printf("%ld\n", s); return 0; }'
 	} >"$dir/${prefix}_main.c"
 	cat >"$dir/Makefile" <<EOF
 OBJ = \$(patsubst %.c,%.o,\$(sort \$(wildcard *.c)))
@@ -199,7 +206,8 @@ pool_sleepcc() {
 	need_root "whitelisting the test compiler for distccd in /usr/lib/distcc"
 	SLEEPCC=dyndistcc-sleepcc-$$
 	chmod 711 "$T"
-	mkdir -p -m 755 "$T/bin"
+	mkdir -p "$T/bin"
+	chmod 755 "$T/bin"
 	cat >"$T/bin/$SLEEPCC" <<EOF
 #!/bin/sh
 # dyndistcc test compiler: $1 s per compile (-c); preprocessing (-E) and
@@ -229,6 +237,7 @@ pool_exit() {
 	pool_stop_nodes
 	[ ${#POOL_WHITELIST[@]} -eq 0 ] || rm -f "${POOL_WHITELIST[@]}"
 	pool_stop_server
+	# shellcheck disable=SC2034	# lib.sh's cleanup exits with it
 	pool_sanitizer_reports && EXIT_RC=1
 }
 
