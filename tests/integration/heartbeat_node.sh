@@ -69,8 +69,7 @@ assert_contains "$(cat "$T/err")" "no project" "-n error"
 
 say "cores honour CPU affinity: pinned to one CPU, a node lends one core"
 mkdir -p "$T/pinned"
-sed -e "s|^state_dir .*|state_dir $T/pinned|" -e '/^cores /d' -e '/^source /d' \
-    "$NODE_DIR/client.conf" >"$T/pinned.conf"
+conf_like "$NODE_DIR/client.conf" "$T/pinned.conf" state_dir "$T/pinned" cores "" source ""
 echo "source 127.0.0.4" >>"$T/pinned.conf"
 out=$(taskset -c 0 "$BIN/dcc-heartbeat" --once -f "$T/pinned.conf" 2>/dev/null)
 assert_contains "$out" "checked in to $SERVER_URL" "--once output"
@@ -83,9 +82,8 @@ assert_eq "$(online_field 127.0.0.4 .compilers | jq length)" 2 "pinned node's co
 say "sched nice: distccd and its jobs run at nice 7, not SCHED_IDLE"
 mkdir -p "$T/nice"
 port=$(free_port 127.0.0.7)
-sed -e "s|^state_dir .*|state_dir $T/nice|" -e "s|^source .*|source 127.0.0.7|" \
-    -e "s|^distccd_listen .*|distccd_listen 127.0.0.7|" -e "s|^distccd_port .*|distccd_port $port|" \
-    "$NODE_DIR/client.conf" >"$T/nice.conf"
+conf_like "$NODE_DIR/client.conf" "$T/nice.conf" state_dir "$T/nice" source 127.0.0.7 \
+    distccd_listen 127.0.0.7 distccd_port "$port"
 echo "sched nice" >>"$T/nice.conf"
 spawn nice "$BIN/dcc-heartbeat" -d -f "$T/nice.conf"
 wait_until 10 test -s "$T/nice/distccd.pid" || fail "no distccd with sched nice"
@@ -122,9 +120,8 @@ assert_eq "$(online_field 127.0.0.2 .id)" "" "node still online after check-out"
 say "without -d it detaches, and still reloads its (relative) config"
 mkdir -p "$T/daemon"
 port=$(free_port 127.0.0.6)
-sed -e "s|^state_dir .*|state_dir $T/daemon|" -e "s|^source .*|source 127.0.0.6|" \
-    -e "s|^distccd_listen .*|distccd_listen 127.0.0.6|" -e "s|^distccd_port .*|distccd_port $port|" \
-    "$NODE_DIR/client.conf" >"$T/daemon/client.conf"
+conf_like "$NODE_DIR/client.conf" "$T/daemon/client.conf" state_dir "$T/daemon" \
+    source 127.0.0.6 distccd_listen 127.0.0.6 distccd_port "$port"
 rc=0; (cd "$T" && "$BIN/dcc-heartbeat" -f daemon/client.conf 2>>"$T/daemon.log") || rc=$?
 assert_eq "$rc" 0 "exit status of the detaching parent"
 wait_until 15 node_online 127.0.0.6 "$port" || fail "the daemon did not check in"

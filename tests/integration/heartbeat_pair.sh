@@ -71,9 +71,8 @@ assert_eq "$(cat "$A_DIR/distccd.pid")" "$pid2" "distccd after a bad reload"
 
 say "a wrong key: logged clearly, the node never appears"
 mkdir -p "$T/badkey"
-sed -e "s|^key .*|key 0123456789abcdef0123456789abcdef|" -e "s|^state_dir .*|state_dir $T/badkey|" \
-    -e "s|^source .*|source 127.0.0.5|" -e "s|^distccd_listen .*|distccd_listen 127.0.0.5|" \
-    "$B_DIR/client.conf" >"$T/badkey.conf"
+conf_like "$B_DIR/client.conf" "$T/badkey.conf" key 0123456789abcdef0123456789abcdef \
+    state_dir "$T/badkey" source 127.0.0.5 distccd_listen 127.0.0.5
 spawn badkey "$BIN/dcc-heartbeat" -d -f "$T/badkey.conf"
 wait_until 10 grep -q "refuses project \"fw\"'s key" "$T/badkey.log" || fail "no clear error for a bad key"
 node_online 127.0.0.5 >/dev/null && fail "a node with a bad key appeared"
@@ -86,8 +85,7 @@ say "advertise: the server hands out the advertised address and port"
 api PATCH /api/v1/projects/fw '{"advertise":true}' >/dev/null	# for a member behind NAT
 assert_eq "$STATUS" 200 "allow advertised addresses"
 mkdir -p "$T/adv"
-sed -e "s|^state_dir .*|state_dir $T/adv|" -e "s|^source .*|source 127.0.0.8|" \
-    "$B_DIR/client.conf" >"$T/adv.conf"
+conf_like "$B_DIR/client.conf" "$T/adv.conf" state_dir "$T/adv" source 127.0.0.8
 echo "advertise 127.0.0.7:4000" >>"$T/adv.conf"
 "$BIN/dcc-heartbeat" --once -f "$T/adv.conf" >/dev/null 2>&1 || fail "--once with advertise"
 assert_eq "$(online_field 127.0.0.7 .port)" 4000 "advertised port"

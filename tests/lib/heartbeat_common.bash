@@ -2,6 +2,22 @@
 # after lib.sh, whose create_project and start_node make the project and
 # the nodes): the engine behind a job port, jobs sent to it, node lists.
 
+# conf_like FROM TO [KEY VALUE]...: writes TO, a copy of the client.conf
+# FROM whose KEY lines say KEY VALUE instead (an empty VALUE drops them).
+conf_like() {
+	local from=$1 to=$2 edits=()
+	shift 2
+	while [ $# -ge 2 ]; do
+		if [ -n "$2" ]; then
+			edits+=(-e "s|^$1 .*|$1 $2|")
+		else
+			edits+=(-e "/^$1 /d")
+		fi
+		shift 2
+	done
+	sed "${edits[@]}" "$from" >"$to"
+}
+
 # engine_pid: the pid of the distccd (the compile engine behind the job
 # port) that $NODE_DIR's heartbeat runs.
 engine_pid() { cat "$NODE_DIR/distccd.pid"; }
