@@ -6,15 +6,20 @@
 # `install-client.sh uninstall` takes everything away again.
 #
 #   install-client.sh                    (asks for each setting)
-#   install-client.sh --server URL --project P [--key K] [--nice N]
-#                     [--pin sha256//...] [--cross NAME]... --yes
+#   install-client.sh --server URL --project P [--key-file F|-] [--nice N]
+#                     [--owner NAME] [--pin sha256//...] [--cross NAME]... --yes
 #   install-client.sh uninstall [--yes]
 #
 # Options: --port N (when --server has none; default 33333), --prefix DIR
 # (default /usr/local), --build DIR (the programs; default ../build; "-":
 # those that make install put into the prefix), --root DIR (relocated
 # installation under DIR, see install-lib.sh), --no-deps, --no-start,
-# --ca FILE (a CA that verifies an https:// server, instead of a --pin).
+# --ca FILE (a CA that verifies an https:// server, instead of a --pin),
+# --key-file FILE (the project's key: the first line of FILE, or of the
+# standard input with "-", read before any question; --key K still works but
+# shows the key to every local user while the install runs), --owner NAME
+# (the name the panel shows for this machine; default: the user who ran
+# sudo, else the login name; asked only on a terminal).
 # See README.md, "Installation".
 set -eu
 PROG=install-client.sh
@@ -25,21 +30,24 @@ usage() {
 }
 
 MODE=install
-SERVER='' PORT='' PROJECT='' KEY='' NICE='' CROSS='' CROSS_SET=0 PIN='' CA=
+SERVER='' PORT='' PROJECT='' KEY='' NICE='' OWNER='' CROSS='' CROSS_SET=0 PIN='' CA=
 if [ "${1:-}" = uninstall ]; then MODE=uninstall; shift; fi
 while [ $# -gt 0 ]; do
 	case $1 in
-	--server|--port|--project|--key|--nice|--cross|--prefix|--root|--build|--pin|--ca)
+	--server|--port|--project|--key|--key-file|--nice|--owner|--cross|--prefix|--root|--build|--pin|--ca)
 		[ $# -ge 2 ] || die "$1 needs a value" ;;
 	esac
 	case $1 in
 	--server) SERVER=$2; shift ;;
 	--port) PORT=$2; shift ;;
 	--project) PROJECT=$2; shift ;;
-	--key) KEY=$2; shift ;;
+	--key) KEY=$2; shift
+		warn "--key shows the key to every local user (ps); --key-file - reads it from the standard input" ;;
+	--key-file) KEY=$(read_secret "$2"); shift ;;
 	--pin) PIN=$2; shift ;;
 	--ca) CA=$2; shift ;;
 	--nice) NICE=$2; shift ;;
+	--owner) OWNER=$2; shift ;;
 	--cross) CROSS="$CROSS $(printf '%s' "$2" | tr ',' ' ')"; CROSS_SET=1; shift ;;
 	--prefix) PREFIX=$2; shift ;;
 	--root) ROOT=$2; shift ;;
@@ -67,6 +75,25 @@ fi
 conf_get() {
 	[ -r "$CONF" ] || return 0
 	awk -v k="$1" '$1 == k { v = $2 } END { if (v != "") print v }' "$CONF"
+}
+
+# conf_line KEY: the whole value of KEY (blanks and all) in the existing
+# config, if any.
+conf_line() {
+	[ -r "$CONF" ] || return 0
+	awk -v k="$1" '$1 == k { v = $0; sub(/^[ \t]*[^ \t]+[ \t]+/, "", v); sub(/[ \t]+$/, "", v) }
+	    END { if (v != "") print v }' "$CONF"
+}
+
+# default_owner: who this machine belongs to — the user who ran sudo, else
+# the login name (the heartbeat runs as root: left to itself, every
+# installed machine would show "root").
+default_owner() {
+	if [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ]; then
+		printf '%s' "$SUDO_USER"
+	else
+		logname 2>/dev/null || id -un
+	fi
 }
 
 # split_server: SERVER (host, host:port or URL) into SCHEME, HOST and PORT.
@@ -99,6 +126,8 @@ old_server=$(conf_get server)
 [ -n "$PIN" ] || PIN=$(conf_get server_pin)
 [ -n "$CA" ] || CA=$(conf_get server_ca)
 [ -n "$NICE" ] || NICE=$(conf_get nice)
+[ -n "$OWNER" ] || OWNER=$(conf_line owner)
+[ -n "$OWNER" ] || OWNER=$(default_owner)
 if [ "$CROSS_SET" = 0 ] && [ -f "$MASQ/.added" ]; then
 	CROSS=$(tr '\n' ' ' <"$MASQ/.added")
 fi
@@ -113,6 +142,10 @@ ask PORT "Server port" 33333
 ask PROJECT "Project" ""
 ask KEY "Project key (empty for an open project)" ""
 ask NICE "Nice value for jobs from the pool (-20..19)" 10
+# Asked only on a terminal: answers piped in stay the ones above.
+if [ -t 0 ]; then
+	ask OWNER "Owner's name, shown on the control panel" ""
+fi
 CROSS=$(printf '%s' "$CROSS" | tr ',' ' ' | xargs)
 ask CROSS "Cross compilers to offer, e.g. arm-none-eabi-gcc (space-separated, or none)" ""
 [ "$CROSS" = none ] && CROSS=
@@ -122,6 +155,8 @@ ask CROSS "Cross compilers to offer, e.g. arm-none-eabi-gcc (space-separated, or
 printf '%s' "$PROJECT" | grep -Eq '^[A-Za-z0-9._-]{1,64}$' || die "project: '$PROJECT' is not 1-64 of [A-Za-z0-9._-]"
 [ -z "$KEY" ] || printf '%s' "$KEY" | grep -Eq '^[A-Za-z0-9._-]{1,256}$' || die "key: not a key (letters, digits, . _ -)"
 { is_int "$NICE" && [ "$NICE" -ge -20 ] && [ "$NICE" -le 19 ]; } || die "nice: '$NICE' is not -20..19"
+[ "${#OWNER}" -ge 1 ] && [ "${#OWNER}" -le 64 ] && ! printf '%s' "$OWNER" | grep -q '[[:cntrl:]#]' ||
+    die "owner: '$OWNER' is not 1-64 printable characters without #"
 printf '%s' "$HOST" | grep -Eq '^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)$' || die "server: '$HOST' is not a host name or address"
 for c in $CROSS; do
 	printf '%s' "$c" | grep -Eq '^[A-Za-z0-9_+][A-Za-z0-9_.+-]{0,63}$' || die "cross compiler: bad name '$c'"
@@ -141,6 +176,7 @@ say "  key             $( [ -n "$KEY" ] && echo '(set)' || echo '(none: open pro
 [ -z "$PIN" ] || say "  server pin      $PIN"
 [ -z "$CA" ] || say "  server CA       $CA"
 say "  nice            $NICE"
+say "  owner           $OWNER"
 say "  cross compilers ${CROSS:-(none)}"
 say "  install into    ${R:-/} (programs in $P)"
 confirm "Install?" || die "nothing changed"
@@ -164,13 +200,14 @@ say "== $CONF"
 	[ -z "$PIN" ] || echo "server_pin $PIN"
 	[ -z "$CA" ] || echo "server_ca $(cd "$(dirname "$CA")" && pwd)/$(basename "$CA")"
 	echo "nice $NICE"
+	echo "owner $OWNER"
 	if ! system; then
 		echo "state_dir $STATE"
 		echo "masquerade_dir $MASQ"
 	fi
 	# Settings added by hand to an earlier file are kept.
 	if [ -r "$CONF" ]; then
-		awk '$1 !~ /^#/ && NF > 0 && $1 !~ /^(server|project|key|server_pin|server_ca|nice|state_dir|masquerade_dir)$/' "$CONF"
+		awk '$1 !~ /^#/ && NF > 0 && $1 !~ /^(server|project|key|server_pin|server_ca|nice|owner|state_dir|masquerade_dir)$/' "$CONF"
 	fi
 } | m_write "$CONF" 0640
 

@@ -103,13 +103,29 @@ m_init() {
 m_has() { grep -Fxq -- "$1 $2" "$MANIFEST" 2>/dev/null; }
 m_add() { m_has "$1" "$2" || printf '%s %s\n' "$1" "$2" >>"$MANIFEST"; }
 
-# m_dir DIR: creates DIR and its missing parents, recording each one created.
+# m_dir DIR: creates DIR and its missing parents, recording each one before
+# it is created, so an install killed half-way leaves nothing that
+# uninstall does not know of.
 m_dir() {
 	[ -d "$1" ] || m_dir "$(dirname "$1")"
 	if [ ! -d "$1" ]; then
-		mkdir "$1"
 		m_add dir "$1"
+		mkdir "$1"
 	fi
+}
+
+# read_secret SOURCE: prints the first line of the file SOURCE, or of the
+# standard input when SOURCE is "-". Secrets come this way, not as
+# arguments, which every local user can read in ps while the install runs.
+read_secret() {
+	_s=
+	if [ "$1" = - ]; then
+		IFS= read -r _s || [ -n "$_s" ] || die "no secret on the standard input"
+	else
+		[ -f "$1" ] && [ -r "$1" ] || die "cannot read $1"
+		IFS= read -r _s <"$1" || [ -n "$_s" ] || die "$1 is empty"
+	fi
+	printf '%s' "$_s"
 }
 
 # m_file PATH: call before writing PATH. Backs up a file that was there
@@ -177,9 +193,13 @@ m_undo() {
 			"$P/sbin/dyndistcc-masquerade" --purge -q --dir "$_path" --distcc-dir "$DISTCC_DIR" ||
 			    warn "could not purge $_path" ;;
 		state)
-			for _f in "$_path"/node-id "$_path"/.node-id.* "$_path"/hosts "$_path"/hosts.tmp.*; do
-				rm -f -- "$_f"
-			done ;;
+			# What the heartbeat keeps there (node id and secret, host
+			# list, distccd's pid file, the canary directory, their temp
+			# files): all but the server's database (server/) and these
+			# records (install/), as the package's purge does.
+			[ ! -d "$_path" ] || find "$_path" -mindepth 1 -maxdepth 1 \
+			    ! -name server ! -name install -exec rm -rf -- {} + ||
+			    warn "could not empty $_path" ;;
 		file)
 			rm -f -- "$_path" ;;
 		changed)

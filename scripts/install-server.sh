@@ -8,13 +8,16 @@
 # change; `install-server.sh uninstall` takes everything away again (the
 # database in /var/lib/dyndistcc/server is kept unless --purge-db is given).
 #
-#   install-server.sh [--listen ADDR] [--port N] [--tls] [--admin-token T] [--yes]
+#   install-server.sh [--listen ADDR] [--port N] [--tls] [--admin-token-file F|-] [--yes]
 #   install-server.sh uninstall [--purge-db] [--yes]
 #
 # Options: --prefix DIR (default /usr/local), --build DIR (the programs;
 # default ../build; "-": those that make install put into the prefix),
 # --root DIR (relocated installation under DIR, see install-lib.sh),
-# --no-start. See README.md, "Installation".
+# --no-start, --admin-token-file FILE (an admin token of your own: the first
+# line of FILE, or of the standard input with "-"; --admin-token T still
+# works but shows it to every local user while the install runs).
+# See README.md, "Installation".
 set -eu
 PROG=install-server.sh
 . "$(dirname "$0")/install-lib.sh"
@@ -29,13 +32,15 @@ SERVICE_USER=dyndistcc
 if [ "${1:-}" = uninstall ]; then MODE=uninstall; shift; fi
 while [ $# -gt 0 ]; do
 	case $1 in
-	--listen|--port|--admin-token|--prefix|--root|--build)
+	--listen|--port|--admin-token|--admin-token-file|--prefix|--root|--build)
 		[ $# -ge 2 ] || die "$1 needs a value" ;;
 	esac
 	case $1 in
 	--listen) LISTEN=$2; shift ;;
 	--port) PORT=$2; shift ;;
-	--admin-token) TOKEN=$2; shift ;;
+	--admin-token) TOKEN=$2; shift
+		warn "--admin-token shows the token to every local user (ps); --admin-token-file - reads it from the standard input" ;;
+	--admin-token-file) TOKEN=$(read_secret "$2"); shift ;;
 	--prefix) PREFIX=$2; shift ;;
 	--root) ROOT=$2; shift ;;
 	--build) BUILD=$2; shift ;;
@@ -250,7 +255,7 @@ Create a project on the panel, or:
 
 then run on each member machine (with the key from that reply):
 
-    sudo scripts/install-client.sh --server $URL$PINOPT --project fw --key KEY --yes
+    echo KEY | sudo scripts/install-client.sh --server $URL$PINOPT --project fw --key-file - --yes
 
 Logs: journalctl -u dyndistcc-server    Reload: systemctl reload dyndistcc-server
 Remove: $0 uninstall

@@ -887,6 +887,25 @@ store_project_create(const char *name, int keyed, char *key_out, char *err)
 	return res;
 }
 
+/* For a change to project name, with the store locked: the project, or
+ * NULL with *res and err saying why (no such project, or the database
+ * cannot take writes now). */
+static struct project *
+project_for_write(const char *name, double now, enum store_result *res,
+    char *err)
+{
+	struct project *p;
+
+	if ((p = store_find(name)) == NULL) {
+		seterr(err, "no project '%s'", name);
+		*res = ST_NOT_FOUND;
+	} else if (!store_db_usable(now, err)) {
+		*res = ST_BUSY;
+		p = NULL;
+	}
+	return p;
+}
+
 /* Deletes a project and its nodes; with open_only, only an open one. */
 enum store_result
 store_project_delete(const char *name, int open_only, char *err)
@@ -897,21 +916,20 @@ store_project_delete(const char *name, int open_only, char *err)
 	int rc;
 
 	store_lock();
-	if ((p = store_find(name)) == NULL) {
-		seterr(err, "no project '%s'", name);
-		res = ST_NOT_FOUND;
-	} else if (open_only && p->key[0] != '\0') {
+	p = project_for_write(name, now, &res, err);
+	if (p == NULL)
+		goto out;
+	if (open_only && p->key[0] != '\0') {
 		seterr(err, "project '%s' has a key; delete it with the v1 API",
 		    name);
 		res = ST_FORBIDDEN;
-	} else if (!store_db_usable(now, err))
-		res = ST_BUSY;
-	else if ((rc = db_project_delete(p->id, err)) != DB_OK)
+	} else if ((rc = db_project_delete(p->id, err)) != DB_OK)
 		res = store_db_result(rc, now);
 	else {
 		log_info("project %s deleted (%zu nodes)", name, p->n);
 		project_remove(p);
 	}
+out:
 	store_unlock();
 	return res;
 }
@@ -926,12 +944,9 @@ store_project_patch(const char *name, int advertise, char *err)
 	int rc;
 
 	store_lock();
-	if ((p = store_find(name)) == NULL) {
-		seterr(err, "no project '%s'", name);
-		res = ST_NOT_FOUND;
-	} else if (!store_db_usable(now, err))
-		res = ST_BUSY;
-	else if ((rc = db_project_advertise(p->id, advertise, err)) != DB_OK)
+	if ((p = project_for_write(name, now, &res, err)) == NULL)
+		goto out;
+	if ((rc = db_project_advertise(p->id, advertise, err)) != DB_OK)
 		res = store_db_result(rc, now);
 	else {
 		if (p->advertise != advertise)
@@ -939,6 +954,7 @@ store_project_patch(const char *name, int advertise, char *err)
 			    advertise ? "allowed" : "refused");
 		p->advertise = advertise;
 	}
+out:
 	store_unlock();
 	return res;
 }
@@ -956,15 +972,8 @@ store_project_purge(const char *name, int *deleted, char *err)
 
 	*deleted = 0;
 	store_lock();
-	if ((p = store_find(name)) == NULL) {
-		seterr(err, "no project '%s'", name);
-		res = ST_NOT_FOUND;
+	if ((p = project_for_write(name, now, &res, err)) == NULL)
 		goto out;
-	}
-	if (!store_db_usable(now, err)) {
-		res = ST_BUSY;
-		goto out;
-	}
 	rc = db_begin(err);
 	for (i = 0; i < p->n && rc == DB_OK; i++)
 		if (!store_node_online(p->nodes[i], now))

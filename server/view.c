@@ -330,7 +330,7 @@ view_activity_json(const char *name, const struct store_auth *a,
 enum {
 	F_NODES_ONLINE, F_THREADS, F_NODES, F_PROJ_RUNNING, F_PROJ_SERVED,
 	F_PROJ_SLOTS, F_NODE_RUNNING, F_NODE_SERVED, F_NODE_SLOTS,
-	F_NODE_HEALTHY, F_MAX
+	F_NODE_HEALTHY, F_NODE_REASON, F_MAX
 };
 
 static void
@@ -371,6 +371,24 @@ metrics_versions(const struct project *p, double now, struct buf *b)
 	free(v);
 }
 
+/* Appends the sample of unhealthy node n of project name, its reason as a
+ * label value (Prometheus escapes backslash, quote and newline; the server
+ * keeps printable text only). */
+static void
+metrics_reason(struct buf *b, const char *name, const struct node *n)
+{
+	const char *r;
+
+	buf_printf(b, "dyndistcc_node_health_reason{project=\"%s\",node=\"%s\","
+	    "reason=\"", name, n->id);
+	for (r = n->reason; *r != '\0'; r++) {
+		if (*r == '\\' || *r == '"')
+			buf_add(b, "\\", 1);
+		buf_add(b, r, 1);
+	}
+	buf_puts(b, "\"} 1\n");
+}
+
 /* Appends the registry's gauges in Prometheus text format: per project,
  * and per online node (label `node`: its id). */
 void
@@ -400,6 +418,8 @@ view_metrics(struct buf *b)
 		    "Slots a node offers now." },
 		[F_NODE_HEALTHY] = { "dyndistcc_node_healthy", "gauge",
 		    "1 when a node's self-check passes." },
+		[F_NODE_REASON] = { "dyndistcc_node_health_reason", "gauge",
+		    "1 for each unhealthy node, with the reason it gave." },
 	};
 	struct buf f[F_MAX];
 	const struct project *p;
@@ -438,6 +458,8 @@ view_metrics(struct buf *b)
 			buf_printf(&f[F_NODE_HEALTHY], "dyndistcc_node_healthy"
 			    "{project=\"%s\",node=\"%s\"} %d\n", p->name, n->id,
 			    n->healthy);
+			if (!n->healthy)
+				metrics_reason(&f[F_NODE_REASON], p->name, n);
 		}
 		buf_printf(&f[F_NODES_ONLINE], "dyndistcc_nodes_online"
 		    "{project=\"%s\"} %d\n", p->name, nodes);

@@ -191,6 +191,7 @@ beat_init(struct beat *b, struct client_config *cfg, const char *cfgpath,
 	b->sent_slots = -1;
 	b->sent_ok = -1;
 	b->live_gap = LIVE_GAP;
+	b->engine_ok = 1;
 	b->port_on = b->cfg.manage_distccd;
 	if (nodeid_load(b->cfg.state_dir, b->node, err) == -1)
 		return -1;
@@ -306,15 +307,28 @@ canary_hosts(const struct beat *b, char *out, size_t size)
 	    b->cfg.distccd_port);
 }
 
+/* Does the job port take jobs: it accepts (the self-probe) and its distccd
+ * takes what it relays? The reason in *why when not. */
+static int
+port_ok(const struct beat *b, const char **why)
+{
+	*why = "";
+	if (b->jp.probe_ok == 0)
+		*why = b->jp.probe_err;
+	else if (!b->engine_ok)
+		*why = b->engine_err;
+	return (*why)[0] == '\0';
+}
+
 /* Takes the health verdict; a change is logged once and reported at once. */
 static void
 update_health(struct beat *b)
 {
 	char reason[WIRE_REASON_MAX + 1];
-	int ok;
+	const char *why;
+	int ok, pok = port_ok(b, &why);
 
-	health_verdict(&b->health, b->jp.probe_ok != 0, b->jp.probe_err, &ok,
-	    reason, sizeof(reason));
+	health_verdict(&b->health, pok, why, &ok, reason, sizeof(reason));
 	if (ok == b->health_ok && strcmp(reason, b->health_reason) == 0)
 		return;
 	if (ok)
@@ -330,18 +344,22 @@ update_health(struct beat *b)
 
 /* What a regular beat looks at besides checking in: memory (the memory
  * rule of the slots) and, with the job port running (port), the temporary
- * directory, the job port and the compilers' binaries. */
+ * directory, the job port and the compilers' binaries. The jobs that keep
+ * their slots in the memory rule are the members' only: this machine's
+ * own (the canaries) hold no slot, and counting one that happens to run
+ * at the beat would offer a slot more until the next. */
 static void
 beat_checks(struct beat *b, double now, int port)
 {
 	sysinfo_memory(&b->mem_total, &b->mem_avail);
 	b->mem_cap = memory_cap(b);
 	b->mem_slots = lend_mem_slots(b->mem_avail, b->mem_cap,
-	    b->cfg.job_memory, b->port_on ? b->jp.all_running : 0);
+	    b->cfg.job_memory, b->port_on ? b->jp.running : 0);
 	if (port && b->port_on) {
 		health_tmp(&b->health);
 		health_watch(&b->health, b->search);
 		jobport_probe(&b->jp, now);
+		b->engine_ok = jobs_ready(&b->jobs, now, b->engine_err);
 		update_health(b);
 	}
 	update_slots(b, now);
@@ -803,9 +821,11 @@ beat_run(struct beat *b)
 				wait = sooner(wait, soon_due(b) - now);
 			}
 			if (b->port_on) {
+				const char *why;
+
 				canary_hosts(b, hosts, sizeof(hosts));
 				wait = sooner(wait, health_step(&b->health, hosts,
-				    b->search, b->heartbeat, b->jp.probe_ok != 0,
+				    b->search, b->heartbeat, port_ok(b, &why),
 				    now));
 				update_health(b);
 			}

@@ -176,6 +176,8 @@ struct member_compiler {	/* one compiler a member reported */
 struct member {			/* a node of GET /api/v1/nodes */
 	char	*id, *hostname, *owner, *addr, *state, *version;
 	int	 port;
+	int	 healthy;		/* its self-check passes (or it sent none) */
+	char	*reason;		/* why not, or "" */
 	struct member_compiler *compilers;
 	size_t	 ncompilers;
 };

@@ -249,6 +249,9 @@ status_members(struct dcc *d, const struct mine *v, size_t n)
 		printf("  %s (%s:%d, %s, dyndistcc %s)%s\n", m->hostname, m->addr,
 		    m->port, m->owner, m->version, strcmp(m->id, self) == 0 ?
 		    " this machine" : "");
+		if (!m->healthy)
+			printf("    unhealthy: %s (left out of every list)\n",
+			    m->reason[0] ? m->reason : "no reason given");
 		for (j = 0; j < n; j++) {
 			const struct member_compiler *theirs = NULL;
 

@@ -2,7 +2,8 @@
  * health.c — the node's self-check, reported with every check-in so the
  * server can leave a broken node out of every list:
  *
- *  - the job port accepts a connection (jobport_probe, every heartbeat);
+ *  - the job port accepts a connection (jobport_probe) and its distccd
+ *    takes jobs: it runs, and is not stopped (jobs_ready): every heartbeat;
  *  - the jobs' temporary directory has jobs_tmp_min_free MiB free (every
  *    heartbeat);
  *  - a canary compile per offered compiler, sent through the node's own job

@@ -83,6 +83,7 @@ void	jobs_want(struct jobs *, int, int, int, const char *);
 char	**jobs_argv(const struct jobs *, int);
 int	jobs_port(const struct jobs *, pid_t *);
 double	jobs_age(const struct jobs *, double);
+int	jobs_ready(const struct jobs *, double, char *);
 void	jobs_conn(struct jobs *, pid_t, int);
 int	jobs_conns(const struct jobs *);
 double	jobs_step(struct jobs *, double);
@@ -286,6 +287,8 @@ struct beat {
 	char		 sent_reason[WIRE_REASON_MAX + 1];
 	int		 health_ok;
 	char		 health_reason[WIRE_REASON_MAX + 1];
+	int		 engine_ok;	/* distccd takes jobs (jobs_ready) */
+	char		 engine_err[ERR_MAX];
 	double		 grace_until;	/* members may hold older lists */
 	int		 grace_slots;	/* the most slots they may have seen */
 	int		 sfd;		/* signalfd */

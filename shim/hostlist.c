@@ -281,6 +281,23 @@ member_text(const cJSON *obj, const char *name)
 	return xstrdup("?");
 }
 
+/* The node's "health": absent or not an object is healthy (an older
+ * server); the reason is kept only when it is clean text. */
+static void
+member_health(const cJSON *node, struct member *m)
+{
+	const cJSON *h = json_get(node, "health"), *r = NULL;
+
+	m->healthy = 1;
+	if (json_is(h, cJSON_Object)) {
+		m->healthy = !json_is(json_get(h, "ok"), cJSON_False);
+		r = json_get(h, "reason");
+	}
+	m->reason = xstrdup(!m->healthy && json_is(r, cJSON_String) &&
+	    r->valuestring != NULL && wire_text_valid(r->valuestring,
+	    WIRE_REASON_MAX) ? r->valuestring : "");
+}
+
 static void
 member_compilers(const cJSON *node, struct member *m)
 {
@@ -347,6 +364,7 @@ hostlist_members(const char *text, size_t len, struct member **out,
 		port = json_get(node, "port");
 		m->port = json_is(port, cJSON_Number) && port->valuedouble >= 1 &&
 		    port->valuedouble <= WIRE_PORT_MAX ? (int)port->valuedouble : 0;
+		member_health(node, m);
 		member_compilers(node, m);
 		(*n)++;
 	}
@@ -373,6 +391,7 @@ hostlist_members_free(struct member *v, size_t n)
 		free(v[i].addr);
 		free(v[i].state);
 		free(v[i].version);
+		free(v[i].reason);
 	}
 	free(v);
 }

@@ -525,6 +525,53 @@ stop_session(pid_t sid, double secs)
 	each_in_session(sid, kill_pid, &sig);
 }
 
+struct engine_state {
+	pid_t	 leader;
+	int	 procs, stopped;	/* the leader and its preforked children */
+};
+
+static void
+count_stopped(pid_t pid, const char *stat, void *arg)
+{
+	struct engine_state *es = arg;
+	long ppid;
+	char state;
+
+	if (sscanf(stat, " %c %ld", &state, &ppid) != 2 || state == 'Z' ||
+	    (pid != es->leader && ppid != es->leader))
+		return;
+	es->procs++;
+	if (state == 'T' || state == 't')
+		es->stopped++;
+}
+
+/* Can the engine new jobs go to take them? Not when none runs and the next
+ * start waits for the crash backoff, nor when distccd and every child it
+ * preforked are stopped (SIGSTOP, a debugger): jobs would wait without an
+ * end. (A stopped child takes no connection; a live one takes them all.)
+ * Reads /proc. 1, or 0 with the reason in err. */
+int
+jobs_ready(const struct jobs *j, double now, char *err)
+{
+	struct engine_state es = { 0 };
+
+	if (j->e[0].pid == 0 && j->next_start > now) {
+		seterr(err, "distccd is not running (next start in %.0f s)",
+		    j->next_start - now);
+		return 0;
+	}
+	if (j->e[0].pid <= 0 || j->e[0].stopping)
+		return 1;	/* starting now */
+	es.leader = j->e[0].pid;
+	each_in_session(es.leader, count_stopped, &es);
+	if (es.procs > 0 && es.stopped == es.procs) {
+		seterr(err, "distccd (pid %ld) is stopped and takes no job",
+		    (long)es.leader);
+		return 0;
+	}
+	return 1;
+}
+
 /* Stops an engine that an earlier dcc-heartbeat left running (it was killed
  * with SIGKILL), and every job process of it. Only a process that is still
  * distccd and leads its own session is touched. */

@@ -3,8 +3,9 @@
 # in a private mount namespace whose /etc, /usr and /var are overlays (the
 # machine and the tests beside this one never see a change), dpkg installs
 # both. The scenario checks what the maintainer scripts did (system user,
-# conffile modes, state directory, masquerade directory, units enabled), that
-# an unconfigured heartbeat is skipped, not failed; configures both as an
+# conffile modes, the owner sudo named, state directory, masquerade
+# directory, units enabled), that an unconfigured heartbeat is skipped, not
+# failed; configures both as an
 # admin would, runs the server as its user and the heartbeat from the units'
 # command lines, builds as an ordinary user through /usr/lib/dyndistcc with a
 # second node taking jobs; installs and purges a compiler package (the dpkg
@@ -83,7 +84,8 @@ snapshot >"$T/before"
 unit_cmd() { sed -n "s/^$2=//p" "/lib/systemd/system/$1"; }
 
 say "dpkg -i both packages"
-dpkg -i "$SERVER_DEB" "$CLIENT_DEB" >"$T/dpkg-i.log" 2>&1 || { cat "$T/dpkg-i.log"; fail "dpkg -i"; }
+# as an admin does it: through sudo, which names the machine's owner
+SUDO_USER=alice dpkg -i "$SERVER_DEB" "$CLIENT_DEB" >"$T/dpkg-i.log" 2>&1 || { cat "$T/dpkg-i.log"; fail "dpkg -i"; }
 for p in dyndistcc-server dyndistcc-client; do
 	assert_eq "$(dpkg-query -W -f '${Status}' $p)" "install ok installed" "$p status"
 done
@@ -93,6 +95,7 @@ assert_eq "$(getent passwd dyndistcc | cut -d: -f6,7)" /var/lib/dyndistcc/server
     "dyndistcc's home and shell"
 assert_eq "$(stat -c '%a %U:%G' /etc/dyndistcc/server.conf)" "640 root:dyndistcc" "server.conf"
 assert_eq "$(stat -c '%a %U:%G' /etc/dyndistcc/client.conf)" "640 root:root" "client.conf"
+assert_eq "$(grep '^owner' /etc/dyndistcc/client.conf)" "owner alice" "client.conf's owner (the user who ran sudo)"
 assert_eq "$(stat -c '%a %U:%G' /var/lib/dyndistcc/server)" "750 dyndistcc:dyndistcc" "database directory"
 for u in dyndistcc-server dcc-heartbeat; do
 	[ -L "/etc/systemd/system/multi-user.target.wants/$u.service" ] || fail "$u.service is not enabled"
@@ -138,6 +141,8 @@ read -ra cmd <<<"$(unit_cmd dcc-heartbeat.service ExecStart)"
 spawn node-a "${cmd[@]}"
 wait_until 15 node_online 127.0.0.2 "$A_PORT" || fail "the installed node did not check in"
 [ -s /var/lib/dyndistcc/node-id ] || fail "no node id in /var/lib/dyndistcc"
+assert_eq "$(curl -fsS -H "Authorization: Bearer $KEY" "$SERVER_URL/api/v1/nodes?project=fw" |
+    jq -r '.nodes[] | select(.addr == "127.0.0.2") | .owner')" alice "the installed node's owner on the server"
 
 say "a second node (the packaged heartbeat, its own config) takes jobs"
 mkdir -p "$T/b"

@@ -23,7 +23,9 @@ kill -TERM "$B_PID"
 wait_until 5 unlisted_by 127.0.0.2 127.0.0.3 || fail "B still listed"
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 say "  gone from A's list after $ms ms"
-[ "$ms" -lt 1000 ] || fail "SIGTERM to disappearance took $ms ms"
+# Gone because it checked out, not because its ttl ran out on a slow machine.
+grep -q "left project .* (checked out)" "$T/server.log" || fail "B did not check out"
+grep -q "left project .* (no check-in" "$T/server.log" && fail "B expired instead of checking out"
 rc=0; wait "$B_PID" || rc=$?
 assert_eq "$rc" 0 "B's exit status"
 kill -0 "$b_distccd" 2>/dev/null && fail "B's distccd still runs"
@@ -44,7 +46,7 @@ wait_until 10 unlisted_by 127.0.0.2 127.0.0.3 || fail "B still listed long after
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 say "  gone from A's list after $ms ms (ttl 3 s)"
 [ "$ms" -ge 2000 ] || fail "B dropped after only $ms ms"
-[ "$ms" -lt 6000 ] || fail "kill -9 to disappearance took $ms ms"
+wait_until 10 grep -q "left project .* (no check-in" "$T/server.log" || fail "B's ttl did not expire it"
 kill -0 "$orphan" || fail "expected B's distccd to outlive a kill -9"
 
 say "B restarts: the orphaned distccd is replaced, B is back"

@@ -1,7 +1,8 @@
 # A node appears with the right cores, nice, port, compilers and version;
 # the heartbeat itself listens on its job port, and the distccd behind it
 # listens on 127.0.0.1 only; jobs run under SCHED_IDLE by default, or at the
-# configured nice; a non-member is refused, a member and loopback are
+# configured nice: every process of every job of a saturated node, a
+# compiler's own child included (read from /proc); a non-member is refused, a member and loopback are
 # served; the host list is written world-readable; cores honour CPU
 # affinity; a crashed distccd is restarted with a backoff.
 . "$(dirname "$0")/../lib/lib.sh"
@@ -9,6 +10,7 @@
 
 start_server --heartbeat 2 --ttl 6
 create_project fw
+busy_compiler
 
 say "a node with nice 7 and 3 cores appears with its facts"
 start_node 127.0.0.2 "nice 7" "cores 3" "owner alice"
@@ -38,6 +40,20 @@ assert_eq "$(proc_policy "$pid")" 5 "distccd's policy (/proc/$pid/stat)"
 for c in $(session_pids "$pid"); do
 	assert_eq "$(proc_policy "$c")" 5 "policy of $c in distccd's session"
 done
+
+say "a saturated node: all 3 slots busy; every job process runs under SCHED_IDLE"
+busy_jobs 127.0.0.2 127.0.0.2 "$NODE_PORT" 3
+tree=$(tree_pids "$pid")
+for c in $(busy_loops); do
+	assert_contains " ${tree//$'\n'/ } " " $c " "busy loop $c in distccd's process tree"
+done
+[ "$(echo "$tree" | wc -l)" -ge 7 ] || fail "distccd's tree is too small for 3 jobs: ${tree//$'\n'/ }"
+for c in $tree; do
+	s=$(proc_sched "$c")
+	[ -z "$s" ] || assert_eq "${s%% *}" 5 "policy of $c: $s"
+done
+busy_stop
+assert_eq "$BUSY_RESULT" okx3 "the busy jobs' outcomes"
 
 say "a non-member is refused after the job port asked, members and loopback are served"
 assert_eq "$(distcc_job 127.0.0.9 127.0.0.2 "$NODE_PORT")" refused "job from 127.0.0.9"
@@ -92,6 +108,18 @@ wait_until 5 test -e "/proc/$npid/stat" || fail "distccd $npid is gone"
 assert_eq "$(proc_policy "$npid")" 0 "policy with sched nice"
 assert_eq "$(proc_nice "$npid")" 7 "distccd's nice"
 assert_eq "$(engine_opt "$npid" --nice)" 0 "distccd --nice (no increment on top)"
+wait_until 10 port_busy 127.0.0.7 "$port" || fail "the nice node's job port is not listening"
+busy_jobs 127.0.0.7 127.0.0.7 "$port" 3
+tree=$(tree_pids "$npid")
+for c in $(busy_loops); do
+	assert_contains " ${tree//$'\n'/ } " " $c " "busy loop $c in distccd's process tree"
+done
+for c in $tree; do
+	s=$(proc_sched "$c")
+	[ -z "$s" ] || assert_eq "$(echo "$s" | cut -d' ' -f1,2)" "0 7" "policy and nice of $c: $s"
+done
+busy_stop
+assert_eq "$BUSY_RESULT" okx3 "the busy jobs' outcomes at nice 7"
 kill -TERM "$SPAWNED_PID"
 
 say "distccd dies: restarted after 1 s, then 2 s (backoff)"

@@ -11,14 +11,25 @@ start_server
 create_project fw
 [ ${#KEY} -ge 32 ] || fail "project key: $out"
 
-# A second member: a real distccd on 127.0.0.2, checked in through the API.
+# A second member: a real distccd on 127.0.0.2, checked in through the API
+# from that address (a node is listed at the address it connects from). It
+# reports this machine's gcc and cc by their fingerprints (a 1.1 dcc sends a
+# job only to a host with the same compiler), and live admission: its
+# distccd admits all of loopback, so any member at once.
+mkdir -p "$T/cross" "$T/home"
 start_distccd 127.0.0.2
+comps=
+for name in gcc cc; do
+	fp=$(DCC_CONFIG=/dev/null HOME=$T/home "$BIN/dcc" --fingerprint "$name" | cut -d' ' -f1)
+	[ -n "$fp" ] || fail "no fingerprint for $name"
+	comps="$comps{\"name\":\"$name\",\"version\":\"$(gcc -dumpfullversion)\",\"target\":\"$(gcc -dumpmachine)\",\"fp\":\"$fp\"},"
+done
 peer='{"project":"fw","node":"0123456789abcdef0123456789abcdef","hostname":"peer","cores":4,
- "nice":0,"port":'$DISTCCD_PORT',"load":[0,0,0],"version":"1.0.0","addr":"127.0.0.2","compilers":[]}'
-api POST /api/v1/checkin "$peer" "$KEY" >/dev/null
+ "nice":0,"port":'$DISTCCD_PORT',"load":[0,0,0],"version":"1.1.0","admission":"live",
+ "compilers":['${comps%,}']}'
+API_OPTS="--interface 127.0.0.2" api POST /api/v1/checkin "$peer" "$KEY" >/dev/null
 assert_eq "$STATUS" 200 "peer check-in"
 
-mkdir -p "$T/cross" "$T/home"
 printf '#!/bin/sh\nexec gcc "$@"\n' >"$T/cross/arm-none-eabi-gcc"
 chmod 0755 "$T/cross/arm-none-eabi-gcc"
 export HOME=$T/home XDG_CACHE_HOME=$T/home/.cache
@@ -37,8 +48,10 @@ printf 'server http://old.example:1\nproject old\n' >"$R/etc/dyndistcc/client.co
 snapshot "$R" >"$T/before"
 rc=0
 # A root with a strict umask: what users read must still be readable.
-(umask 077; "$INSTALL" --root "$R" --build "$BIN" --server "$SERVER_URL" --project fw --key "$KEY" --nice 7 \
-    --cross arm-none-eabi-gcc --yes) >"$T/install.log" 2>&1 || rc=$?
+# The key comes on the standard input, as the panel's install command has
+# it; sudo names the owner.
+(umask 077; printf '%s\n' "$KEY" | SUDO_USER=alice "$INSTALL" --root "$R" --build "$BIN" --server "$SERVER_URL" \
+    --project fw --key-file - --nice 7 --cross arm-none-eabi-gcc --yes) >"$T/install.log" 2>&1 || rc=$?
 [ $rc -eq 0 ] || { cat "$T/install.log"; fail "install-client.sh exited $rc"; }
 log=$(cat "$T/install.log")
 assert_contains "$log" "Checked in" "installer output"
@@ -53,6 +66,7 @@ assert_eq "$(grep -v '^#' "$conf")" "server $SERVER_URL
 project fw
 key $KEY
 nice 7
+owner alice
 state_dir $R/var/lib/dyndistcc
 masquerade_dir $R/usr/lib/dyndistcc" "client.conf"
 
@@ -83,6 +97,8 @@ nodes=$(api GET "/api/v1/nodes?project=fw" "" "$KEY")
 id=$(cat "$R/var/lib/dyndistcc/node-id")
 assert_eq "$(printf '%s' "$nodes" | jq -r --arg id "$id" '.nodes[] | select(.id == $id) | .nice')" 7 \
     "this node's nice value on the server"
+assert_eq "$(printf '%s' "$nodes" | jq -r --arg id "$id" '.nodes[] | select(.id == $id) | .owner')" alice \
+    "this node's owner on the server (the user who ran sudo)"
 
 say "a build through PATH spreads over the pool and gives the same objects"
 mkdir "$T/src"
@@ -138,11 +154,11 @@ R2=$T/root2
 mkdir "$R2"
 # server, port, project, key, nice, cross compilers, confirm
 printf '%s\n' "127.0.0.1" "$SERVER_PORT" fw "$KEY" -3 none y |
-    "$INSTALL" --root "$R2" --build "$BIN" >"$T/interactive.log" 2>&1 ||
+    "$INSTALL" --root "$R2" --build "$BIN" --owner "Mark Smith" >"$T/interactive.log" 2>&1 ||
     { cat "$T/interactive.log"; fail "interactive install"; }
 assert_contains "$(cat "$T/interactive.log")" "Server address" "prompts"
-assert_eq "$(grep -E '^(server|project|nice) ' "$R2/etc/dyndistcc/client.conf" | xargs)" \
-    "server $SERVER_URL project fw nice -3" "interactive config"
+assert_eq "$(grep -E '^(server|project|nice|owner) ' "$R2/etc/dyndistcc/client.conf" | xargs)" \
+    "server $SERVER_URL project fw nice -3 owner Mark Smith" "interactive config"
 "$INSTALL" uninstall --root "$R2" --yes >/dev/null 2>&1 || fail "uninstall root2"
 assert_eq "$(ls -A "$R2")" "" "root2 after uninstall"
 
@@ -151,7 +167,8 @@ R3=$T/root3
 mkdir "$R3"
 for args in "--project fw" "--server $SERVER_URL --project bad/name" \
     "--server $SERVER_URL --project fw --nice 99" "--server $SERVER_URL --project fw --key a\"b" \
-    "--server ftp://x --project fw" "--server $SERVER_URL --project fw --cross ../x"; do
+    "--server ftp://x --project fw" "--server $SERVER_URL --project fw --cross ../x" \
+    "--server $SERVER_URL --project fw --key-file $T/no-such-file"; do
 	rc=0
 	read -ra argv <<<"$args"
 	"$INSTALL" --root "$R3" --build "$BIN" --yes --no-deps "${argv[@]}" >"$T/bad.log" 2>&1 || rc=$?

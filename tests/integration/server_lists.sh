@@ -138,7 +138,11 @@ done
 for f in dyndistcc_node_jobs_served_total dyndistcc_project_jobs_served_total; do
 	assert_contains "$m" "# TYPE $f counter" "TYPE of $f"
 done
-# every sample of a family follows its own TYPE line
-awk '/^# TYPE/ { fam = $3; seen[fam]++ } !/^#/ { split($1, a, "{"); if (a[1] != fam) { print "stray " $1; exit 1 } }
+# every sample of a family follows its own TYPE line (a histogram's samples
+# are its name with _bucket, _sum and _count)
+awk '/^# TYPE/ { fam = $3; type = $4; seen[fam]++ }
+    !/^#/ { split($1, a, "{"); n = a[1]
+	if (type == "histogram" && (n == fam "_bucket" || n == fam "_sum" || n == fam "_count")) n = fam
+	if (n != fam) { print "stray " $1; exit 1 } }
     END { for (f in seen) if (seen[f] > 1) { print "twice " f; exit 1 } }' <<<"$m" || fail "metric families interleaved"
 server_alive || fail "server died"

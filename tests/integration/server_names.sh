@@ -15,7 +15,8 @@ for name in . ..; do
 	assert_contains "$(jq -r .error <<<"$out")" "not . or .." "create '$name'"
 	call POST /api/v1/projects "{\"name\":\"$name\",\"key\":false}"
 	assert_eq "$STATUS" 400 "create open '$name'"
-	code=$(curl -s -o /dev/null -w '%{http_code}' "$SERVER_URL/api/createProject?name=$name")
+	code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $ADMIN_TOKEN" \
+	    "$SERVER_URL/api/createProject?name=$name")
 	assert_eq "$code" 400 "legacy create '$name'"
 	enc=${name//./%2e}
 	for path in "$name" "$enc"; do
@@ -23,10 +24,10 @@ for name in . ..; do
 		    "$SERVER_URL/api/v1/projects/$path/hosts")
 		assert_eq "$code" 400 "hosts of '$path'"
 		code=$(curl -s --path-as-is -o "$T/b" -w '%{http_code}' -X DELETE \
-		    "$SERVER_URL/api/v1/projects/$path")
+		    -H "Authorization: Bearer $ADMIN_TOKEN" "$SERVER_URL/api/v1/projects/$path")
 		assert_eq "$code" 400 "delete '$path'"
 		code=$(curl -s --path-as-is -o "$T/b" -w '%{http_code}' -X PATCH \
-		    -d '{"advertise":true}' "$SERVER_URL/api/v1/projects/$path")
+		    -H "Authorization: Bearer $ADMIN_TOKEN" -d '{"advertise":true}' "$SERVER_URL/api/v1/projects/$path")
 		assert_eq "$code" 400 "PATCH '$path'"
 	done
 	call POST /api/v1/checkin "$(checkin_json "$name" "$(node_id 1)" 2)" "$FW"

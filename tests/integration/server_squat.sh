@@ -34,10 +34,12 @@ grep -q "expunged from project sq to make room" "$T/server.log" || fail "no evic
 
 say "an admin purges a project's offline nodes at once"
 checkin sq "$(node_id 120)" 2 "$SQ"
-call DELETE /api/v1/projects/sq/nodes "" "$SQ"
+call DELETE /api/v1/projects/sq/nodes
 assert_eq "$STATUS" 400 "purge without state=offline"
 API_OPTS="-H Sec-Fetch-Site:cross-site" call DELETE "/api/v1/projects/sq/nodes?state=offline"
 assert_eq "$STATUS" 403 "purge without admin rights"
+call DELETE "/api/v1/projects/sq/nodes?state=offline" "" "$SQ"
+assert_eq "$STATUS" 403 "purge with the project's key"
 call DELETE "/api/v1/projects/sq/nodes?state=offline"
 assert_eq "$STATUS" 200 "purge"
 # 10 known before 120 came (106 online), one more evicted for it

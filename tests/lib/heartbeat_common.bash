@@ -104,3 +104,75 @@ unlisted_by() { ! listed_by "$@"; }
 
 # file_lists FILE ADDR: the hosts file FILE names ADDR.
 file_lists() { grep -v '^#' "$1" 2>/dev/null | grep -q " $2[:/]"; }
+
+# busy_compiler: $T/bin/busycc, a compiler whose compile (-c) keeps a child
+# process busy on a CPU while $T/busy/go exists (a job's process tree then
+# has a grandchild, as a real driver's cc1 is), then runs gcc; -E runs gcc
+# at once. distccd finds it through DISTCC_CMDLIST (exported here, with
+# gcc's names for the canaries), which the heartbeats started after this
+# pass on to their distccd.
+busy_compiler() {
+	mkdir -p "$T/bin"
+	chmod 0755 "$T/bin"
+	mkdir -p "$T/busy"
+	chmod 1777 "$T/busy"	# distccd runs the jobs as its own user
+	chmod 0711 "$T"
+	cat >"$T/bin/busycc" <<SH
+#!/bin/sh
+for a; do case \$a in -E) exec gcc "\$@" ;; esac; done
+sh -c 'while [ -e "\$1" ]; do :; done' busyloop "$T/busy/go" &
+wait
+exec gcc "\$@"
+SH
+	chmod 0755 "$T/bin/busycc"
+	printf '%s\n' "$T/bin/busycc" /usr/bin/gcc "/usr/bin/$(gcc -dumpmachine)-gcc" >"$T/cmdlist"
+	chmod 0644 "$T/cmdlist"
+	export DISTCC_CMDLIST=$T/cmdlist
+}
+
+# busy_jobs SRC ADDR PORT N: starts N busy compile jobs from SRC to the job
+# port ADDR:PORT (each prints ok or refused into $T/busy/job.I) and waits
+# until all N busy loops run. Sets BUSY_JOBS (the senders' pids).
+busy_jobs() {
+	local i
+	: >"$T/busy/go"
+	chmod 0644 "$T/busy/go"
+	BUSY_JOBS=()
+	for ((i = 1; i <= $4; i++)); do
+		distcc_job "$1" "$2" "$3" busycc >"$T/busy/job.$i" 2>&1 &
+		BUSY_JOBS+=($!)
+	done
+	wait_until 30 busy_loops_are "$4" || fail "$4 busy jobs did not start: $(busy_loops) running"
+}
+
+# busy_loops: the pids of the busy loops the jobs run.
+busy_loops() { pgrep -f "busyloop $T/busy/go" || true; }
+busy_loops_are() { [ "$(busy_loops | wc -l)" -eq "$1" ]; }
+
+# busy_stop: ends the busy loops; every job compiles and returns. Sets
+# BUSY_RESULT to the jobs' outcomes: "okxN" when all N came back compiled.
+busy_stop() {
+	local p
+	rm -f "$T/busy/go"
+	for p in "${BUSY_JOBS[@]}"; do wait "$p" || true; done
+	# shellcheck disable=SC2034	# read by the scenarios
+	BUSY_RESULT=$(cat "$T"/busy/job.* | sort | uniq -c | awk '{ printf "%s%sx%s", s, $2, $1; s = " " }')
+	rm -f "$T"/busy/job.*
+}
+
+# proc_sched PID: "POLICY NICE COMMAND" of a process (fields 41 and 19 of
+# /proc/PID/stat, its command line cut short), read at once; nothing when it
+# is gone.
+proc_sched() {
+	local stat cmd
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	cmd=$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | cut -c1-60) || true
+	echo "${stat##*) }" | awk -v c="$cmd" '{ print $39, $17, c }'
+}
+
+# tree_pids PID: PID and every process descended from it.
+tree_pids() {
+	ps -e -o pid=,ppid= | awk -v r="$1" '{ up[$1] = $2 }
+	    END { for (p in up) { q = p; while (q != r && (q in up) && q > 1) q = up[q]
+		if (q == r) print p } }'
+}

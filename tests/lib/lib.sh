@@ -80,10 +80,15 @@ assert_not_contains() {	# haystack needle [what]
 	case $1 in *"$2"*) fail "${3:-output} contains '$2': $1" ;; esac
 }
 
-# wait_until SECONDS command...: polls every 0.05 s until command succeeds.
+# wait_until SECONDS command...: polls every 0.05 s until command succeeds;
+# false when it has not after SECONDS times WAIT_SCALE. SECONDS is what the
+# change takes on a quiet machine with room to spare; the scale (default 4)
+# keeps a loaded CI machine from failing a test whose change does come. A
+# passing test waits no longer for it; only one that fails waits it out.
+WAIT_SCALE=${WAIT_SCALE:-4}
 wait_until() {
 	local limit=$1; shift
-	local deadline=$(( $(date +%s%N) + limit * 1000000000 ))
+	local deadline=$(( $(date +%s%N) + limit * WAIT_SCALE * 1000000000 ))
 	until "$@" >/dev/null 2>&1; do
 		[ "$(date +%s%N)" -lt $deadline ] || return 1
 		sleep 0.05
@@ -262,13 +267,13 @@ client_conf() {
 # namespace; $HEARTBEAT_OPTS are more options for it. Returns at once; sets
 # SPAWNED_PID.
 spawn_node() {
-	local name=$1 dir=$2 project=$3 key=$4 c comps opts wrap=()
+	local name=$1 dir=$2 project=$3 key=$4 c masq_names opts wrap=()
 	shift 4
-	read -ra comps <<<"$1"
+	read -ra masq_names <<<"$1"
 	shift
 	mkdir -p "$dir/masq"
 	chmod 0711 "$T"	# distccd runs as its own user
-	for c in "${comps[@]}"; do
+	for c in "${masq_names[@]}"; do
 		ln -sf "$BIN/dcc" "$dir/masq/$c"
 	done
 	client_conf "$dir/client.conf" "$project" "$key" "masquerade_dir $dir/masq" "$@"

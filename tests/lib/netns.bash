@@ -83,10 +83,10 @@ netns_node() {
 	local name=$1 dir=$T/$1
 	shift
 	mkdir -p "$dir/state" "$dir/cache" "$dir/distcc"
-	# CC=dcc compiles are cc's
+	# CC=dcc compiles are cc's; pool_sleepcc's compiler, when there is one
 	NODE_NS=$NETNS_P-$name HEARTBEAT_OPTS=-v spawn_node "$name" "$dir" lan "$KEY" \
-	    "gcc cc" "cores 2" "state_dir $dir/state" "owner $name" "job_memory 0" \
-	    "jobs_memory_max none" "$@"
+	    "gcc cc ${SLEEPCC:-}" "cores 2" "state_dir $dir/state" "owner $name" \
+	    "job_memory 0" "jobs_memory_max none" "$@"
 	pool_register "$name" "${HOST[$name]}" "" "$SPAWNED_PID"
 }
 

@@ -202,6 +202,12 @@ EOF
 # distccd accepts it through an executable file of that name in
 # /usr/lib/distcc (removed at exit) and finds it through DISTCCD_PATH, so
 # start the nodes after this. $T becomes traversable for user distccd.
+#
+# A compile whose environment has POOL_JOBLOG appends "START END WHO" to
+# that file (epoch seconds, nanoseconds; WHO is $POOL_JOBWHO, or "canary"
+# for a heartbeat's canary compile), so a benchmark can count the jobs a
+# machine held at once: give a node's heartbeat and a build run on it the
+# same file (its distccd passes its environment on to the compiler).
 pool_sleepcc() {
 	need_root "whitelisting the test compiler for distccd in /usr/lib/distcc"
 	SLEEPCC=dyndistcc-sleepcc-$$
@@ -219,8 +225,22 @@ for a; do
 	-c) compile=1 ;;
 	esac
 done
-[ \$compile = 0 ] || sleep $1
-exec gcc "\$@"
+if [ \$compile = 0 ] || [ -z "\${POOL_JOBLOG:-}" ]; then
+	[ \$compile = 0 ] || sleep $1
+	exec gcc "\$@"
+fi
+who=\${POOL_JOBWHO:-?}
+for a; do
+	case \$a in
+	*.i | *.c) ! grep -qs dyndistcc_canary "\$a" || who=canary ;;
+	esac
+done
+t0=\$(date +%s.%N)
+sleep $1
+rc=0
+gcc "\$@" || rc=\$?
+echo "\$t0 \$(date +%s.%N) \$who" >>"\$POOL_JOBLOG"
+exit \$rc
 EOF
 	chmod 755 "$T/bin/$SLEEPCC"
 	POOL_WHITELIST+=("/usr/lib/distcc/$SLEEPCC")

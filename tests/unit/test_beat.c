@@ -1,6 +1,10 @@
 /* Unit tests for shim/beat.c: jitter stays within 80-100 % of the
  * heartbeat, retries back off
- * to the heartbeat and no further, a config needs server and project. */
+ * to the heartbeat and no further, a config needs server and project; and
+ * of jobs_ready, which the beat's health check asks. */
+#include <sys/wait.h>
+
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,11 +63,68 @@ TEST(config_needs_server_and_project)
 	unlink(path);
 }
 
+/* jobs_ready(j) once it gives want, or after 5 s (a signal takes effect
+ * when the target next runs). */
+static int
+ready_becomes(const struct jobs *j, int want, char *err)
+{
+	int i, r = -1;
+
+	for (i = 0; i < 500 && (r = jobs_ready(j, 100, err)) != want; i++)
+		usleep(10000);
+	return r;
+}
+
+/* A distccd that waits for its backoff, or is stopped with all of its
+ * children, takes no job; a running one, or one starting now, does. */
+TEST(engine_ready)
+{
+	struct jobs j;
+	char err[ERR_MAX] = "", c;
+	int fds[2], status;
+	pid_t pid;
+
+	memset(&j, 0, sizeof(j));
+	CHECK_INT(jobs_ready(&j, 100, err), 1);	/* starting now */
+	j.next_start = 130;
+	CHECK_INT(jobs_ready(&j, 100, err), 0);
+	CHECK(strstr(err, "not running (next start in 30 s)") != NULL);
+	CHECK_INT(pipe(fds), 0);
+	if ((pid = fork()) == 0) {	/* a "distccd" and its one child */
+		setsid();
+		if (fork() == 0) {
+			(void)!write(fds[1], "x", 1);
+			pause();
+		}
+		pause();
+		_exit(0);
+	}
+	CHECK(pid > 0);
+	CHECK(read(fds[0], &c, 1) == 1);
+	close(fds[0]);
+	close(fds[1]);
+	j.e[0].pid = pid;
+	j.next_start = 0;
+	CHECK_INT(jobs_ready(&j, 100, err), 1);
+	kill(pid, SIGSTOP);
+	usleep(100000);
+	CHECK_INT(jobs_ready(&j, 100, err), 1);	/* its child takes jobs */
+	kill(-pid, SIGSTOP);
+	CHECK_INT(ready_becomes(&j, 0, err), 0);
+	CHECK(strstr(err, "is stopped") != NULL);
+	kill(-pid, SIGCONT);
+	CHECK_INT(ready_becomes(&j, 1, err), 1);
+	kill(-pid, SIGKILL);
+	while (waitpid(pid, &status, 0) == -1)
+		;
+}
+
 int
 main(void)
 {
 	RUN(jitter_bounds);
 	RUN(backoff_capped);
 	RUN(config_needs_server_and_project);
+	RUN(engine_ready);
 	return test_summary();
 }

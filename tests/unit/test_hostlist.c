@@ -195,7 +195,8 @@ TEST(members)
 	    "\"version\":\"1.1.0\",\"compilers\":[{\"name\":\"gcc\",\"version\":\"12.2.0\","
 	    "\"target\":\"x86_64-linux-gnu\",\"fp\":\"" FP1 "\"},{\"name\":\"cc\","
 	    "\"version\":\"12.2.0\",\"target\":\"x86_64-linux-gnu\",\"fp\":\"NOTHEX\"}]},"
-	    "{\"id\":\"b2\",\"hostname\":\"\\u0007bell\",\"state\":\"offline\",\"port\":70000}]}";
+	    "{\"id\":\"b2\",\"hostname\":\"\\u0007bell\",\"state\":\"offline\",\"port\":70000,"
+	    "\"health\":{\"ok\":false,\"reason\":\"temporary directory /tmp has 3 MiB free\"}}]}";
 	struct member *v;
 	size_t n;
 	char err[ERR_MAX];
@@ -210,6 +211,10 @@ TEST(members)
 	CHECK_STR(v[1].hostname, "?");
 	CHECK_STR(v[1].addr, "?");
 	CHECK_INT(v[1].port, 0);
+	CHECK_INT(v[0].healthy, 1);	/* no "health": an older server */
+	CHECK_STR(v[0].reason, "");
+	CHECK_INT(v[1].healthy, 0);
+	CHECK_STR(v[1].reason, "temporary directory /tmp has 3 MiB free");
 	hostlist_members_free(v, n);
 	CHECK_INT(hostlist_members("{}", 2, &v, &n, err), -1);
 }
