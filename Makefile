@@ -10,6 +10,7 @@
 #   make clean
 #   V=1                  show full command lines
 #   SANITIZE=1           build with -fsanitize=address,undefined (into build-san/)
+#   SANITIZE=thread      build with -fsanitize=thread (into build-tsan/)
 #   WERROR=              without -Werror (make check and CI keep it; packagers
 #                        building with another compiler may want it off)
 
@@ -51,6 +52,10 @@ ifeq ($(SANITIZE),1)
 BUILD      ?= build-san
 ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 ALL_LDFLAGS += -fsanitize=address,undefined
+else ifeq ($(SANITIZE),thread)
+BUILD      ?= build-tsan
+ALL_CFLAGS += -fsanitize=thread -fno-omit-frame-pointer
+ALL_LDFLAGS += -fsanitize=thread
 else
 BUILD      ?= build
 endif
@@ -78,6 +83,10 @@ MAN_SRC    := shim/dcc.1 shim/dcc-heartbeat.8 server/dyndistcc-server.8 \
 MANS       := $(addprefix $(BUILD)/man/,$(notdir $(MAN_SRC)))
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# The fuzz targets with tests/fuzz/replay.c's main(): make check replays
+# their seeds without clang (tests/run.sh, fuzz/NAME).
+FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
+REPLAY_BINS := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/%)
 
 .PHONY: all check check-unit check-integration check-browser unit bench demo \
         fuzz install uninstall deb clean deps version FORCE
@@ -149,7 +158,13 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h $(BUILD)/libserver.a $(BUILD)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -Iserver -Ishim -o $@ $< \
 		$(BUILD)/libserver.a $(BUILD)/libshim.a $(LIBS)
 
-unit: $(UNIT_BINS)
+$(BUILD)/tests/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(BUILD)/libserver.a $(BUILD)/libshim.a $(FLAGS_FILE)
+	$(call say,CC,$<)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -Iserver -Ishim -o $@ $< tests/fuzz/replay.c \
+		$(BUILD)/libserver.a $(BUILD)/libshim.a $(LIBS)
+
+unit: $(UNIT_BINS) $(REPLAY_BINS)
 
 version:
 	@echo $(VERSION)
@@ -157,12 +172,16 @@ version:
 deps:
 	@sh scripts/deps.sh
 
-# make check: unit tests, the unit tests again under the sanitizers, then the
-# integration and browser tests against the real programs.
+# make check: unit tests, the unit tests again under the sanitizers, the
+# fuzz targets' seeds, then the integration and browser tests against the
+# real programs (make SANITIZE=1 check: all of them against the ASan/UBSan
+# build), and the threaded server's race scenarios under ThreadSanitizer.
+SAN_BUILD := $(if $(filter 1,$(SANITIZE)),$(BUILD),build-san)
 check: deps
 	@$(MAKE) --no-print-directory WERROR=-Werror all unit
-	@$(MAKE) --no-print-directory WERROR=-Werror SANITIZE=1 BUILD=$(if $(filter 1,$(SANITIZE)),$(BUILD),build-san) all unit
-	@bash tests/run.sh --build $(BUILD) --san-build $(if $(filter 1,$(SANITIZE)),$(BUILD),build-san)
+	@$(MAKE) --no-print-directory WERROR=-Werror SANITIZE=1 BUILD=$(SAN_BUILD) all unit
+	@$(MAKE) --no-print-directory WERROR=-Werror SANITIZE=thread BUILD=build-tsan all
+	@bash tests/run.sh --build $(BUILD) --san-build $(SAN_BUILD) --tsan-build build-tsan
 
 check-unit: all unit
 	@bash tests/run.sh --build $(BUILD) --only unit
@@ -187,7 +206,6 @@ demo: deps
 # instrumented copies of the libraries.
 FUZZ_SECONDS ?= 30
 FUZZ_BUILD   := build-fuzz
-FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
 fuzz:
 	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang \
 		CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" \
@@ -220,6 +238,6 @@ uninstall:
 	$(Q)sh scripts/install-files.sh -u "$(BUILD)" "$(DESTDIR)" "$(PREFIX)" "$(SYSCONFDIR)" "$(UNITDIR)"
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-tsan build-fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

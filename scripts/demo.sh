@@ -87,8 +87,10 @@ for n in "${NODES[@]}"; do
 	say "$n: dcc-heartbeat + distccd on ${POOL_ADDR[$n]}:${POOL_PORT[$n]}"
 	i=$((i + 1))
 done
-pool_wait_settled 30 "${NODES[@]}" ||
-	fail "the nodes did not all see each other within 30 s"
+# A node is listed once its canary compiles (one per compiler in $MASQ)
+# have passed: seconds on a busy machine.
+pool_wait_settled 90 "${NODES[@]}" ||
+	fail "the nodes did not all see each other within 90 s"
 
 # The developer's machine: not a node, just dcc with the project's key,
 # one core of its own, and the masquerade directory first on PATH.
@@ -125,7 +127,9 @@ for n in "${NODES[@]}"; do
 done
 printf '  %-22s %d jobs\n' "this machine:" $((objects - remote))
 printf '  %-22s %s\n' "control panel:" "$PANEL"
-printf '  %-22s %s\n' "API:" "curl -s '$SERVER_URL/api/v1/nodes?project=$PROJECT' | jq"
+# the project has a key: its node list is for members (and the admin) only
+printf '  %-22s %s\n' "API:" \
+    "curl -s -H 'Authorization: Bearer $KEY' '$SERVER_URL/api/v1/nodes?project=$PROJECT' | jq"
 echo
 if [ "$nowait" = 1 ]; then
 	exit 0

@@ -25,10 +25,6 @@ set -eu
 PROG=install-client.sh
 . "$(dirname "$0")/install-lib.sh"
 
-usage() {
-	sed -n '8,/^[^#]/s/^# \{0,1\}//p' "$0"
-}
-
 MODE=install
 SERVER='' PORT='' PROJECT='' KEY='' NICE='' OWNER='' CROSS='' CROSS_SET=0 PIN='' CA=
 if [ "${1:-}" = uninstall ]; then MODE=uninstall; shift; fi

@@ -28,6 +28,9 @@ DEPS=1
 START=1
 
 say() { printf '%s\n' "$*"; }
+# usage: the calling installer's synopsis and options, from its header
+# comment (the lines from "#   install-..." to the end of the comment).
+usage() { sed -n '/^#   install-/,/^[^#]/s/^# \{0,1\}//p' "$0"; }
 warn() { printf '%s: warning: %s\n' "$PROG" "$*" >&2; }
 die() { printf '%s: %s\n' "$PROG" "$*" >&2; exit 1; }
 

@@ -22,10 +22,6 @@ set -eu
 PROG=install-server.sh
 . "$(dirname "$0")/install-lib.sh"
 
-usage() {
-	sed -n '9,/^[^#]/s/^# \{0,1\}//p' "$0"
-}
-
 MODE=install
 LISTEN='' PORT='' TOKEN='' PURGE_DB=0 TLS=
 SERVICE_USER=dyndistcc

@@ -11,18 +11,6 @@
 
 #define OFF(k)	offsetof(struct server_config, k)
 
-static int
-check_path(const char *v, char *err)
-{
-	if (kv_check_word(v, err) == -1)
-		return -1;
-	if (v[0] != '/') {
-		seterr(err, "'%s' is not an absolute path", v);
-		return -1;
-	}
-	return 0;
-}
-
 /* server_names: blank-separated host names, or "*". */
 static int
 check_names(const char *v, char *err)
@@ -91,11 +79,11 @@ static const struct kv_key conf_keys[] = {
 	{ "server_names", KV_STR, OFF(server_names), 0, 0, check_names, NULL, 0,
 	    "host names clients use for this server, besides IP addresses, "
 	    "localhost and its own host name; * allows any" },
-	{ "tls_cert", KV_STR, OFF(tls_cert), 0, 0, check_path, NULL, 0,
+	{ "tls_cert", KV_STR, OFF(tls_cert), 0, 0, kv_check_path, NULL, 0,
 	    "PEM certificate (chain) to serve HTTPS with; with tls_key" },
-	{ "tls_key", KV_STR, OFF(tls_key), 0, 0, check_path, NULL, 0,
+	{ "tls_key", KV_STR, OFF(tls_key), 0, 0, kv_check_path, NULL, 0,
 	    "PEM private key of tls_cert" },
-	{ "pid_file", KV_STR, OFF(pid_file), 0, 0, check_path, NULL, 0,
+	{ "pid_file", KV_STR, OFF(pid_file), 0, 0, kv_check_path, NULL, 0,
 	    "write the process id here (e.g. /run/dyndistcc/server.pid)" },
 };
 

@@ -104,7 +104,7 @@ memory_cap(const struct beat *b)
 static void
 apply_config(struct beat *b)
 {
-	char how[32];
+	char how[32], err[ERR_MAX];
 	const char *tmp = getenv("TMPDIR");
 	int idle = strcmp(b->cfg.sched, "idle") == 0;
 
@@ -119,8 +119,21 @@ apply_config(struct beat *b)
 	compilers_refresh(&b->compilers, b->cfg.masquerade_dir, b->search,
 	    PROBE_TIMEOUT_MS);
 	free(b->tmpdir);
-	b->tmpdir = xstrdup(b->cfg.jobs_tmpdir ? b->cfg.jobs_tmpdir :
-	    tmp && *tmp == '/' ? tmp : "/tmp");
+	if (b->cfg.jobs_tmpdir != NULL) {
+		b->tmpdir = xstrdup(b->cfg.jobs_tmpdir);
+		if (jobs_tmpdir_check(b->tmpdir, err) == -1)
+			log_warn("jobs_tmpdir %s; set one it can use, such as "
+			    "/tmp", err);
+	} else if (tmp != NULL && *tmp == '/' &&
+	    jobs_tmpdir_check(tmp, err) == 0)
+		b->tmpdir = xstrdup(tmp);
+	else {
+		/* A private TMPDIR (pam_tmpdir's, a test's) of root's
+		 * would make a root-started distccd exit 107. */
+		if (tmp != NULL && *tmp == '/')
+			log_info("jobs use /tmp, not TMPDIR %s", err);
+		b->tmpdir = xstrdup("/tmp");
+	}
 	sysinfo_memory(&b->mem_total, &b->mem_avail);
 	b->mem_cap = memory_cap(b);
 	lend_configure(&b->lend, strcmp(b->cfg.lend, "idle") == 0,

@@ -49,18 +49,6 @@ check_key(const char *v, char *err)
 }
 
 static int
-check_path(const char *v, char *err)
-{
-	if (kv_check_word(v, err) == -1)
-		return -1;
-	if (v[0] != '/') {
-		seterr(err, "'%s' is not an absolute path", v);
-		return -1;
-	}
-	return 0;
-}
-
-static int
 check_owner(const char *v, char *err)
 {
 	if (!wire_text_valid(v, WIRE_TEXT_MAX)) {
@@ -148,7 +136,7 @@ static const struct kv_key config_keys[] = {
 	    "nice value of the pool's jobs with sched nice" },
 	{ "cores", KV_INT, OFF(cores), 0, WIRE_CORES_MAX, NULL, "0", 0,
 	    "cores to lend; 0: what this machine may use" },
-	{ "state_dir", KV_STR, OFF(state_dir), 0, 0, check_path,
+	{ "state_dir", KV_STR, OFF(state_dir), 0, 0, kv_check_path,
 	    DEFAULT_STATE_DIR, 0, "node id and host list" },
 	{ "source", KV_STR, OFF(source), 0, 0, kv_check_word, NULL, 0,
 	    "local address to check in from" },
@@ -160,13 +148,13 @@ static const struct kv_key config_keys[] = {
 	    0, "address the job port listens on; all when unset" },
 	{ "manage_distccd", KV_BOOL, OFF(manage_distccd), 0, 1, NULL, "yes", 0,
 	    "run and supervise distccd" },
-	{ "masquerade_dir", KV_STR, OFF(masquerade_dir), 0, 0, check_path,
+	{ "masquerade_dir", KV_STR, OFF(masquerade_dir), 0, 0, kv_check_path,
 	    DEFAULT_MASQUERADE_DIR, 0, "the compiler links to dcc" },
-	{ "distcc_hosts_file", KV_STR, OFF(distcc_hosts_file), 0, 0, check_path,
-	    NULL, 0, "also write the bare hosts line here" },
+	{ "distcc_hosts_file", KV_STR, OFF(distcc_hosts_file), 0, 0,
+	    kv_check_path, NULL, 0, "also write the bare hosts line here" },
 	{ "owner", KV_STR, OFF(owner), 0, 0, check_owner, NULL, 0,
 	    "the name shown for this machine; default: the login name" },
-	{ "server_ca", KV_STR, OFF(server_ca), 0, 0, check_path, NULL, 0,
+	{ "server_ca", KV_STR, OFF(server_ca), 0, 0, kv_check_path, NULL, 0,
 	    "PEM file of the CA (or the certificate) that verifies an https:// "
 	    "server" },
 	{ "server_pin", KV_STR, OFF(server_pin), 0, 0, check_pin, NULL, 0,
@@ -190,7 +178,7 @@ static const struct kv_key config_keys[] = {
 	{ "jobs_memory_max", KV_STR, OFF(jobs_memory_max), 0, 0,
 	    check_memory_max, "75%", 0,
 	    "memory cap of all jobs together: N%, N[KMG] or none" },
-	{ "jobs_tmpdir", KV_STR, OFF(jobs_tmpdir), 0, 0, check_path, NULL, 0,
+	{ "jobs_tmpdir", KV_STR, OFF(jobs_tmpdir), 0, 0, kv_check_path, NULL, 0,
 	    "where jobs write temporary files; default TMPDIR or /tmp" },
 	{ "jobs_tmp_min_free", KV_INT, OFF(jobs_tmp_min_free), 0, 1048576, NULL,
 	    "1024", 0, "MiB that must be free there, or the node is unhealthy" },

@@ -136,12 +136,14 @@ health_watch(struct health *h, const char *path)
 	return changed;
 }
 
-/* Checks the free space of the jobs' temporary directory. */
+/* Checks the free space of the jobs' temporary directory, and that
+ * distccd can work there. */
 void
 health_tmp(struct health *h)
 {
 	struct statvfs sv;
 	long long avail;
+	char err[ERR_MAX];
 
 	if (statvfs(h->tmpdir, &sv) == -1) {
 		h->tmp_ok = 0;
@@ -154,6 +156,9 @@ health_tmp(struct health *h)
 		h->tmp_ok = 0;
 		seterr(h->tmp_err, "temporary directory %s has %lld MiB free, "
 		    "less than %lld", h->tmpdir, avail / MIB, h->min_free / MIB);
+	} else if (jobs_tmpdir_check(h->tmpdir, err) == -1) {
+		h->tmp_ok = 0;
+		seterr(h->tmp_err, "temporary directory %s", err);
 	} else
 		h->tmp_ok = 1;
 }

@@ -80,6 +80,7 @@ struct jobs {
 void	strv_free(char **);
 void	jobs_init(struct jobs *, const char *, const char *);
 void	jobs_want(struct jobs *, int, int, int, const char *);
+int	jobs_tmpdir_check(const char *, char *);
 char	**jobs_argv(const struct jobs *, int);
 int	jobs_port(const struct jobs *, pid_t *);
 double	jobs_age(const struct jobs *, double);

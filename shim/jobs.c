@@ -29,6 +29,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -133,23 +134,55 @@ jobs_argv(const struct jobs *j, int port)
 	return av;
 }
 
+/* Whether the engine can work in dir as its TMPDIR: distccd chdirs there
+ * at start and exits 107 when it cannot. Started by anyone but root it runs
+ * as that user; started as root it becomes its own user (distccd on
+ * Debian, distcc upstream), so dir must let others in and write, as /tmp
+ * does, or belong to that user. 0, or -1 with the reason in err. */
+int
+jobs_tmpdir_check(const char *dir, char *err)
+{
+	struct passwd *pw;
+	struct stat st;
+
+	if (geteuid() != 0)
+		return 0;
+	if (stat(dir, &st) == -1) {
+		seterr(err, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		seterr(err, "%s: not a directory", dir);
+		return -1;
+	}
+	if ((st.st_mode & 0003) == 0003)
+		return 0;
+	if (((pw = getpwnam("distccd")) != NULL ||
+	    (pw = getpwnam("distcc")) != NULL) && pw->pw_uid == st.st_uid &&
+	    (st.st_mode & 0300) == 0300)
+		return 0;
+	seterr(err, "%s: mode %04o, owner uid %ld: distccd, started as root, "
+	    "runs as its own user and could not work there", dir,
+	    (unsigned)(st.st_mode & 07777), (long)st.st_uid);
+	return -1;
+}
+
 /* The environment the engine runs with, built before fork so the child
  * only execs: ours, with PATH = j->path and TMPDIR = j->tmpdir; without a
- * TMPDIR of ours that user distccd could not enter (started as root it
- * becomes that user and chdirs there; a private one makes it exit 107).
- * Free with strv_free. */
+ * TMPDIR of ours that distccd could not use (jobs_tmpdir_check). Free with
+ * strv_free. */
 static char **
 child_env(const struct jobs *j)
 {
 	extern char **environ;
 	const char *tmp = getenv("TMPDIR");
-	struct stat st;
+	char err[ERR_MAX];
 	size_t n = 0, i;
 	char **env;
 	int drop_tmp;
 
-	drop_tmp = j->tmpdir != NULL || (tmp != NULL && geteuid() == 0 &&
-	    (stat(tmp, &st) == -1 || (st.st_mode & 0003) != 0003));
+	drop_tmp = j->tmpdir != NULL ||
+	    (tmp != NULL && jobs_tmpdir_check(tmp, err) == -1);
 	for (i = 0; environ[i] != NULL; i++)
 		;
 	env = xcalloc(i + 3, sizeof(*env));

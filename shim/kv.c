@@ -32,6 +32,20 @@ kv_check_word(const char *v, char *err)
 	return 0;
 }
 
+/* A KV_STR rule for paths: one word, absolute (a daemon's starting
+ * directory is no place to resolve a relative one against). */
+int
+kv_check_path(const char *v, char *err)
+{
+	if (kv_check_word(v, err) == -1)
+		return -1;
+	if (v[0] != '/') {
+		seterr(err, "'%s' is not an absolute path", v);
+		return -1;
+	}
+	return 0;
+}
+
 static char **
 field_str(void *cfg, const struct kv_key *k)
 {

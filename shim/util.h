@@ -77,6 +77,7 @@ struct kv_table {
 	size_t		 n;
 };
 int kv_check_word(const char *, char *);
+int kv_check_path(const char *, char *);
 int kv_set(void *, const struct kv_table *, const char *, const char *, char *);
 void kv_defaults(void *, const struct kv_table *);
 int kv_parse(void *, const struct kv_table *, char *, const char *, char *);

@@ -4,7 +4,8 @@
 # With DEMO_EXIT=1 it does the same and exits right after the report.
 . "$(dirname "$0")/../lib/lib.sh"
 
-# report_check LOG: the report in LOG is complete; sets DEMO_PANEL, DEMO_TMP.
+# report_check LOG: the report in LOG is complete; sets DEMO_PANEL, DEMO_TMP
+# and DEMO_KEY (the project's key, from the API line).
 report_check() {
 	local log=$1 n jobs
 	grep -q 'self-test passed' "$log" || fail "no passing build in the report"
@@ -17,7 +18,9 @@ report_check() {
 	done
 	DEMO_PANEL=$(sed -n 's/^  control panel: *\(http[^ ]*\)$/\1/p' "$log")
 	DEMO_TMP=$(sed -n 's/^== server: temporary database in //p' "$log")
+	DEMO_KEY=$(sed -n "s/^  API: .*'Authorization: Bearer \([0-9a-f]*\)'.*/\1/p" "$log")
 	[ -n "$DEMO_PANEL" ] || fail "no panel URL in the report"
+	[ -n "$DEMO_KEY" ] || fail "no project key in the report's API line"
 	[ -n "$DEMO_TMP" ] || fail "no temp dir in the report"
 }
 
@@ -36,12 +39,14 @@ say "demo, waiting for SIGTERM"
 TMPDIR=$T bash "$TOP/scripts/demo.sh" "$BIN" >"$T/demo.log" 2>&1 &
 demo=$!
 PIDS+=("$demo")
-wait_until 120 grep -q 'keeps running' "$T/demo.log" ||
-	{ cat "$T/demo.log"; fail "the demo did not report within 120 s"; }
+wait_until 180 grep -q 'keeps running' "$T/demo.log" ||
+	{ cat "$T/demo.log"; fail "the demo did not report within 180 s"; }
 report_check "$T/demo.log"
 page=$(curl -fsS "$DEMO_PANEL") || fail "the panel at $DEMO_PANEL does not answer"
 assert_contains "$page" "<html" "panel page"
-online=$(curl -fsS "${DEMO_PANEL}api/v1/nodes?project=demo" |
+code=$(curl -sS -o /dev/null -w '%{http_code}' "${DEMO_PANEL}api/v1/nodes?project=demo")
+assert_eq "$code" 401 "the demo project's node list without its key"
+online=$(curl -fsS -H "Authorization: Bearer $DEMO_KEY" "${DEMO_PANEL}api/v1/nodes?project=demo" |
     jq '[.nodes[] | select(.state == "online" and any(.compilers[]; .name == "gcc"))] | length')
 assert_eq "$online" 3 "nodes online, reporting gcc, while the demo waits"
 t0=$(date +%s%N)
@@ -74,7 +79,7 @@ def read_for(seconds, until=None):
             if not data:
                 return
             out += data
-read_for(120, b"keeps running")
+read_for(180, b"keeps running")
 if b"keeps running" in out:
     os.write(fd, b"\x03")
     read_for(30)
@@ -93,7 +98,7 @@ stopped_check "$T/demo-tty.txt"
 
 say "demo with DEMO_EXIT=1"
 rc=0
-DEMO_EXIT=1 TMPDIR=$T timeout 120 bash "$TOP/scripts/demo.sh" "$BIN" >"$T/demo-exit.log" 2>&1 || rc=$?
+DEMO_EXIT=1 TMPDIR=$T timeout 180 bash "$TOP/scripts/demo.sh" "$BIN" >"$T/demo-exit.log" 2>&1 || rc=$?
 [ $rc -eq 0 ] || { cat "$T/demo-exit.log"; fail "DEMO_EXIT=1 demo exited $rc"; }
 report_check "$T/demo-exit.log"
 stopped_check "$T/demo-exit.log"

@@ -9,7 +9,9 @@
 . "$(dirname "$0")/../lib/server_common.bash"
 
 printf 'allow_grace 3\n' >"$T/l.conf"
-start_server -f "$T/l.conf" --heartbeat 1 --ttl 30
+# ttl far beyond the scenario's length: no node may drop out on a slow
+# machine (or under ThreadSanitizer) before the last check
+start_server -f "$T/l.conf" --heartbeat 1 --ttl 600
 create_project fw; FW=$KEY
 GCC=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa GXX=bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb OLD=cccccccccccccccccccccccccccccccc
 A=$(node_id 1); B=$(node_id 2); C=$(node_id 3); D=$(node_id 4)

@@ -46,6 +46,8 @@ cleanup() {
 		done
 		kill -KILL "$pid" 2>/dev/null || true
 	done
+	# the programs have stopped, so their leak reports are written
+	sanitizer_reports && [ $rc -ne 77 ] && rc=1
 	if [ $rc -ne 0 ] && [ $rc -ne 77 ]; then	# 77: skipped, see tests/run.sh
 		for f in "$T"/*.log; do
 			[ -f "$f" ] || continue
@@ -56,6 +58,26 @@ cleanup() {
 	rm -rf "$T"
 	exit $rc
 }
+# sanitizer_reports: prints the sanitizers' reports (ASan, LSan, UBSan,
+# TSan) found in the logs under $T (a spawned program's output, whatever a
+# scenario saved as *.log or *.out) and in $DYNDISTCC_SAN_LOGS, where
+# tests/run.sh has the sanitizers write (their log_path); true if any. Under
+# a sanitizer build a report fails the scenario even when the program went
+# on, or its exit status was not looked at.
+SAN_REPORT='(ERROR|WARNING): [A-Za-z]+Sanitizer|runtime error:'
+sanitizer_reports() {
+	local f found=1
+	while IFS= read -r -d '' f; do
+		grep -Eq "$SAN_REPORT" "$f" || continue
+		echo "FAIL: sanitizer report in ${f#"$T"/}:"
+		grep -E -A12 "$SAN_REPORT" "$f" | head -n 40
+		found=0
+	done < <(find "$T" ${DYNDISTCC_SAN_LOGS:+"$DYNDISTCC_SAN_LOGS"} -type f \
+	    \( -name '*.log' -o -name '*.out' -o -path "${DYNDISTCC_SAN_LOGS:-/nonexistent}/*" \) \
+	    -print0 2>/dev/null)
+	return $found
+}
+
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 

@@ -50,7 +50,7 @@ netns_init() {
 }
 
 # At exit (before pool.bash's pool_exit, which then finds nothing left to
-# stop and scans the logs for sanitizer reports): nodes check out, then
+# stop, and lib.sh's scan of the logs for sanitizer reports): nodes check out, then
 # everything still running in our namespaces is stopped and they go.
 netns_exit() {
 	local ns pids

@@ -251,27 +251,12 @@ EOF
 }
 
 # At exit, stop the nodes while the server still answers, so they check out
-# and stop their distccds; then lib.sh's cleanup stops the rest. A sanitizer
-# report in any log fails the scenario (EXIT_RC).
+# and stop their distccds; then lib.sh's cleanup stops the rest and fails
+# the scenario on a sanitizer report in any log.
 pool_exit() {
 	pool_stop_nodes
 	[ ${#POOL_WHITELIST[@]} -eq 0 ] || rm -f "${POOL_WHITELIST[@]}"
 	pool_stop_server
-	# shellcheck disable=SC2034	# lib.sh's cleanup exits with it
-	pool_sanitizer_reports && EXIT_RC=1
 }
 
-# pool_sanitizer_reports: prints the ASan/UBSan reports in $T's logs (the
-# programs are stopped by now, so leak reports are in); true if any.
-pool_sanitizer_reports() {
-	local f found=1
-	for f in "$T"/*.log; do
-		[ -f "$f" ] || continue
-		grep -Eq 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$f" || continue
-		echo "FAIL: sanitizer report in $(basename "$f"):"
-		grep -E -A12 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$f" | head -n 40
-		found=0
-	done
-	return $found
-}
 at_exit pool_exit

@@ -1,7 +1,8 @@
 /* Unit tests for shim/beat.c: jitter stays within 80-100 % of the
  * heartbeat, retries back off
  * to the heartbeat and no further, a config needs server and project; and
- * of jobs_ready, which the beat's health check asks. */
+ * of jobs_ready, which the beat's health check asks, and of the temporary
+ * directory distccd is given (jobs.c). */
 #include <sys/wait.h>
 
 #include <signal.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "test.h"
 #include "heartbeat.h"
@@ -119,6 +121,33 @@ TEST(engine_ready)
 		;
 }
 
+/* Started as root, distccd becomes user distccd and chdirs to its TMPDIR
+ * (exit 107 when it cannot): a private directory of root's will not do,
+ * one like /tmp will. Anyone else's distccd runs as them: any will do. */
+TEST(jobs_tmpdir_check)
+{
+	char dir[] = "/tmp/test_jobs.XXXXXX", err[ERR_MAX] = "";
+	char *file;
+
+	CHECK(mkdtemp(dir) != NULL);
+	CHECK_INT(chmod(dir, 0700), 0);
+	if (geteuid() == 0) {
+		CHECK_INT(jobs_tmpdir_check(dir, err), -1);
+		CHECK(strstr(err, "mode 0700") != NULL);
+		CHECK_INT(chmod(dir, 01777), 0);
+		CHECK_INT(jobs_tmpdir_check(dir, err), 0);
+		file = xasprintf("%s/f", dir);
+		CHECK(fclose(fopen(file, "w")) == 0);
+		CHECK_INT(jobs_tmpdir_check(file, err), -1);
+		CHECK(strstr(err, "not a directory") != NULL);
+		unlink(file);
+		free(file);
+	} else
+		CHECK_INT(jobs_tmpdir_check(dir, err), 0);
+	CHECK_INT(jobs_tmpdir_check("/tmp", err), 0);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -126,5 +155,6 @@ main(void)
 	RUN(backoff_capped);
 	RUN(config_needs_server_and_project);
 	RUN(engine_ready);
+	RUN(jobs_tmpdir_check);
 	return test_summary();
 }

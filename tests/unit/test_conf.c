@@ -95,6 +95,8 @@ TEST(errors)
 		{ "port 65536\n", ":1: port" },
 		{ "\n\nttl 1x\n", ":3: ttl" },
 		{ "listen\n", ":1: listen" },
+		{ "pid_file run/s.pid\n", ":1: pid_file: 'run/s.pid' is not an absolute path" },
+		{ "tls_cert /a b\n", ":1: tls_cert: '/a b' must be one word" },
 	};
 	struct server_config c;
 	char err[ERR_MAX];
