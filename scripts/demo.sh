@@ -70,9 +70,7 @@ start_server --heartbeat 2 --ttl 6 --refresh-after 2
 PANEL=$SERVER_URL/
 
 say "project '$PROJECT'"
-api POST /api/v1/projects "{\"name\":\"$PROJECT\"}" >"$T/project.json"
-[ "$STATUS" = 201 ] || fail "creating the project: HTTP $STATUS $(cat "$T/project.json")"
-KEY=$(jq -r .key "$T/project.json")
+create_project "$PROJECT"
 
 # One masquerade directory (links named like compilers, pointing at dcc):
 # the developer's builds go through it, and each node reports the
@@ -112,7 +110,7 @@ make -C "$T/src" -s -j"$POOL" >"$T/build.log" 2>&1 ||
 t1=$(date +%s.%N)
 make -C "$T/src" -s check >>"$T/build.log" 2>&1 ||
 	{ cat "$T/build.log"; fail "the program's self-test failed"; }
-objects=$(ls "$T"/src/*.o | wc -l)
+objects=$(find "$T/src" -maxdepth 1 -name '*.o' | wc -l)
 
 remote=0
 echo

@@ -15,9 +15,10 @@ run="distcc curl ca-certificates openssl"
 deb="dpkg-dev debhelper fakeroot lintian"
 # The tests: the browser test's chromium, the C++ and build-system tests'
 # compilers and tools (CMake, Ninja, Meson, ccache, autotools), the bash
-# completion test's bash-completion, and the package test's $deb.
+# completion test's bash-completion, the shell scripts' lint (shellcheck),
+# and the package test's $deb.
 test="g++ jq sqlite3 iproute2 procps psmisc man-db systemd chromium python3 wget
-      cmake ninja-build meson ccache autoconf automake bash-completion $deb"
+      cmake ninja-build meson ccache autoconf automake bash-completion shellcheck $deb"
 bench="wrk nginx-light hyperfine"
 fuzz="clang libclang-rt-14-dev"
 
@@ -45,7 +46,7 @@ case " $groups " in *" test "*)
 esac
 
 missing=
-for p in $(printf '%s\n' $want | sort -u); do
+for p in $(echo "$want" | xargs -n 1 | sort -u); do
 	case $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) in
 	*" installed") ;;
 	*) missing="$missing $p" ;;
@@ -53,7 +54,7 @@ for p in $(printf '%s\n' $want | sort -u); do
 done
 
 if [ -n "$missing" ]; then
-	n=$(echo $missing | wc -w)
+	n=$(echo "$missing" | wc -w)
 	if [ "$list" = 1 ]; then
 		echo "deps.sh: $n missing ($groups):$missing"
 		exit 1

@@ -22,7 +22,9 @@ ROOT=/
 PREFIX=/usr/local
 BUILD=
 YES=0
+# shellcheck disable=SC2034	# read by install-client.sh and install-server.sh
 DEPS=1
+# shellcheck disable=SC2034	# likewise
 START=1
 
 say() { printf '%s\n' "$*"; }
@@ -43,10 +45,12 @@ setup_paths() {
 	PREFIX=${PREFIX%/}
 	R=$ROOT			# prefix for every path ("" for the real system)
 	P=$R$PREFIX
+	# shellcheck disable=SC2034	# the callers' paths
 	ETC=$R/etc/dyndistcc
 	STATE=$R/var/lib/dyndistcc
 	INSTALL_DIR=$STATE/install
 	UNITDIR=$R/etc/systemd/system
+	# shellcheck disable=SC2034
 	MASQ=$R/usr/lib/dyndistcc
 	DISTCC_DIR=$R/usr/lib/distcc
 	if [ -z "$BUILD" ] && [ -x "$TOP/build/dcc" ]; then
@@ -91,7 +95,7 @@ m_init() {
 	MANIFEST=$INSTALL_DIR/$1.manifest
 	BACKUP=$INSTALL_DIR/$1-backup
 	# The manifest's own directories are recorded once it can be written.
-	_new= _d=$INSTALL_DIR
+	_new='' _d=$INSTALL_DIR
 	while [ ! -d "$_d" ]; do _new="$_d $_new"; _d=$(dirname "$_d"); done
 	mkdir -p "$INSTALL_DIR"
 	chmod 0700 "$INSTALL_DIR"

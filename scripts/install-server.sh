@@ -183,7 +183,7 @@ HOSTADDR=$LISTEN
 case $HOSTADDR in 0.0.0.0|::|'') HOSTADDR=$(hostname -I 2>/dev/null | awk '{ print $1 }') ;; esac
 [ -n "$HOSTADDR" ] || HOSTADDR=$(hostname)
 case $HOSTADDR in *:*) HOSTADDR="[$HOSTADDR]" ;; esac
-SCHEME=http CURLTLS= PIN=
+SCHEME=http CURLTLS='' PIN=''
 if [ "$TLS" = yes ]; then
 	SCHEME=https
 	PIN=sha256//$(openssl x509 -in "$TLSCERT" -pubkey -noout |

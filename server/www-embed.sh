@@ -19,5 +19,5 @@ for f in "$@"; do
 	printf '\t{ "%s", asset_%d_start, asset_%d_end },\n' "$(basename "$f")" "$i" "$i"
 	i=$((i + 1))
 done
-echo '\t{ NULL, NULL, NULL }'
+printf '\t{ NULL, NULL, NULL }\n'
 echo '};'

@@ -12,7 +12,7 @@
 # integration-tsan/NAME; a race report fails them.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-build=build san= tsan= only= filter=
+build=build san='' tsan='' only='' filter=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$2; shift ;;

@@ -17,8 +17,7 @@ mkdir -m 755 "$T/wrap"
 chmod 0711 "$T"
 start_server
 HB=10	# the server's default heartbeat
-api POST /api/v1/projects '{"name":"bench"}' >"$T/project.json"
-KEY=$(jq -r .key "$T/project.json")
+create_project bench
 pool_node a 127.0.0.2 bench "$KEY" 2
 PATH=$T/wrap:$PATH pool_node b 127.0.0.3 bench "$KEY" 2
 fp=$(DCC_CONFIG=/dev/null HOME=$T "$BIN/dcc" --fingerprint gcc | cut -d' ' -f1)
@@ -39,7 +38,7 @@ ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 
 wait_until 60 file_lists_b || fail "a's list never held b"
 leave_srv=() leave_file=() join_srv=() join_file=()
-for r in $(seq 1 "$rounds"); do
+for _ in $(seq 1 "$rounds"); do
 	# another compiler under the name distccd runs: b must leave gcc's list
 	printf '#!/bin/sh\nexec /usr/bin/%s-gcc "$@" -O0\n' "$TRIPLE" >"$T/wrap/$TRIPLE-gcc.new"
 	chmod 0755 "$T/wrap/$TRIPLE-gcc.new"

@@ -39,19 +39,19 @@ printf '%-9s %-7s %-22s %-22s\n' fault what "server's list" "every member's file
 for fault in compiler tmp port; do
 	only=
 	[ $fault = compiler ] && only=$fp
-	for r in $(seq "$rounds"); do
+	for _ in $(seq "$rounds"); do
 		t0=$(date +%s%N)
-		health_break $fault
-		wait_until $limit server_lacks $only || fail "$fault: c still in the server's list"
+		health_break "$fault"
+		wait_until "$limit" server_lacks ${only:+"$only"} || fail "$fault: c still in the server's list"
 		s=$(ms_since "$t0")
-		wait_until $limit health_left c $only || fail "$fault: c still in a member's file"
+		wait_until "$limit" health_left c ${only:+"$only"} || fail "$fault: c still in a member's file"
 		f=$(ms_since "$t0")
-		printf '%-9s %-7s %-22s %-22s\n' $fault leave "$(ratio "$s")" "$(ratio "$f")"
+		printf '%-9s %-7s %-22s %-22s\n' "$fault" leave "$(ratio "$s")" "$(ratio "$f")"
 		t0=$(date +%s%N)
-		health_repair $fault
-		wait_until $limit server_lists $only || fail "$fault: c not back in the server's list"
+		health_repair "$fault"
+		wait_until "$limit" server_lists ${only:+"$only"} || fail "$fault: c not back in the server's list"
 		s=$(ms_since "$t0")
-		wait_until $limit health_back c $only || fail "$fault: c not back in every member's file"
+		wait_until "$limit" health_back c ${only:+"$only"} || fail "$fault: c not back in every member's file"
 		f=$(ms_since "$t0")
 		printf '%-9s %-7s %-22s %-22s\n' $fault return "$(ratio "$s")" "$(ratio "$f")"
 	done

@@ -20,12 +20,12 @@ a_server_lacks_b() { ! listed_by 127.0.0.2 127.0.0.3; }
 a_file_lacks_b() { ! file_lists "$A_DIR/hosts" 127.0.0.3; }
 
 start_server
-create_fw
+create_project fw
 start_node 127.0.0.2
 A_DIR=$NODE_DIR
 
 join_srv=() join_file=() leave_srv=() leave_file=()
-for r in $(seq 1 "$rounds"); do
+for _ in $(seq 1 "$rounds"); do
 	t0=$(date +%s%N)
 	start_node 127.0.0.3
 	wait_until 30 a_server_lists_b || fail "B not in A's list"

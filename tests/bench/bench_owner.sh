@@ -49,14 +49,14 @@ policy() {
 	wait_until 30 grep -q "jobs run ${1}" "$T/node-127.0.0.2.log" || fail "N does not run jobs $1"
 }
 
-slots_of() { node_field 127.0.0.2 .slots; }
+slots_of() { online_field 127.0.0.2 .slots; }
 slots_are() { sleep 0.1; [ "$(slots_of)" = "$1" ]; }
 ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END {
     print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 start_server --heartbeat "$heartbeat" --ttl $(( 3 * heartbeat ))
-create_fw
+create_project fw
 busy_compiler
 start_node 127.0.0.2 "cores $slots" "job_memory 0"
 N_DIR=$NODE_DIR N_PORT=$NODE_PORT N_PID=$NODE_PID

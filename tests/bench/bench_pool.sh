@@ -55,10 +55,10 @@ compile_in() {
 pool_sleepcc "$JOB_SECONDS"
 pool_sources "$T/src" job $((JOBS - 1))	# + job_main.c = $JOBS compiles
 start_server --heartbeat 2 --ttl 6 --refresh-after 2
-for p in five wide; do
-	api POST /api/v1/projects "{\"name\":\"$p\"}" >"$T/$p.json"
-	assert_eq "$STATUS" 201 "creating project $p"
-done
+create_project five
+KEY_five=$KEY
+create_project wide
+KEY_wide=$KEY
 
 load() { cut -d' ' -f1 /proc/loadavg; }
 
@@ -96,7 +96,7 @@ echo
 echo "1. 5 nodes x 4 slots against one machine's make -j4"
 nodes=()
 for i in 1 2 3 4 5; do
-	pool_node "f$i" "127.0.0.$((i + 1))" five "$(jq -r .key "$T/five.json")" 4
+	pool_node "f$i" "127.0.0.$((i + 1))" five "$KEY_five" 4
 	nodes+=("f$i")
 done
 pool_wait_settled 30 "${nodes[@]}" || fail "the 5 nodes did not settle"
@@ -113,7 +113,7 @@ echo
 echo "2. 3 nodes x 16 slots: plain distcc with host names against dyndistcc's cores"
 nodes=()
 for i in 1 2 3; do
-	pool_node "w$i" "127.0.0.$((i + 1))" wide "$(jq -r .key "$T/wide.json")" 16
+	pool_node "w$i" "127.0.0.$((i + 1))" wide "$KEY_wide" 16
 	nodes+=("w$i")
 done
 pool_wait_settled 30 "${nodes[@]}" || fail "the 3 nodes did not settle"

@@ -146,7 +146,7 @@ for d in "${DEVS[@]}"; do
 	    "$(ratio "${TOGETHER[$d]}" "${ALONE[$d]}")"
 done
 worst=$(for d in "${DEVS[@]}"; do ratio "${TOGETHER[$d]}" "${ALONE[$d]}"; echo; done | sort -g | tail -n 1)
-awk -v w="$worst" -v j=$JOBS -v d=${#DEVS[@]} -v s=$((SLOTS * ${#NODES[@]})) -v m=$MAKE_J 'BEGIN {
+awk -v w="$worst" -v j="$JOBS" -v d="${#DEVS[@]}" -v s=$((SLOTS * ${#NODES[@]})) -v m="$MAKE_J" 'BEGIN {
 	alone = int((j + m - 1) / m); all = j * d / s; ideal = all / alone
 	if (ideal < 1) ideal = 1
 	printf "   worst ratio %s; ideal %.2f (%d jobs on %d slots are %.1f rounds, one build alone %d)\n",

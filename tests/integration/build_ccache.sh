@@ -28,7 +28,7 @@ ccache -z >/dev/null
 # stat KEY: one counter of ccache --print-stats.
 stat() { ccache --print-stats | awk -v k="$1" '$1 == k { print $2 }'; }
 build() { pool_run dev make -s -C "$T/src" -j "$JOBS" CC="ccache gcc" CXX="ccache g++" "$@"; }
-objects=$(( $(echo $BUILD_C $BUILD_CXX | wc -w) ))
+objects=$(echo "$BUILD_C $BUILD_CXX" | wc -w)
 
 say "first build: every compile a miss, run through dcc"
 before=$(build_remote_jobs)

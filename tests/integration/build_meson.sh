@@ -17,7 +17,7 @@ build_pool
 build_sources "$T/src"
 {
 	echo "project('demo', 'c', 'cpp')"
-	echo "executable('demo', '$(echo $BUILD_C $BUILD_CXX | sed "s/ /', '/g")')"
+	echo "executable('demo', '$(echo "$BUILD_C $BUILD_CXX" | sed "s/ /', '/g")')"
 } >"$T/src/meson.build"
 
 # setup_and_build DIR WHAT ENV...: meson setup in DIR with ENV, then ninja.

@@ -43,7 +43,7 @@ assert_contains "$("$dcc" --status)" "s ago: the server refused the key" "--stat
 say "DCC_PROJECT and DCC_SERVER override the file"
 api POST /api/v1/projects '{"name":"open","key":false}' >/dev/null
 assert_eq "$STATUS" 201 "open project"
-out=$(DCC_PROJECT=open DCC_KEY= "$dcc" --refresh)
+out=$(DCC_PROJECT=open DCC_KEY='' "$dcc" --refresh)
 assert_eq "$out" "localhost/1" "open project's list"
 rc=0; DCC_PROJECT=nope "$dcc" --refresh 2>"$T/err" || rc=$?
 assert_eq "$rc" 1 "unknown project"

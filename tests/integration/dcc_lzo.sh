@@ -45,7 +45,7 @@ grep -q 'got DIST00000001' "$T/distccd-127.0.0.3.log" || fail "not a plain (prot
 grep -q 'lzo1x' "$T/distccd-127.0.0.3.log" && fail "lzo without compression lzo"
 
 say "the heartbeat's distcc_hosts_file carries ,lzo too, and plain distcc uses it"
-PROJECT=fw start_node 127.0.0.2 "compression lzo" "distcc_hosts_file $T/distcc-hosts" \
+start_node 127.0.0.2 "compression lzo" "distcc_hosts_file $T/distcc-hosts" \
     "job_memory 0" "jobs_memory_max none"
 has_remote() { grep -q "127.0.0.3:$P3/2,lzo" "$T/distcc-hosts"; }
 wait_until 20 has_remote || fail "distcc_hosts_file: $(cat "$T/distcc-hosts" 2>/dev/null)"

@@ -47,7 +47,8 @@ cp m_gcc.c "m_cross.c"
 printf '#include <string>\nint len(const std::string &s) { return (int)s.size(); }\n' >m_gxx.cpp
 
 compile() {	# name source object
-	local before=$(remote_jobs) err
+	local before err
+	before=$(remote_jobs)
 	: >"$T/dcc.log"
 	err=$(PATH=$T/masq:$T/cross:$PATH DCC_LOG=$T/dcc.log "$1" -O2 -c "$2" -o "$3" 2>&1) ||
 	    fail "$1 -c $2 failed: $err"

@@ -117,14 +117,12 @@ SERVER_URL=http://127.0.0.1:$SERVER_PORT
 TOKEN=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 sed -i -e "s/^listen .*/listen 127.0.0.1/" -e "s/^port .*/port $SERVER_PORT/" /etc/dyndistcc/server.conf
 echo "admin_token $TOKEN" >>/etc/dyndistcc/server.conf
-spawn server runuser -u "$(unit_cmd dyndistcc-server.service User)" -- \
-    $(unit_cmd dyndistcc-server.service ExecStart)
+read -ra cmd <<<"$(unit_cmd dyndistcc-server.service ExecStart)"
+spawn server runuser -u "$(unit_cmd dyndistcc-server.service User)" -- "${cmd[@]}"
 SERVER_PID=$SPAWNED_PID
 wait_until 10 curl -fsS "$SERVER_URL/healthz" || fail "the server did not come up"
 [ -f /var/lib/dyndistcc/server/dyndistcc.db ] || fail "no database in /var/lib/dyndistcc/server"
-api POST /api/v1/projects '{"name":"fw"}' "$TOKEN" >"$T/project.json"
-assert_eq "$STATUS" 201 "creating the project with the admin token"
-PROJECT=fw KEY=$(jq -r .key "$T/project.json")
+ADMIN_TOKEN=$TOKEN create_project fw	# with the admin token of server.conf
 
 say "the admin configures the client; the heartbeat checks in"
 A_PORT=$(free_port 127.0.0.2)
@@ -139,7 +137,8 @@ distccd_port $A_PORT
 EOC
 sh -c "$(unit_cmd dcc-heartbeat.service ExecCondition)" >"$T/cond.log" 2>&1 ||
     { cat "$T/cond.log"; fail "ExecCondition refuses the configured file"; }
-spawn node-a $(unit_cmd dcc-heartbeat.service ExecStart)
+read -ra cmd <<<"$(unit_cmd dcc-heartbeat.service ExecStart)"
+spawn node-a "${cmd[@]}"
 wait_until 15 node_online 127.0.0.2 "$A_PORT" || fail "the installed node did not check in"
 [ -s /var/lib/dyndistcc/node-id ] || fail "no node id in /var/lib/dyndistcc"
 assert_eq "$(curl -fsS -H "Authorization: Bearer $KEY" "$SERVER_URL/api/v1/nodes?project=fw" |
@@ -148,8 +147,8 @@ assert_eq "$(curl -fsS -H "Authorization: Bearer $KEY" "$SERVER_URL/api/v1/nodes
 say "a second node (the packaged heartbeat, its own config) takes jobs"
 mkdir -p "$T/b"
 B_PORT=$(free_port 127.0.0.3)
-printf '%s\n' "server $SERVER_URL" "project fw" "key $KEY" "cores 2" "nice 0" "state_dir $T/b" \
-    "source 127.0.0.3" "distccd_listen 127.0.0.3" "distccd_port $B_PORT" >"$T/b/client.conf"
+client_conf "$T/b/client.conf" fw "$KEY" "cores 2" "nice 0" "state_dir $T/b" \
+    "source 127.0.0.3" "distccd_listen 127.0.0.3" "distccd_port $B_PORT"
 spawn node-b /usr/sbin/dcc-heartbeat -d -f "$T/b/client.conf"
 wait_until 15 node_online 127.0.0.3 "$B_PORT" || fail "node B did not check in"
 wait_until 30 grep -q "127.0.0.3:$B_PORT/2" /var/lib/dyndistcc/hosts || fail "A's list lacks B"

@@ -16,9 +16,7 @@ NEVER=60
 JOB_SECONDS=1 FILES=120
 
 start_server --heartbeat $HB --ttl $TTL --refresh-after $HB
-api POST /api/v1/projects '{"name":"churn"}' >"$T/project.json"
-assert_eq "$STATUS" 201 "creating the project"
-KEY=$(jq -r .key "$T/project.json")
+create_project churn
 pool_sleepcc $JOB_SECONDS
 pool_node n1 127.0.0.2 churn "$KEY" 2
 pool_node n2 127.0.0.3 churn "$KEY" 2
@@ -90,7 +88,7 @@ wait "$build" || { cat "$T/build.log"; fail "the build failed"; }
 echo "  built in $(ms_since "$tb") ms"
 (cd "$T/src" && pool_run dev make -s check CC="dcc $SLEEPCC") ||
 	fail "the program built during the churn gives the wrong answer"
-objects=$(ls "$T"/src/*.o | wc -l)
+objects=$(find "$T/src" -maxdepth 1 -name '*.o' | wc -l)
 assert_eq "$objects" $((FILES + 1)) "objects built"
 for n in n1 n2 n3 n4; do
 	echo "  $n: $(pool_jobs "$n") jobs"

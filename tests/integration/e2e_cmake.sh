@@ -10,9 +10,9 @@
 
 command -v cmake >/dev/null || { echo "no cmake (apt-get install cmake)"; exit 77; }
 compilers_server 2
-PATH=$T/cross:$PATH node dev 127.0.0.5 1
-PATH=$T/cross:$PATH node a 127.0.0.2 3
-node c 127.0.0.4 3		# gcc, but no cross compiler
+PATH=$T/cross:$PATH mix_node dev 127.0.0.5 1
+PATH=$T/cross:$PATH mix_node a 127.0.0.2 3
+mix_node c 127.0.0.4 3		# gcc, but no cross compiler
 cross_pool() { [ "$(as_dev dcc -j "$T/cross/$CROSS")" = 4 ]; }
 wait_until 40 cross_pool ||
 	fail "the cross compiler's pool is $(as_dev dcc -j "$T/cross/$CROSS"), not 4 (dev 1 + a 3)"
@@ -58,11 +58,11 @@ grep -q "exec on .*: $CROSS .*k_[0-9]*\\.c" "$T/distcc.log" ||
 sleep 1		# a job's log line comes just after the client has its result
 K='[^ ]*k_[0-9]+\.c'
 printf '  a: %d jobs (distcc on dev sent %d); c: %d (sent %d); dev compiled %d itself\n' \
-    "$(jobs a "$CROSS" "$K")" "$(sent 127.0.0.2 "$K")" "$(jobs c "$CROSS" "$K")" \
+    "$(compiler_jobs a "$CROSS" "$K")" "$(sent 127.0.0.2 "$K")" "$(compiler_jobs c "$CROSS" "$K")" \
     "$(sent 127.0.0.4 "$K")" "$(grep -cE "compile $K on localhost completed ok" "$T/distcc.log")"
-[ "$(jobs a "$CROSS" "$K")" -gt 0 ] || fail "no job went to a: the absolute path did not distribute"
-assert_eq "$(jobs c "$CROSS" "$K") $(sent 127.0.0.4 "$K")" "0 0" "jobs at c (no cross compiler)"
-assert_eq "$(fallbacks "$T/build.log") $(fallbacks "$T/distcc.log")" "0 0" \
+[ "$(compiler_jobs a "$CROSS" "$K")" -gt 0 ] || fail "no job went to a: the absolute path did not distribute"
+assert_eq "$(compiler_jobs c "$CROSS" "$K") $(sent 127.0.0.4 "$K")" "0 0" "jobs at c (no cross compiler)"
+assert_eq "$(fallbacks "$T/build.log") $(fallbacks "$T/distcc.log")" "0 0 0 0" \
     "local fallbacks and backoffs (build output, distcc's log)"
 (cd "$T/ref" && find . -name '*.o') | while read -r o; do
 	cmp -s "$T/ref/$o" "$T/build/$o" || fail "$o differs from the build without the launcher"

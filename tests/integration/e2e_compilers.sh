@@ -35,10 +35,10 @@ EOF
 chmod 0755 "$T/wrap/$TRIPLE-gcc"
 
 compilers_server $HB
-PATH=$T/cross:$PATH node dev 127.0.0.5 1
-PATH=$T/cross:$PATH node a 127.0.0.2 2
-PATH=$T/wrap:$T/cross:$PATH node b 127.0.0.3 3
-node c 127.0.0.4 4
+PATH=$T/cross:$PATH mix_node dev 127.0.0.5 1
+PATH=$T/cross:$PATH mix_node a 127.0.0.2 2
+PATH=$T/wrap:$T/cross:$PATH mix_node b 127.0.0.3 3
+mix_node c 127.0.0.4 4
 
 # pools: "gcc's cross's" pool sizes as dev's dcc -j sees them.
 pools() { echo "$(as_dev dcc -j gcc) $(as_dev dcc -j "$CROSS")"; }
@@ -96,7 +96,7 @@ mkdir "$T/ref" && mv ./*.o "$T/ref/"
 build() {
 	: >"$T/distcc.log"
 	as_dev make -s -j8 >"$T/build$1.log" 2>&1 || { cat "$T/build$1.log"; fail "build $1"; }
-	assert_eq "$(fallbacks "$T/build$1.log") $(fallbacks "$T/distcc.log")" "0 0" \
+	assert_eq "$(fallbacks "$T/build$1.log") $(fallbacks "$T/distcc.log")" "0 0 0 0" \
 	    "build $1: local fallbacks and backoffs (build output, distcc's log)"
 	for o in "$T"/ref/*.o; do
 		cmp -s "$o" "$(basename "$o")" || fail "build $1: $(basename "$o") differs from the local build"
@@ -109,17 +109,17 @@ say "dev builds 24 files through its masquerade directory"
 build 1
 for n in a b c; do
 	printf '  %s: %2d gcc jobs, %2d cross jobs (distccd); distcc on dev sent %d and %d\n' "$n" \
-	    "$(jobs "$n" "$TRIPLE-gcc" "$G")" "$(jobs "$n" "$CROSS" "$X")" \
+	    "$(compiler_jobs "$n" "$TRIPLE-gcc" "$G")" "$(compiler_jobs "$n" "$CROSS" "$X")" \
 	    "$(sent "${POOL_ADDR[$n]}" "$G")" "$(sent "${POOL_ADDR[$n]}" "$X")"
 done
 printf '  dev: %d gcc, %d cross compiled locally by choice\n' \
     "$(grep -c 'compile g_[0-9]*\.c on localhost completed ok' "$T/distcc.log")" \
     "$(grep -c 'compile x_[0-9]*\.c on localhost completed ok' "$T/distcc.log")"
-assert_eq "$(jobs b "$TRIPLE-gcc" "$G") $(sent 127.0.0.3 "$G")" "0 0" "gcc jobs at b (the other gcc)"
-assert_eq "$(jobs c "$CROSS" "$X") $(sent 127.0.0.4 "$X")" "0 0" "cross jobs at c (which has none)"
-[ $(( $(jobs a "$TRIPLE-gcc" "$G") + $(jobs c "$TRIPLE-gcc" "$G") )) -gt 0 ] ||
+assert_eq "$(compiler_jobs b "$TRIPLE-gcc" "$G") $(sent 127.0.0.3 "$G")" "0 0" "gcc jobs at b (the other gcc)"
+assert_eq "$(compiler_jobs c "$CROSS" "$X") $(sent 127.0.0.4 "$X")" "0 0" "cross jobs at c (which has none)"
+[ $(( $(compiler_jobs a "$TRIPLE-gcc" "$G") + $(compiler_jobs c "$TRIPLE-gcc" "$G") )) -gt 0 ] ||
 	fail "no gcc job left dev: the test proves nothing"
-[ $(( $(jobs a "$CROSS" "$X") + $(jobs b "$CROSS" "$X") )) -gt 0 ] ||
+[ $(( $(compiler_jobs a "$CROSS" "$X") + $(compiler_jobs b "$CROSS" "$X") )) -gt 0 ] ||
 	fail "no cross job left dev: the test proves nothing"
 
 say "b's wrapper goes: b joins gcc's list within one heartbeat"
@@ -150,7 +150,7 @@ grep -q "compilers changed" "$T/b.log" || fail "b did not log the change"
 
 say "dev builds again: b takes gcc jobs now"
 make -s clean
-b_before=$(jobs b "$TRIPLE-gcc" "$G")
+b_before=$(compiler_jobs b "$TRIPLE-gcc" "$G")
 build 2
-[ "$(jobs b "$TRIPLE-gcc" "$G")" -gt "$b_before" ] || fail "b got no gcc job after the change"
-assert_eq "$(jobs c "$CROSS" "$X")" 0 "cross jobs at c"
+[ "$(compiler_jobs b "$TRIPLE-gcc" "$G")" -gt "$b_before" ] || fail "b got no gcc job after the change"
+assert_eq "$(compiler_jobs c "$CROSS" "$X")" 0 "cross jobs at c"

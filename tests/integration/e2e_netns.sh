@@ -25,7 +25,7 @@ for n in n1 n2 n3; do echo "  $n: $(pool_hosts "$n")"; done
 pool_sources "$T/src" lan 24
 netns_build n1 "$T/src" check >"$T/build1.log" 2>&1 ||
 	{ cat "$T/build1.log"; fail "build from n1 failed"; }
-before=$(jobs_served n3 "${HOST[n1]}")
+before=$(pool_jobs n3 "${HOST[n1]}")
 [ "$before" -gt 0 ] || fail "n3 ran no jobs of n1's first build"
 echo "  n1's build: n3 ran $before jobs at ${HOST[n3]}"
 
@@ -47,8 +47,7 @@ for n in n1 n2; do
 	printf '  %-30s %5d ms (promised %d ms: one heartbeat + one refresh)\n' "in $n's list:" \
 	    "$(ms_since "$t0")" "$promise"
 done
-line=$(in_ns n1 env DCC_CONFIG="$T/n1/client.conf" XDG_CACHE_HOME="$T/n1/cache" \
-    "$BIN/dcc" --show-hosts | tr '\n' ' ')
+line=$(pool_run n1 in_ns n1 dcc --show-hosts | tr '\n' ' ')
 assert_contains "$line" "$NEW_N3" "dcc --show-hosts on n1"
 assert_not_contains "$line" "$old/" "dcc --show-hosts on n1"
 

@@ -5,12 +5,10 @@
 . "$(dirname "$0")/../lib/pool.bash"
 
 start_server --heartbeat 2 --ttl 6 --refresh-after 2
-for p in alpha beta; do
-	api POST /api/v1/projects "{\"name\":\"$p\"}" >"$T/$p.json"
-	assert_eq "$STATUS" 201 "creating $p"
-done
-KEY_alpha=$(jq -r .key "$T/alpha.json")
-KEY_beta=$(jq -r .key "$T/beta.json")
+create_project alpha
+KEY_alpha=$KEY
+create_project beta
+KEY_beta=$KEY
 
 pool_node a1 127.0.0.2 alpha "$KEY_alpha" 2
 pool_node a2 127.0.0.3 alpha "$KEY_alpha" 2
@@ -84,15 +82,16 @@ assert_eq "$STATUS" 401 "checking in to alpha with beta's key"
 say "both projects build at once"
 pool_sources "$T/src-alpha" alpha 30
 pool_sources "$T/src-beta" beta 30
+declare -A build=()
 for p in alpha beta; do
 	(
 		cd "$T/src-$p"
-		pool_run dev-$p sh -c 'make -s -j"$(dcc -j)" CC=dcc && make -s check CC=dcc'
+		pool_run "dev-$p" sh -c 'make -s -j"$(dcc -j)" CC=dcc && make -s check CC=dcc'
 	) >"$T/build-$p.log" 2>&1 &
-	eval "build_$p=\$!"
+	build[$p]=$!
 done
-wait "$build_alpha" || { cat "$T/build-alpha.log"; fail "alpha's build failed"; }
-wait "$build_beta" || { cat "$T/build-beta.log"; fail "beta's build failed"; }
+wait "${build[alpha]}" || { cat "$T/build-alpha.log"; fail "alpha's build failed"; }
+wait "${build[beta]}" || { cat "$T/build-beta.log"; fail "beta's build failed"; }
 
 say "every job stayed in its project"
 for n in "${!PROJ[@]}"; do

@@ -19,7 +19,7 @@ CACHE=${DYNDISTCC_TEST_CACHE:-/var/cache/dyndistcc-tests}
 
 # mirror_suite: "URI SUITE" of the machine's own Debian archive.
 mirror_suite() {
-	local f=/etc/apt/sources.list.d/debian.sources uri= suite=
+	local f=/etc/apt/sources.list.d/debian.sources uri='' suite=''
 	if [ -r "$f" ]; then
 		uri=$(awk '$1 == "URIs:" { print $2; exit }' "$f")
 		suite=$(awk '$1 == "Suites:" { print $2; exit }' "$f")
@@ -54,13 +54,11 @@ exec 9>"$CACHE/.lock"
 flock 9
 fetch_source "$CACHE/$PKG"
 flock -u 9
-dsc=$(ls "$CACHE/$PKG"/${PKG}_*.dsc | head -n 1)
+dsc=$(find "$CACHE/$PKG" -maxdepth 1 -name "${PKG}_*.dsc" | sort | head -n 1)
 say "source: $(basename "$dsc") from $CACHE/$PKG"
 
 start_server --heartbeat 2 --ttl 6 --refresh-after 2
-api POST /api/v1/projects '{"name":"zlib"}' >"$T/project.json"
-assert_eq "$STATUS" 201 "creating the project"
-KEY=$(jq -r .key "$T/project.json")
+create_project zlib
 NODES=(n1 n2 n3)
 pool_node n1 127.0.0.2 zlib "$KEY" 2
 pool_node n2 127.0.0.3 zlib "$KEY" 2

@@ -61,7 +61,7 @@ for fault in compiler tmp port; do
 	wait_until 30 grep -q "started connecting to $c_at" "$log" ||
 		fail "$fault: no job went to c before the fault"
 	health_break $fault
-	wait_until $BOUND health_left c $only ||
+	wait_until "$BOUND" health_left c ${only:+"$only"} ||
 		fail "$fault: c is still listed $BOUND s after the fault: $(grep -h " $c_at/" "$T"/[ab]/state/hosts | head -2)"
 	echo "= c left" >>"$log"
 	sleep 1
@@ -88,7 +88,7 @@ for fault in compiler tmp port; do
 		fail "$fault: no job went to b after c left: the test proves nothing"
 	echo "= repair" >>"$log"
 	health_repair $fault
-	wait_until $BOUND health_back c $only || fail "$fault: c did not return to every list"
+	wait_until "$BOUND" health_back c ${only:+"$only"} || fail "$fault: c did not return to every list"
 	wait_until $BOUND test "$(node_health c)" = ok || fail "$fault: c is not healthy again"
 	wait "$build" || { tail -n 20 "$T/build-$fault.log"; fail "$fault: the build failed"; }
 	(cd "$T/src" && pool_run a make -s check CC="dcc $SLEEPCC") ||

@@ -8,7 +8,7 @@
 . "$(dirname "$0")/../lib/heartbeat_common.bash"
 
 start_server --heartbeat 30 --ttl 90
-create_fw
+create_project fw
 
 # slowcc: a compiler that takes 4 s on the server side (gcc -E stays fast).
 # distccd (user distccd) finds it through DISTCC_CMDLIST, which it inherits

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/../lib/heartbeat_common.bash"
 
 start_server --heartbeat 1 --ttl 3
-create_fw
+create_project fw
 
 start_node 127.0.0.2
 A_DIR=$NODE_DIR A_LOG=$T/node-127.0.0.2.log A_PORT=$NODE_PORT

@@ -15,10 +15,10 @@
 # and counts as busy only above 80 %.
 CPUS=$(nproc)
 start_server --heartbeat 120 --ttl 360
-create_fw
+create_project fw
 
 # slots_of ADDR: the slots the server has for the online node at ADDR.
-slots_of() { node_field "$1" .slots; }
+slots_of() { online_field "$1" .slots; }
 # slots_are ADDR N: a slow poll (the test's own CPU use is the owner's too).
 slots_are() { sleep 0.2; [ "$(slots_of "$1")" = "$2" ]; }
 
@@ -28,7 +28,7 @@ cpu_ticks() { awk '$1 == "cpu" { b = $2 + $3 + $4 + $7 + $8 + $9; print b, b + $
 tree_ticks() {
 	local p
 	for p in $(tree_pids "$1"); do
-		cat "/proc/$p/stat" 2>/dev/null | sed 's/^.*) //'
+		sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null
 	done | awk '{ s += $12 + $13 + $14 + $15 } END { print s + 0 }'
 }
 others_pct() {
@@ -53,7 +53,7 @@ skip_if_busy() {
 # list_for ADDR: the distcc hosts line the server hands the node at ADDR.
 list_for() {
 	local id
-	id=$(node_field "$1" .id | tr -d '"')
+	id=$(online_field "$1" .id | tr -d '"')
 	curl -fsS -H "Authorization: Bearer $KEY" -H 'Accept: text/plain' \
 	    "$SERVER_URL/api/v1/projects/$PROJECT/hosts?node=$id"
 }

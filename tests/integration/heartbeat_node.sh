@@ -9,21 +9,21 @@
 . "$(dirname "$0")/../lib/heartbeat_common.bash"
 
 start_server --heartbeat 2 --ttl 6
-create_fw
+create_project fw
 busy_compiler
 
 say "a node with nice 7 and 3 cores appears with its facts"
 start_node 127.0.0.2 "nice 7" "cores 3" "owner alice"
-assert_eq "$(node_field 127.0.0.2 .cores)" 3 "cores"
-assert_eq "$(node_field 127.0.0.2 .nice)" 7 "nice"
-assert_eq "$(node_field 127.0.0.2 .port)" "$NODE_PORT" "port"
-assert_eq "$(node_field 127.0.0.2 .owner)" '"alice"' "owner"
-assert_eq "$(node_field 127.0.0.2 .version)" "\"$VERSION\"" "version"
-assert_eq "$(node_field 127.0.0.2 .hostname)" "\"$(hostname)\"" "hostname"
-assert_eq "$(node_field 127.0.0.2 .id)" "\"$(cat "$NODE_DIR/node-id")\"" "node id"
+assert_eq "$(online_field 127.0.0.2 .cores)" 3 "cores"
+assert_eq "$(online_field 127.0.0.2 .nice)" 7 "nice"
+assert_eq "$(online_field 127.0.0.2 .port)" "$NODE_PORT" "port"
+assert_eq "$(online_field 127.0.0.2 .owner)" '"alice"' "owner"
+assert_eq "$(online_field 127.0.0.2 .version)" "\"$VERSION\"" "version"
+assert_eq "$(online_field 127.0.0.2 .hostname)" "\"$(hostname)\"" "hostname"
+assert_eq "$(online_field 127.0.0.2 .id)" "\"$(cat "$NODE_DIR/node-id")\"" "node id"
 want=$(jq -cn --arg v "$(gcc -dumpfullversion)" --arg t "$(gcc -dumpmachine)" \
     '[{name:"cc",version:$v,target:$t},{name:"gcc",version:$v,target:$t}]')
-assert_eq "$(node_field 127.0.0.2 '.compilers | map(del(.fp)) | sort_by(.name)')" "$want" "compilers"
+assert_eq "$(online_field 127.0.0.2 '.compilers | map(del(.fp)) | sort_by(.name)')" "$want" "compilers"
 
 say "the heartbeat owns the job port; distccd listens on loopback only"
 wait_until 10 test -s "$NODE_DIR/distccd.pid" || fail "no distccd pid file"
@@ -45,9 +45,9 @@ say "a saturated node: all 3 slots busy; every job process runs under SCHED_IDLE
 busy_jobs 127.0.0.2 127.0.0.2 "$NODE_PORT" 3
 tree=$(tree_pids "$pid")
 for c in $(busy_loops); do
-	assert_contains " $(echo $tree) " " $c " "busy loop $c in distccd's process tree"
+	assert_contains " ${tree//$'\n'/ } " " $c " "busy loop $c in distccd's process tree"
 done
-[ "$(echo "$tree" | wc -l)" -ge 7 ] || fail "distccd's tree is too small for 3 jobs: $(echo $tree)"
+[ "$(echo "$tree" | wc -l)" -ge 7 ] || fail "distccd's tree is too small for 3 jobs: ${tree//$'\n'/ }"
 for c in $tree; do
 	s=$(proc_sched "$c")
 	[ -z "$s" ] || assert_eq "${s%% *}" 5 "policy of $c: $s"
@@ -85,23 +85,21 @@ assert_contains "$(cat "$T/err")" "no project" "-n error"
 
 say "cores honour CPU affinity: pinned to one CPU, a node lends one core"
 mkdir -p "$T/pinned"
-sed -e "s|^state_dir .*|state_dir $T/pinned|" -e '/^cores /d' -e '/^source /d' \
-    "$NODE_DIR/client.conf" >"$T/pinned.conf"
+conf_like "$NODE_DIR/client.conf" "$T/pinned.conf" state_dir "$T/pinned" cores "" source ""
 echo "source 127.0.0.4" >>"$T/pinned.conf"
 out=$(taskset -c 0 "$BIN/dcc-heartbeat" --once -f "$T/pinned.conf" 2>/dev/null)
 assert_contains "$out" "checked in to $SERVER_URL" "--once output"
-assert_eq "$(node_field 127.0.0.4 .cores)" 1 "pinned node's cores"
+assert_eq "$(online_field 127.0.0.4 .cores)" 1 "pinned node's cores"
 assert_eq "$(tail -n 1 "$T/pinned/hosts" | cut -d' ' -f1)" "localhost/1" "pinned node's list"
-assert_eq "$(node_field 127.0.0.4 .compilers | jq length)" 2 "pinned node's compilers"
+assert_eq "$(online_field 127.0.0.4 .compilers | jq length)" 2 "pinned node's compilers"
 # --once never starts distccd
 [ -e "$T/pinned/distccd.pid" ] && fail "--once started distccd"
 
 say "sched nice: distccd and its jobs run at nice 7, not SCHED_IDLE"
 mkdir -p "$T/nice"
 port=$(free_port 127.0.0.7)
-sed -e "s|^state_dir .*|state_dir $T/nice|" -e "s|^source .*|source 127.0.0.7|" \
-    -e "s|^distccd_listen .*|distccd_listen 127.0.0.7|" -e "s|^distccd_port .*|distccd_port $port|" \
-    "$NODE_DIR/client.conf" >"$T/nice.conf"
+conf_like "$NODE_DIR/client.conf" "$T/nice.conf" state_dir "$T/nice" source 127.0.0.7 \
+    distccd_listen 127.0.0.7 distccd_port "$port"
 echo "sched nice" >>"$T/nice.conf"
 spawn nice "$BIN/dcc-heartbeat" -d -f "$T/nice.conf"
 wait_until 10 test -s "$T/nice/distccd.pid" || fail "no distccd with sched nice"
@@ -114,7 +112,7 @@ wait_until 10 port_busy 127.0.0.7 "$port" || fail "the nice node's job port is n
 busy_jobs 127.0.0.7 127.0.0.7 "$port" 3
 tree=$(tree_pids "$npid")
 for c in $(busy_loops); do
-	assert_contains " $(echo $tree) " " $c " "busy loop $c in distccd's process tree"
+	assert_contains " ${tree//$'\n'/ } " " $c " "busy loop $c in distccd's process tree"
 done
 for c in $tree; do
 	s=$(proc_sched "$c")
@@ -145,14 +143,13 @@ assert_eq "$rc" 0 "exit status"
 kill -0 "$pid" 2>/dev/null && fail "distccd $pid still runs"
 [ -e "$NODE_DIR/distccd.pid" ] && fail "pid file left behind"
 port_busy 127.0.0.2 "$NODE_PORT" && fail "the job port still listens"
-assert_eq "$(node_field 127.0.0.2 .id)" "" "node still online after check-out"
+assert_eq "$(online_field 127.0.0.2 .id)" "" "node still online after check-out"
 
 say "without -d it detaches, and still reloads its (relative) config"
 mkdir -p "$T/daemon"
 port=$(free_port 127.0.0.6)
-sed -e "s|^state_dir .*|state_dir $T/daemon|" -e "s|^source .*|source 127.0.0.6|" \
-    -e "s|^distccd_listen .*|distccd_listen 127.0.0.6|" -e "s|^distccd_port .*|distccd_port $port|" \
-    "$NODE_DIR/client.conf" >"$T/daemon/client.conf"
+conf_like "$NODE_DIR/client.conf" "$T/daemon/client.conf" state_dir "$T/daemon" \
+    source 127.0.0.6 distccd_listen 127.0.0.6 distccd_port "$port"
 rc=0; (cd "$T" && "$BIN/dcc-heartbeat" -f daemon/client.conf 2>>"$T/daemon.log") || rc=$?
 assert_eq "$rc" 0 "exit status of the detaching parent"
 wait_until 15 node_online 127.0.0.6 "$port" || fail "the daemon did not check in"
@@ -162,7 +159,7 @@ PIDS+=("$dpid")
 assert_eq "$(awk '{ print $4 }' "/proc/$dpid/stat")" 1 "daemon's parent"
 echo "nice 3" >>"$T/daemon/client.conf"
 kill -HUP "$dpid"
-nice_is() { [ "$(node_field 127.0.0.6 .nice)" = "$1" ]; }
+nice_is() { [ "$(online_field 127.0.0.6 .nice)" = "$1" ]; }
 wait_until 10 nice_is 3 || fail "the daemon did not re-read its config"
 kill -TERM "$dpid"
 wait_until 10 sh -c "! kill -0 $dpid 2>/dev/null" || fail "the daemon did not stop"

@@ -8,7 +8,7 @@
 . "$(dirname "$0")/../lib/heartbeat_common.bash"
 
 start_server --heartbeat 1 --ttl 3
-create_fw
+create_project fw
 
 say "two nodes see each other"
 mkdir -p "$T/distcc-A"
@@ -37,7 +37,7 @@ done
 say "distcc_hosts_file: plain distcc reads the same list"
 assert_eq "$(cat "$T/distcc-A/hosts")" "localhost/3 127.0.0.3:$B_PORT/2" "distcc hosts file"
 assert_eq "$(stat -c %a "$T/distcc-A/hosts")" 644 "distcc hosts file mode"
-assert_eq "$(env -u DISTCC_HOSTS DISTCC_DIR=$T/distcc-A distcc --show-hosts | tr '\n' ' ')" \
+assert_eq "$(env -u DISTCC_HOSTS DISTCC_DIR="$T/distcc-A" distcc --show-hosts | tr '\n' ' ')" \
     "localhost/3 127.0.0.3:$B_PORT/2 " "distcc --show-hosts"
 
 say "a real compile through B's list lands on A's distccd"
@@ -52,7 +52,7 @@ say "SIGHUP: sched nice and a new nice value reach the server and a new distccd"
 pid1=$(cat "$A_DIR/distccd.pid")
 printf 'sched nice\nnice 12\n' >>"$A_DIR/client.conf"
 kill -HUP "$A_PID"
-nice_is() { [ "$(node_field 127.0.0.2 .nice)" = "$1" ]; }
+nice_is() { [ "$(online_field 127.0.0.2 .nice)" = "$1" ]; }
 wait_until 10 nice_is 12 ||
 	fail "the server did not get nice 12"
 wait_until 10 new_engine "$A_DIR" "$pid1" ||
@@ -71,9 +71,8 @@ assert_eq "$(cat "$A_DIR/distccd.pid")" "$pid2" "distccd after a bad reload"
 
 say "a wrong key: logged clearly, the node never appears"
 mkdir -p "$T/badkey"
-sed -e "s|^key .*|key 0123456789abcdef0123456789abcdef|" -e "s|^state_dir .*|state_dir $T/badkey|" \
-    -e "s|^source .*|source 127.0.0.5|" -e "s|^distccd_listen .*|distccd_listen 127.0.0.5|" \
-    "$B_DIR/client.conf" >"$T/badkey.conf"
+conf_like "$B_DIR/client.conf" "$T/badkey.conf" key 0123456789abcdef0123456789abcdef \
+    state_dir "$T/badkey" source 127.0.0.5 distccd_listen 127.0.0.5
 spawn badkey "$BIN/dcc-heartbeat" -d -f "$T/badkey.conf"
 wait_until 10 grep -q "refuses project \"fw\"'s key" "$T/badkey.log" || fail "no clear error for a bad key"
 node_online 127.0.0.5 >/dev/null && fail "a node with a bad key appeared"
@@ -86,11 +85,10 @@ say "advertise: the server hands out the advertised address and port"
 api PATCH /api/v1/projects/fw '{"advertise":true}' >/dev/null	# for a member behind NAT
 assert_eq "$STATUS" 200 "allow advertised addresses"
 mkdir -p "$T/adv"
-sed -e "s|^state_dir .*|state_dir $T/adv|" -e "s|^source .*|source 127.0.0.8|" \
-    "$B_DIR/client.conf" >"$T/adv.conf"
+conf_like "$B_DIR/client.conf" "$T/adv.conf" state_dir "$T/adv" source 127.0.0.8
 echo "advertise 127.0.0.7:4000" >>"$T/adv.conf"
 "$BIN/dcc-heartbeat" --once -f "$T/adv.conf" >/dev/null 2>&1 || fail "--once with advertise"
-assert_eq "$(node_field 127.0.0.7 .port)" 4000 "advertised port"
+assert_eq "$(online_field 127.0.0.7 .port)" 4000 "advertised port"
 listed_by 127.0.0.2 127.0.0.7:4000 || fail "A's list lacks the advertised address"
 
 say "the project is deleted: nodes say so clearly and keep running"

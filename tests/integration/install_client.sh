@@ -8,10 +8,8 @@
 
 INSTALL=$TOP/scripts/install-client.sh
 start_server
-api POST /api/v1/projects '{"name":"fw"}' >"$T/project.json"
-assert_eq "$STATUS" 201 "create project"
-KEY=$(jq -r .key "$T/project.json")
-[ ${#KEY} -ge 32 ] || fail "project key: $(cat "$T/project.json")"
+create_project fw
+[ ${#KEY} -ge 32 ] || fail "project key: $out"
 
 # A second member: a real distccd on 127.0.0.2, checked in through the API
 # from that address (a node is listed at the address it connects from). It
@@ -172,8 +170,8 @@ for args in "--project fw" "--server $SERVER_URL --project bad/name" \
     "--server ftp://x --project fw" "--server $SERVER_URL --project fw --cross ../x" \
     "--server $SERVER_URL --project fw --key-file $T/no-such-file"; do
 	rc=0
-	# shellcheck disable=SC2086
-	"$INSTALL" --root "$R3" --build "$BIN" --yes --no-deps $args >"$T/bad.log" 2>&1 || rc=$?
+	read -ra argv <<<"$args"
+	"$INSTALL" --root "$R3" --build "$BIN" --yes --no-deps "${argv[@]}" >"$T/bad.log" 2>&1 || rc=$?
 	[ $rc -ne 0 ] || fail "accepted: $args"
 	assert_eq "$(ls -A "$R3")" "" "root after refused $args"
 done

@@ -45,7 +45,7 @@ wait_until 10 curl -fsS "$SERVER_URL/healthz" || fail "installed server did not 
 token=$("$R/usr/local/sbin/dyndistcc-server" -f "$conf" --print-admin-token)
 printf '%s' "$token" | grep -Eq '^[0-9a-f]{64}$' || fail "admin token: '$token'"
 assert_contains "$(cat "$T/server.log")" "$token" "the token in the first start's log"
-ADMIN_TOKEN= api POST /api/v1/projects '{"name":"fw"}' >/dev/null
+ADMIN_TOKEN='' api POST /api/v1/projects '{"name":"fw"}' >/dev/null
 assert_eq "$STATUS" 403 "project creation without the token"
 api POST /api/v1/projects '{"name":"fw"}' "$token" >/dev/null
 assert_eq "$STATUS" 201 "project creation with the token"

@@ -10,13 +10,12 @@
 if [ "${1:-}" != inner ]; then
 	overlay_probe
 	start_server
-	api POST /api/v1/projects '{"name":"fw"}' >"$T/project.json"
-	assert_eq "$STATUS" 201 "create project"
+	create_project fw
 	# The inner half runs in the namespace with its own $T; the server
 	# (outside, same network) stays with this half.
-	unshare -m --propagation private env SERVER_URL="$SERVER_URL" KEY="$(jq -r .key "$T/project.json")" \
+	unshare -m --propagation private env SERVER_URL="$SERVER_URL" KEY="$KEY" \
 	    bash "$0" inner || fail "inner part failed"
-	assert_eq "$(api GET '/api/v1/nodes?project=fw' "" "$(jq -r .key "$T/project.json")" | jq '.nodes | length')" 1 "nodes that checked in"
+	assert_eq "$(api GET '/api/v1/nodes?project=fw' "" "$KEY" | jq '.nodes | length')" 1 "nodes that checked in"
 	exit 0
 fi
 

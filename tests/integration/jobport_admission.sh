@@ -30,32 +30,33 @@ clean() {
 	assert_eq "$(backoff_files n3)" 0 "hosts n3's distcc backed off"
 }
 
+# n3_builds LOG: n3 builds (output to LOG), some of its jobs run on n1 and
+# n2 from its address, which their job ports had to ask the server about,
+# and the build is clean. Sets REMOTE to how many ran there.
+n3_builds() {
+	local from=${HOST[n3]}
+	netns_build n3 "$T/src" check >"$1" 2>&1 ||
+		{ cat "$1"; fail "n3's build from $from failed"; }
+	REMOTE=$(( $(pool_jobs n1 "$from") + $(pool_jobs n2 "$from") ))
+	[ "$REMOTE" -gt 0 ] || fail "no job of n3 ran remotely from $from"
+	grep -q "job port: $from is a member now" "$T/n1.log" "$T/n2.log" ||
+		fail "no job port had to ask the server about $from (the test proves nothing)"
+	clean "$1" n3
+	grep -h "$from is a member now" "$T/n1.log" "$T/n2.log" |
+	    sed 's/^.*job port: /  /' | sort | uniq -c | head -3
+}
+
 say "n3 joins and builds at once"
 netns_node n3
 wait_until 20 sees n3 "${HOST[n1]}" || fail "n3's first list lacks n1"
 sees n3 "${HOST[n2]}" || fail "n3's first list lacks n2: $(pool_hosts n3)"
-netns_build n3 "$T/src" check >"$T/build1.log" 2>&1 ||
-	{ cat "$T/build1.log"; fail "n3's build failed"; }
-remote=$(( $(jobs_served n1 "${HOST[n3]}") + $(jobs_served n2 "${HOST[n3]}") ))
-[ "$remote" -gt 0 ] || fail "n3's jobs all ran on n3"
-grep -q "job port: ${HOST[n3]} is a member now" "$T/n1.log" "$T/n2.log" ||
-	fail "no job port had to ask the server about n3 (the test proves nothing)"
-clean "$T/build1.log" n3
-grep -h "is a member now" "$T/n1.log" "$T/n2.log" | sed 's/^.*job port: /  /' | sort | uniq -c | head -3
-echo "  n1 and n2 ran $remote of n3's 25 jobs; none refused"
+n3_builds "$T/build1.log"
+echo "  n1 and n2 ran $REMOTE of n3's 25 jobs; none refused"
 
 say "n3's address changes and it builds at once"
 old=${HOST[n3]} new=$NET.23
-before=$(( $(jobs_served n1) + $(jobs_served n2) ))
 netns_move n3 "$new"
-netns_build n3 "$T/src" check >"$T/build2.log" 2>&1 ||
-	{ cat "$T/build2.log"; fail "n3's build after the move failed"; }
-remote=$(( $(jobs_served n1 "$new") + $(jobs_served n2 "$new") ))
-[ "$remote" -gt 0 ] || fail "no job of n3 ran remotely from its new address"
-grep -q "job port: $new is a member now" "$T/n1.log" "$T/n2.log" ||
-	fail "no job port had to ask the server about $new"
-clean "$T/build2.log" n3
-grep -h "$new is a member now" "$T/n1.log" "$T/n2.log" | sed 's/^.*job port: /  /' | sort | uniq -c | head -3
-echo "  n1 and n2 ran $remote of n3's jobs from $new (was $old); none refused"
+n3_builds "$T/build2.log"
+echo "  n1 and n2 ran $REMOTE of n3's jobs from $new (was $old); none refused"
 
 echo "ok"

@@ -24,11 +24,11 @@ say "no admin_token configured: a generated one, and no admin for loopback"
 start_ns_server
 ADMIN_TOKEN=$(ip netns exec "$NS" "$BIN/dyndistcc-server" -f /dev/null --db "$SERVER_DB" --print-admin-token)
 SERVER_URL=$REMOTE
-ADMIN_TOKEN= call POST /api/v1/projects '{"name":"fw"}'
+ADMIN_TOKEN='' call POST /api/v1/projects '{"name":"fw"}'
 assert_eq "$STATUS" 403 "create from 10.77.0.1"
 assert_contains "$out" "admin token required"
 SERVER_URL=$LOOP
-ADMIN_TOKEN= call POST /api/v1/projects '{"name":"fw"}'
+ADMIN_TOKEN='' call POST /api/v1/projects '{"name":"fw"}'
 assert_eq "$STATUS" 403 "create from loopback without the token"
 create_project fw; FW=$KEY
 create_project other; OTHER=$KEY
@@ -87,7 +87,8 @@ assert_eq "$(jq -r .distcc_hosts <<<"$out")" "localhost/4 10.77.0.1/8" "loopback
 say "admin calls without the token from a non-loopback peer are refused"
 SERVER_URL=$REMOTE
 for req in "DELETE /api/v1/projects/fw" "DELETE /api/v1/nodes/$A" ; do
-	ADMIN_TOKEN= call $req
+	read -ra r <<<"$req"
+	ADMIN_TOKEN='' call "${r[@]}"
 	assert_eq "$STATUS" 403 "$req from 10.77.0.1"
 done
 code=$(curl -s -o /dev/null -w '%{http_code}' "$REMOTE/api/createProject?name=legacy1")
@@ -103,7 +104,7 @@ kill -TERM "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
 say "with an admin token: the token is required, from anywhere"
 TOKEN=0123456789abcdef0123456789abcdef
 start_ns_server --admin-token "$TOKEN"
-ADMIN_TOKEN= call POST /api/v1/projects '{"name":"t1"}'
+ADMIN_TOKEN='' call POST /api/v1/projects '{"name":"t1"}'
 assert_eq "$STATUS" 403 "loopback without the token"
 call POST /api/v1/projects '{"name":"t1"}' "wrong-token-wrong-token"
 assert_eq "$STATUS" 403 "wrong token"

@@ -48,15 +48,8 @@ valid_line "$out" >/dev/null
 
 say "the real clients accept them"
 mkdir -p "$T/node"
-cat >"$T/node/client.conf" <<CONF
-server $SERVER_URL
-project big
-key $BIG
-state_dir $T/node
-source 127.0.0.9
-cores 4
-manage_distccd no
-CONF
+client_conf "$T/node/client.conf" big "$BIG" "state_dir $T/node" "source 127.0.0.9" \
+    "cores 4" "manage_distccd no"
 rc=0; "$BIN/dcc-heartbeat" --once -f "$T/node/client.conf" >"$T/once.out" 2>&1 || rc=$?
 assert_eq "$rc" 0 "dcc-heartbeat --once ($(cat "$T/once.out"))"
 file=$(grep -v '^#' "$T/node/hosts")

@@ -39,7 +39,9 @@ rc=0; "$S" -n -p 0 >"$T/out" 2>&1 || rc=$?
 [ $rc -ne 0 ] || fail "port 0 accepted"
 rc=0; "$S" -n --ttl x >"$T/out" 2>&1 || rc=$?
 [ $rc -ne 0 ] || fail "--ttl x accepted"
-assert_eq "$("$S" -n $(for i in $(seq 30); do echo "-p $i --ttl $((i + 20))"; done))" "configuration ok" "repeated flags"
+flags=()
+for i in $(seq 30); do flags+=(-p "$i" --ttl "$((i + 20))"); done
+assert_eq "$("$S" -n "${flags[@]}")" "configuration ok" "repeated flags"
 rc=0; "$S" -n stray-argument >"$T/out" 2>&1 || rc=$?
 [ $rc -ne 0 ] || fail "a stray argument accepted"
 
@@ -50,14 +52,15 @@ assert_eq "$warn" "" "man --warnings"
 assert_contains "$("$S" --help)" "[-dnv]" "usage"
 out=$("$S" -n -v -f "$TOP/server/server.conf.example")
 assert_contains "$out" "configuration ok" "-n -v"
-for key in $(awk '$1 !~ /^#/ && NF == 2 {print $1}' "$TOP/server/server.conf.example"); do
+mapfile -t keys < <(awk '$1 !~ /^#/ && NF == 2 {print $1}' "$TOP/server/server.conf.example")
+for key in "${keys[@]}"; do
 	grep -q "^$key " <<<"$out" || fail "-n -v does not print $key"
 done
 for opt in -f -p -l --db --admin-token --heartbeat --ttl --refresh-after; do
 	assert_contains "$("$S" --help)" "$opt" "usage"
 	MANWIDTH=200 man -l "$TOP/server/dyndistcc-server.8" 2>/dev/null | grep -q -- "$opt" || fail "man page lacks $opt"
 done
-for key in $(awk '$1 !~ /^#/ && NF == 2 {print $1}' "$TOP/server/server.conf.example"); do
+for key in "${keys[@]}"; do
 	MANWIDTH=200 man -l "$TOP/server/dyndistcc-server.8" 2>/dev/null | grep -qw -- "$key" || fail "man page lacks key $key"
 done
 

@@ -118,7 +118,7 @@ api GET "/api/v1/projects/fw/hosts?node=$(node_id 93)" "" "$FW" >/dev/null
 assert_contains "$(jq -r .distcc_hosts "$T/api.body")" "127.0.0.40:3700/2" "port in the hosts line"
 # Only this node's lines count: the sweep may log other nodes expiring meanwhile.
 lines0=$(grep -c "$(node_id 150)" "$T/server.log")
-for i in 1 2 3 4 5; do from 127.0.0.40 checkin fw "$(node_id 150)" 2 "$FW" '"port":3700'; done
+for _ in 1 2 3 4 5; do from 127.0.0.40 checkin fw "$(node_id 150)" 2 "$FW" '"port":3700'; done
 assert_eq "$(grep -c "$(node_id 150)" "$T/server.log")" "$lines0" "a heartbeat of a known node writes no log line"
 stop_server
 rc=0; wait "$SERVER_PID" 2>/dev/null || rc=$?

@@ -78,8 +78,8 @@ raw() {
 		exec 3<>"/dev/tcp/127.0.0.1/$SERVER_PORT" || exit 0
 		printf '%b' "$1" >&3
 		timeout 3 head -1 <&3 | tr -d '\r' ) 2>/dev/null || true
-	set -- $line
-	echo "${2:-closed}"
+	read -r _ code _ <<<"$line"
+	echo "${code:-closed}"
 }
 H='Host: 127.0.0.1\r\n'
 for c in "HELLO\r\n\r\n:400|closed" "GET * HTTP/1.1\r\n$H\r\n:404" "OPTIONS * HTTP/1.1\r\n$H\r\n:404" \

@@ -77,7 +77,7 @@ from 127.0.0.3 checkin fw "$B" 4 "$FW" "$BX,\"slots\":2"
 assert_not_contains "$(jq -r .distcc_hosts <<<"$out")" "127.0.0.5" "B: D has not restarted its distccd yet"
 # D checks in after B came online long ago: once that check-in is
 # allow_grace (3 s) old, D's distccd admits B
-for i in 1 2 3 4 5; do from 127.0.0.5 checkin fw "$D" 4 "$FW" '"admission":"allow"'; sleep 1; done
+for _ in 1 2 3 4 5; do from 127.0.0.5 checkin fw "$D" 4 "$FW" '"admission":"allow"'; sleep 1; done
 from 127.0.0.3 checkin fw "$B" 4 "$FW" "$BX,\"slots\":2"
 assert_contains "$(jq -r .distcc_hosts <<<"$out")" " 127.0.0.5/4" "B lists D once confirmed"
 # a member that joins now is not admitted by D yet

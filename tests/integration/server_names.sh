@@ -18,7 +18,7 @@ for name in . ..; do
 	code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $ADMIN_TOKEN" \
 	    "$SERVER_URL/api/createProject?name=$name")
 	assert_eq "$code" 400 "legacy create '$name'"
-	enc=$(sed 's/\./%2e/g' <<<"$name")
+	enc=${name//./%2e}
 	for path in "$name" "$enc"; do
 		code=$(curl -s --path-as-is -o "$T/b" -w '%{http_code}' -H "Authorization: Bearer $FW" \
 		    "$SERVER_URL/api/v1/projects/$path/hosts")

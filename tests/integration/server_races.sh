@@ -49,10 +49,10 @@ hammer() {
 # racing FIRST OPS: true while the hammer FIRST or the other side (OPS done)
 # has yet to do its share; fails the scenario past RACE_LIMIT.
 racing() {
-	local done; done=$(wc -l <"$T/hammer.$1" 2>/dev/null || echo 0)
-	[ "$done" -ge "$RACE_CHECKINS" ] && [ "$2" -ge "$RACE_OPS" ] && return 1
+	local did; did=$(wc -l <"$T/hammer.$1" 2>/dev/null || echo 0)
+	[ "$did" -ge "$RACE_CHECKINS" ] && [ "$2" -ge "$RACE_OPS" ] && return 1
 	[ "$(date +%s)" -lt "$RACE_END" ] ||
-		fail "the race did not finish in ${RACE_LIMIT} s: $done check-ins, $2 deletions"
+		fail "the race did not finish in ${RACE_LIMIT} s: $did check-ins, $2 deletions"
 }
 
 say "D2c: check-ins racing project deletion and re-creation"

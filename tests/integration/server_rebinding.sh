@@ -34,10 +34,10 @@ assert_eq "$(as_page "evil.example" GET /api/v1/projects)" 421 "GET from a rebin
 assert_eq "$(api GET /api/v1/projects | jq -c '[.projects[].name]')" '["fw"]' "projects after the page's requests"
 
 say "a proxy on this machine (loopback peer, the server's own Host) is no admin"
-ADMIN_TOKEN= call POST /api/v1/projects '{"name":"pwned"}'
+ADMIN_TOKEN='' call POST /api/v1/projects '{"name":"pwned"}'
 assert_eq "$STATUS" 403 "loopback without a token"
 assert_contains "$out" "--print-admin-token" "403 says where the token is"
-ADMIN_TOKEN= call DELETE /api/v1/projects/fw
+ADMIN_TOKEN='' call DELETE /api/v1/projects/fw
 assert_eq "$STATUS" 403 "delete from loopback without a token"
 assert_eq "$(api GET /api/v1/projects | jq -c '[.projects[].name]')" '["fw"]' "nothing created or deleted"
 

@@ -81,9 +81,9 @@ EOF
 # legit N FROM TRIES: N check-ins from address FROM, one after another,
 # each allowed 10 s and TRIES tries; prints how many got 200.
 legit() {
-	local ok=0 i try code
-	for i in $(seq "$1"); do
-		for try in $(seq "$3"); do
+	local ok=0 code
+	for _ in $(seq "$1"); do
+		for _ in $(seq "$3"); do
 			code=$(curl -s -o /dev/null -w '%{http_code}' -m 10 --interface "$2" \
 			    -H "Authorization: Bearer $FW" --data-binary @"$T/checkin.json" \
 			    "$SERVER_URL/api/v1/checkin") || true

@@ -78,13 +78,13 @@ wait "$CREATOR" "$BEATER" 2>/dev/null || true
 acked=$(wc -l <"$T/acked")
 say "killed after $acked acknowledged creations"
 db_sane
-for p in $(cat "$T/acked"); do
+mapfile -t acked_names <"$T/acked"
+for p in "${acked_names[@]}"; do
 	[ "$(db_rows "SELECT count(*) FROM projects WHERE name='$p'")" = 1 ] || fail "acknowledged project $p lost"
 done
-PORT1=$SERVER_PORT
 start_server
 out=$(api GET /api/v1/projects)
-for p in $(cat "$T/acked"); do
+for p in "${acked_names[@]}"; do
 	jq -e --arg p "$p" '.projects | any(.name == $p)' <<<"$out" >/dev/null || fail "$p not served after restart"
 done
 checkin fw "$(node_id 7)" 4 "$FW"

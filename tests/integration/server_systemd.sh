@@ -49,6 +49,8 @@ assert_eq "$(tail -1 "$T/notify.out")" "STOPPING=1" "last message"
 say "JOURNAL_STREAM naming standard error: priorities; naming another file: timestamps"
 P=$(free_port)
 : >"$T/js.log"
+# stat reads the log's inode, not its contents
+# shellcheck disable=SC2094
 JOURNAL_STREAM=$(stat -c '%d:%i' "$T/js.log") "$BIN/dyndistcc-server" -f /dev/null -l 127.0.0.1 \
     -p "$P" --db "$T/js.db" --ttl 1 2>>"$T/js.log" || true
 head -1 "$T/js.log" | grep -Eq '^<3>\[ERROR\] ' || fail "JOURNAL_STREAM of stderr: $(head -1 "$T/js.log")"

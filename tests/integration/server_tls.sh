@@ -67,14 +67,8 @@ create_project fw; FW=$KEY
 once() {
 	local name=$1; shift
 	mkdir -p "$T/$name"
-	{
-		echo "server ${ONCE_URL:-$SERVER_URL}"
-		echo "project fw"
-		echo "key $FW"
-		echo "state_dir $T/$name"
-		echo "manage_distccd no"
-		printf '%s\n' "$@"
-	} >"$T/$name/client.conf"
+	SERVER_URL=${ONCE_URL:-$SERVER_URL} client_conf "$T/$name/client.conf" fw "$FW" \
+	    "state_dir $T/$name" "manage_distccd no" "$@"
 	"$BIN/dcc-heartbeat" --once -f "$T/$name/client.conf" >"$T/$name.out" 2>&1
 }
 

@@ -11,9 +11,7 @@
 # the developer machine "dev"; returns once every node lists the other.
 build_pool() {
 	start_server --heartbeat 2 --ttl 6 --refresh-after 2
-	api POST /api/v1/projects '{"name":"build"}' >"$T/project.json"
-	assert_eq "$STATUS" 201 "creating the project"
-	KEY=$(jq -r .key "$T/project.json")
+	create_project build
 	pool_node n1 127.0.0.2 build "$KEY" 2
 	pool_node n2 127.0.0.3 build "$KEY" 2
 	pool_client dev build "$KEY" 1
@@ -36,7 +34,7 @@ build_sources() {
 		echo 'int main(void) { long s = 0;'
 		for i in $(seq 12); do echo "s += c_$i(3);"; done
 		for i in $(seq 4); do echo "s += cxx_$i(3);"; done
-		echo 'printf("%ld\n", s); return 0; }'
+		printf '%s\n' 'printf("%ld\n", s); return 0; }'
 	} >"$dir/main.c"
 	for i in $(seq 12); do
 		printf 'int c_%d(int);\nint c_%d(int x) { return x * %d + 1; }\n' "$i" "$i" "$i" >"$dir/c_$i.c"

@@ -7,18 +7,19 @@
 #                       in a directory of its own, whitelisted for distccd
 #                       under a name no other test uses
 #   $TRIPLE             distcc sends gcc as $TRIPLE-gcc (its cross rewrite)
-#   compilers_server HB project mix on a new server, heartbeat HB; sets KEY
-#   node NAME ADDR CORES  a pool node with the cross name in its masquerade
-#                       directory (start it with $T/cross on PATH to have
-#                       the compiler too)
+#   compilers_server HB project mix on a new server, heartbeat HB; sets
+#                       PROJECT and KEY
+#   mix_node NAME ADDR CORES  a pool node with the cross name in its
+#                       masquerade directory (start it with $T/cross on
+#                       PATH to have the compiler too)
 #   as_dev COMMAND...   COMMAND as node dev's user: its masquerade directory
 #                       and $T/cross first on PATH, distcc logging to
 #                       $T/distcc.log
-#   jobs NODE COMPILER FILE  jobs NODE finished for files matching FILE (a
-#                       regex) under that compiler name
+#   compiler_jobs NODE COMPILER FILE  jobs NODE finished for files matching
+#                       FILE (a regex) under that compiler name
 #   sent HOST FILE      such jobs distcc on dev completed at HOST
-#   fallbacks LOG       local fallbacks and backoffs LOG shows
 #   listening NAME...   every node's job port listens
+# (pool.bash's fallbacks counts local fallbacks and backoffs in a log.)
 
 [ "$(id -u)" = 0 ] || { echo "needs root: a whitelist entry in /usr/lib/distcc"; exit 77; }
 TRIPLE=$(gcc -dumpmachine)
@@ -37,33 +38,26 @@ chmod 0755 "$WHITELIST"
 
 compilers_server() {
 	start_server --heartbeat "$1" --ttl 8 --refresh-after 3
-	api POST /api/v1/projects '{"name":"mix"}' >"$T/project.json"
-	assert_eq "$STATUS" 201 "creating the project"
-	KEY=$(jq -r .key "$T/project.json")
+	create_project mix
 }
 
-node() {
+mix_node() {
 	POOL_COMPILERS=$CROSS pool_node "$1" "$2" mix "$KEY" "$3"
 }
 
 as_dev() {
-	DCC_CONFIG=$T/dev/client.conf XDG_CACHE_HOME=$T/dev/cache \
-	    DISTCC_DIR=$T/dev/distcc DISTCC_LOG=$T/distcc.log DISTCC_VERBOSE=1 \
-	    PATH=$T/dev/masq:$T/cross:$BIN:$PATH "$@"
+	DISTCC_LOG=$T/distcc.log DISTCC_VERBOSE=1 PATH=$T/dev/masq:$T/cross:$PATH \
+	    pool_run dev "$@"
 }
 
 # distccd's COMPILE_OK summary (a 1.0 node's distccd), or the job port's
 # line for the job
-jobs() {
+compiler_jobs() {
 	grep -cE "COMPILE_OK.* $2 $3\$|job from [^ ]+: $2 $3: ok," "$T/$1.log" || true
 }
 
 sent() {
 	grep -cE "compile $2 on $1[:/].* completed ok" "$T/distcc.log" || true
-}
-
-fallbacks() {
-	grep -c 'failed to distribute\|running locally instead\|still in backoff' "$1" || true
 }
 
 listening() {

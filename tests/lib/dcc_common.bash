@@ -2,32 +2,24 @@
 # lib.sh). Everything lives under $T: HOME, the client config, DISTCC_DIR.
 
 # dcc_setup [server args...]: a server with project "fw", a client config
-# pointing at it, and a private HOME. Sets KEY, and exports HOME, DCC_CONFIG
+# pointing at it, and a private HOME. Sets PROJECT and KEY, and exports HOME, DCC_CONFIG
 # and DISTCC_DIR so no test touches the real user's files.
 dcc_setup() {
 	start_server "$@"
-	api POST /api/v1/projects '{"name":"fw"}' >"$T/project.json"
-	assert_eq "$STATUS" 201 "create project"
-	KEY=$(jq -r .key "$T/project.json")
+	create_project fw
 	mkdir -p "$T/home" "$T/state" "$T/masq" "$T/distcc"
 	export HOME=$T/home DCC_CONFIG=$T/client.conf DISTCC_DIR=$T/distcc
 	unset DCC_SERVER DCC_PROJECT DCC_KEY DCC_VERBOSE DCC_LOG DCC_DISTCC \
 	    XDG_CACHE_HOME DISTCC_HOSTS _DISTCC_SAFEGUARD
 	write_client_conf
+	# shellcheck disable=SC2034	# the scenarios' dcc cache
 	CACHE=$HOME/.cache/dyndistcc
 }
 
 # write_client_conf [extra lines...]: the client config for this test.
 write_client_conf() {
-	{
-		echo "server $SERVER_URL"
-		echo "project fw"
-		echo "key $KEY"
-		echo "cores 1"
-		echo "state_dir $T/state"
-		echo "masquerade_dir $T/masq"
-		printf '%s\n' "$@"
-	} >"$T/client.conf"
+	client_conf "$T/client.conf" fw "$KEY" "cores 1" "state_dir $T/state" \
+	    "masquerade_dir $T/masq" "$@"
 }
 
 # local_fp [COMPILER]: this machine's fingerprint of COMPILER (gcc), as dcc
@@ -39,17 +31,8 @@ local_fp() {
 	echo "$fp"
 }
 
-# checkout_node ADDR PORT: the node checkin_node registered leaves.
-checkout_node() {
-	local id
-	id=$(node_id "$1" "$2")
-	api POST /api/v1/checkout "{\"project\":\"fw\",\"node\":\"$id\",
-	    \"secret\":\"$(cat "$T/secret-$id")\"}" "$KEY" >/dev/null
-	assert_eq "$STATUS" 200 "check-out of $1:$2"
-}
-
-# node_id ADDR PORT: the node id checkin_node gives the node at ADDR:PORT.
-node_id() {
+# node_id_at ADDR PORT: the node id checkin_node gives the node at ADDR:PORT.
+node_id_at() {
 	printf '%s' "$1:$2" | md5sum | cut -c1-32
 }
 
@@ -59,24 +42,28 @@ node_id() {
 # their fingerprints (local_fp). It keeps the secret the server binds, so it
 # can check in again.
 checkin_node() {
-	local id secret body name comps=
-	id=$(node_id "$1" "$2")
+	local id secret name comps=
+	id=$(node_id_at "$1" "$2")
 	secret=$(cat "$T/secret-$id" 2>/dev/null || true)
 	for name in ${COMPILERS:-gcc cc g++}; do
 		comps="$comps{\"name\":\"$name\",\"version\":\"$(gcc -dumpfullversion)\",
 		    \"target\":\"$(gcc -dumpmachine)\",\"fp\":\"$(local_fp "$name")\"},"
 	done
-	body=$(jq -cn --arg id "$id" --arg h "n-$1" --argjson cores "$3" \
-	    --argjson port "$2" --arg s "$secret" --argjson c "[${comps%,}]" \
-	    '{project: "fw", node: $id, hostname: $h, owner: "test",
-	      cores: $cores, nice: 10, port: $port, load: [0, 0, 0],
-	      version: "1.1.0", addr: null, admission: "live", compilers: $c}
-	    + (if $s == "" then {} else {secret: $s} end)')
-	API_OPTS="--interface $1" api POST /api/v1/checkin "$body" "$KEY" \
-	    >"$T/checkin.json"
+	from "$1" checkin fw "$id" "$3" "$KEY" "\"hostname\":\"n-$1\",\"owner\":\"test\",
+	    \"nice\":10,\"port\":$2,\"load\":[0,0,0],\"version\":\"1.1.0\",\"addr\":null,
+	    \"compilers\":[${comps%,}]${secret:+,\"secret\":\"$secret\"}"
 	assert_eq "$STATUS" 200 "check-in of $1:$2"
-	secret=$(jq -r '.secret // empty' "$T/checkin.json")
+	secret=$(jq -r '.secret // empty' "$T/api.body")
 	[ -z "$secret" ] || echo "$secret" >"$T/secret-$id"
+}
+
+# checkout_node ADDR PORT: the node checkin_node registered leaves.
+checkout_node() {
+	local id
+	id=$(node_id_at "$1" "$2")
+	api POST /api/v1/checkout "{\"project\":\"fw\",\"node\":\"$id\",
+	    \"secret\":\"$(cat "$T/secret-$id")\"}" "$KEY" >/dev/null
+	assert_eq "$STATUS" 200 "check-out of $1:$2"
 }
 
 # make_stale FILE: ages a host-list cache file by an hour.
@@ -120,6 +107,7 @@ C
 	done
 	: >"$T/holdlock.log"
 	spawn holdlock "$T/holdlock" "${files[@]}"
+	# shellcheck disable=SC2034	# for the scenario to release them early
 	HOLD_PID=$SPAWNED_PID
 	wait_until 5 grep -q locked "$T/holdlock.log" || fail "holdlock did not lock"
 }
@@ -138,7 +126,7 @@ make_sources() {
 		for i in $(seq 1 "$n"); do echo "int f$i(void);"; done
 		echo 'int main(void) { long s = 0;'
 		for i in $(seq 1 "$n"); do echo "s += f$i();"; done
-		echo 'printf("%ld\n", s); return 0; }'
+		printf '%s\n' 'printf("%ld\n", s); return 0; }'
 	} >"$dir/main.c"
 	{
 		printf 'OBJS = main.o'

@@ -30,9 +30,7 @@ health_pool() {
 	need_root "a tmpfs for c's temporary directory"
 	local hb=$1
 	start_server --heartbeat "$hb" --ttl $((3 * hb)) --refresh-after "$hb"
-	api POST /api/v1/projects '{"name":"health"}' >"$T/project.json"
-	assert_eq "$STATUS" 201 "creating the project"
-	KEY=$(jq -r .key "$T/project.json")
+	create_project health
 	pool_sleepcc "${2:-1}"
 	mkdir -m 755 "$T/c-bin" "$T/c-tmp"
 	cp "$T/bin/$SLEEPCC" "$T/c-bin/$SLEEPCC"

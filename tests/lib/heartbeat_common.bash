@@ -1,12 +1,21 @@
 # heartbeat_common.bash — helpers for the heartbeat_*.sh scenarios (sourced
-# after lib.sh).
+# after lib.sh, whose create_project and start_node make the project and
+# the nodes): the engine behind a job port, jobs sent to it, node lists.
 
-# create_fw: creates the keyed project fw; sets PROJECT and KEY.
-create_fw() {
-	PROJECT=fw
-	api POST /api/v1/projects '{"name":"fw"}' >/dev/null
-	assert_eq "$STATUS" 201 "create project fw"
-	KEY=$(jq -r .key "$T/api.body")
+# conf_like FROM TO [KEY VALUE]...: writes TO, a copy of the client.conf
+# FROM whose KEY lines say KEY VALUE instead (an empty VALUE drops them).
+conf_like() {
+	local from=$1 to=$2 edits=()
+	shift 2
+	while [ $# -ge 2 ]; do
+		if [ -n "$2" ]; then
+			edits+=(-e "s|^$1 .*|$1 $2|")
+		else
+			edits+=(-e "/^$1 /d")
+		fi
+		shift 2
+	done
+	sed "${edits[@]}" "$from" >"$to"
 }
 
 # engine_pid: the pid of the distccd (the compile engine behind the job
@@ -36,9 +45,6 @@ proc_policy() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $39 }'; }
 
 # session_pids SID: the processes of session SID (the engine and its jobs).
 session_pids() { ps -e -o pid=,sid= | awk -v s="$1" '$2 == s { print $1 }'; }
-
-# served DIR_LOG ADDR: jobs from ADDR the node logging to DIR_LOG served ok.
-served() { grep -c "job from $2: .*: ok, " "$1" 2>/dev/null || true; }
 
 # proc_nice PID: the nice value of a process (field 19 of /proc/PID/stat).
 proc_nice() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $17 }'; }
@@ -79,11 +85,8 @@ print("ok" if reply.startswith(b"DONE") and i >= 0 and
 PY
 }
 
-# nodes_json: the server's node list for $PROJECT.
-nodes_json() { curl -fsS ${KEY:+-H "Authorization: Bearer $KEY"} "$SERVER_URL/api/v1/nodes?project=$PROJECT"; }
-
-# node_field ADDR JQ: a field of the online node at ADDR.
-node_field() {
+# online_field ADDR JQ: a field of the online node of $PROJECT at ADDR.
+online_field() {
 	nodes_json | jq -c --arg a "$1" ".nodes[] | select(.addr == \$a and .state == \"online\") | $2"
 }
 
@@ -109,7 +112,8 @@ file_lists() { grep -v '^#' "$1" 2>/dev/null | grep -q " $2[:/]"; }
 # gcc's names for the canaries), which the heartbeats started after this
 # pass on to their distccd.
 busy_compiler() {
-	mkdir -p -m 0755 "$T/bin"
+	mkdir -p "$T/bin"
+	chmod 0755 "$T/bin"
 	mkdir -p "$T/busy"
 	chmod 1777 "$T/busy"	# distccd runs the jobs as its own user
 	chmod 0711 "$T"
@@ -151,6 +155,7 @@ busy_stop() {
 	local p
 	rm -f "$T/busy/go"
 	for p in "${BUSY_JOBS[@]}"; do wait "$p" || true; done
+	# shellcheck disable=SC2034	# read by the scenarios
 	BUSY_RESULT=$(cat "$T"/busy/job.* | sort | uniq -c | awk '{ printf "%s%sx%s", s, $2, $1; s = " " }')
 	rm -f "$T"/busy/job.*
 }

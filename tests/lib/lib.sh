@@ -3,13 +3,20 @@
 #
 # Each scenario gets its own temp dir ($T), its own server on a free loopback
 # port, and a trap that stops everything it started, even when it fails.
-# Helpers: start_server, api, fail, assert_eq, assert_contains, wait_until,
-# free_port, spawn (background process killed at exit), metric.
+# Helpers: start_server, api, call, fail, assert_eq, assert_contains,
+# wait_until, free_port, spawn (background process killed at exit), metric;
+# one helper for each job the scenarios share:
+#   create_project NAME [open]          a project over the admin API
+#   node_id N / checkin_json / checkin  check-in bodies and posting them
+#   client_conf FILE PROJECT KEY LINES  a client.conf
+#   spawn_node NAME DIR PROJECT KEY COMPILERS LINES   a dcc-heartbeat node
+#   start_node ADDR LINES               one node of $PROJECT, waited for
 set -euo pipefail
 
 TOP=${DYNDISTCC_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 BIN=${DYNDISTCC_BUILD:-$TOP/build}
 # The version the programs report: the Makefile's, its one source.
+# shellcheck disable=SC2034	# read by the scenarios
 VERSION=$(sed -n 's/^VERSION *:= *//p' "$TOP/Makefile")
 T=$(mktemp -d "${TMPDIR:-/tmp}/dyndistcc-$(basename "$0" .sh).XXXXXX")
 PIDS=()
@@ -176,15 +183,62 @@ admin_call() {
 # api METHOD PATH [BODY] [KEY]: calls the server; prints the body and sets
 # STATUS to the HTTP status. With no KEY, an admin call carries
 # $ADMIN_TOKEN (ADMIN_TOKEN= api ... sends none). Extra curl options may
-# follow in $API_OPTS.
+# follow in $API_OPTS; with $API_NS set, curl runs in that network
+# namespace.
 api() {
-	local method=$1 path=$2 body=${3:-} key=${4:-} out
+	local method=$1 path=$2 body=${3:-} key=${4:-} opts run=(curl)
 	[ -n "$key" ] || ! admin_call "$method" "$path" || key=${ADMIN_TOKEN:-}
-	local args=(-sS -o "$T/api.body" -w '%{http_code}' -X "$method" ${API_OPTS:-})
+	read -ra opts <<<"${API_OPTS:-}"
+	local args=(-sS -o "$T/api.body" -w '%{http_code}' -X "$method" ${opts[@]+"${opts[@]}"})
 	[ -n "$body" ] && args+=(-H 'Content-Type: application/json' --data-binary "$body")
 	[ -n "$key" ] && args+=(-H "Authorization: Bearer $key")
-	STATUS=$(curl "${args[@]}" "$SERVER_URL$path") || STATUS=000
+	[ -n "${API_NS:-}" ] && run=(ip netns exec "$API_NS" curl)
+	STATUS=$("${run[@]}" "${args[@]}" "$SERVER_URL$path") || STATUS=000
 	cat "$T/api.body"
+}
+
+# call METHOD PATH [BODY] [KEY]: like api, but sets `out` (the body) and
+# STATUS in the calling shell instead of printing.
+call() {
+	api "$@" >/dev/null
+	out=$(cat "$T/api.body")
+}
+
+# create_project NAME [open]: creates a project over the admin API and
+# checks it was created; sets PROJECT to NAME, KEY to its join key ("" for
+# an open project) and out to the server's reply.
+create_project() {
+	local body="{\"name\":\"$1\"}"
+	[ "${2:-}" = open ] && body="{\"name\":\"$1\",\"key\":false}"
+	call POST /api/v1/projects "$body"
+	assert_eq "$STATUS" 201 "create project $1 ($out)"
+	PROJECT=$1
+	KEY=$(jq -r '.key // ""' <<<"$out")
+}
+
+# node_id N: a 32-hex-digit node id made from the number N.
+node_id() { printf '%032x' "$1"; }
+
+# checkin_json PROJECT NODE CORES [EXTRA]: a check-in body; EXTRA is more
+# JSON members (e.g. '"port":3700,"load":[1,1,1]'), winning over these. The
+# node runs a live job port (admission "live"): it is listed at once; a
+# 1.0 node ("admission":"allow") only once it can have learnt a member.
+checkin_json() {
+	printf '{"project":"%s","node":"%s","cores":%s,"hostname":"h-%s","owner":"t","version":"1.0.0","admission":"live"}' \
+	    "$1" "$2" "$3" "${2: -6}" | jq -c --argjson e "{${4:-}}" '. + $e'
+}
+
+# checkin PROJECT NODE CORES KEY [EXTRA]: posts a check-in; sets out, STATUS.
+checkin() {
+	call POST /api/v1/checkin "$(checkin_json "$1" "$2" "$3" "${5:-}")" "$4"
+}
+
+# from ADDR COMMAND...: runs an api/call/checkin helper with the request
+# sent from ADDR (a loopback address: 127.0.0.0/8 is all this machine's),
+# the connection address a node is listed at.
+from() {
+	local addr=$1; shift
+	API_OPTS="${API_OPTS:-} --interface $addr" "$@"
 }
 
 # metric NAME [LABELS]: the value of one Prometheus sample from /metrics.
@@ -213,6 +267,44 @@ start_distccd() {
 		fail "distccd did not come up on $addr:$DISTCCD_PORT"
 }
 
+# client_conf FILE PROJECT KEY [config lines...]: writes a client.conf for
+# $SERVER_URL and PROJECT (with KEY unless it is "" or null), then the
+# lines (a later key wins).
+client_conf() {
+	local file=$1 project=$2 key=$3
+	shift 3
+	{
+		echo "server $SERVER_URL"
+		echo "project $project"
+		if [ -n "$key" ] && [ "$key" != null ]; then echo "key $key"; fi
+		printf '%s\n' "$@"
+	} >"$file"
+}
+
+# spawn_node NAME DIR PROJECT KEY COMPILERS [config lines...]: starts a
+# dcc-heartbeat node with DIR/client.conf (client_conf, its masquerade
+# directory DIR/masq, then the lines), output to $T/NAME.log. DIR/masq
+# holds a link to dcc for each of COMPILERS (space-separated): the
+# compilers it serves. With $NODE_NS set it runs in that network
+# namespace; $HEARTBEAT_OPTS are more options for it. Returns at once; sets
+# SPAWNED_PID.
+spawn_node() {
+	local name=$1 dir=$2 project=$3 key=$4 c masq_names opts wrap=()
+	shift 4
+	read -ra masq_names <<<"$1"
+	shift
+	mkdir -p "$dir/masq"
+	chmod 0711 "$T"	# distccd runs as its own user
+	for c in "${masq_names[@]}"; do
+		ln -sf "$BIN/dcc" "$dir/masq/$c"
+	done
+	client_conf "$dir/client.conf" "$project" "$key" "masquerade_dir $dir/masq" "$@"
+	read -ra opts <<<"${HEARTBEAT_OPTS:-}"
+	[ -n "${NODE_NS:-}" ] && wrap=(ip netns exec "$NODE_NS")
+	spawn "$name" ${wrap[@]+"${wrap[@]}"} "$BIN/dcc-heartbeat" -d \
+	    ${opts[@]+"${opts[@]}"} -f "$dir/client.conf"
+}
+
 # start_node ADDR [config lines...]: a dcc-heartbeat node checking in from
 # ADDR to $SERVER_URL (project $PROJECT, key $KEY when set), with its state
 # in $NODE_DIR=$T/node-ADDR/ and its job port on ADDR:$NODE_PORT (a free
@@ -224,33 +316,26 @@ start_node() {
 	local addr=$1; shift
 	NODE_DIR=$T/node-$addr
 	NODE_PORT=$(free_port "$addr")
-	mkdir -p "$NODE_DIR/masq"
-	chmod 0711 "$T"	# distccd runs as its own user
-	ln -sf "$BIN/dcc" "$NODE_DIR/masq/gcc"
-	ln -sf "$BIN/dcc" "$NODE_DIR/masq/cc"
-	{
-		echo "server $SERVER_URL"
-		echo "project ${PROJECT:?start_node needs PROJECT}"
-		[ -n "${KEY:-}" ] && [ "$KEY" != null ] && echo "key $KEY"
-		echo "state_dir $NODE_DIR"
-		echo "source $addr"
-		echo "distccd_listen $addr"
-		echo "distccd_port $NODE_PORT"
-		echo "masquerade_dir $NODE_DIR/masq"
-		# no memory cgroup under the test runner's own
-		echo "jobs_memory_max none"
-		printf '%s\n' "$@"
-	} >"$NODE_DIR/client.conf"
-	spawn "node-$addr" "$BIN/dcc-heartbeat" -d -f "$NODE_DIR/client.conf"
+	# no memory cgroup under the test runner's own
+	spawn_node "node-$addr" "$NODE_DIR" "${PROJECT:?start_node needs PROJECT}" \
+	    "${KEY:-}" "gcc cc" "state_dir $NODE_DIR" "source $addr" \
+	    "distccd_listen $addr" "distccd_port $NODE_PORT" \
+	    "jobs_memory_max none" "$@"
+	# shellcheck disable=SC2034	# read by the scenarios
 	NODE_PID=$SPAWNED_PID
 	wait_until 15 node_online "$addr" "$NODE_PORT" ||
 		fail "node $addr did not appear on $SERVER_URL"
 }
 
+# nodes_json: the server's node list for $PROJECT (read with $KEY: a keyed
+# project's members need it).
+nodes_json() {
+	curl -fsS ${KEY:+-H "Authorization: Bearer $KEY"} "$SERVER_URL/api/v1/nodes?project=$PROJECT"
+}
+
 # node_online ADDR [PORT]: the server lists a node of $PROJECT at ADDR (and
-# distccd PORT) as online (read with $KEY: a keyed project's members need it).
+# distccd PORT) as online.
 node_online() {
-	curl -fsS ${KEY:+-H "Authorization: Bearer $KEY"} "$SERVER_URL/api/v1/nodes?project=$PROJECT" | jq -e \
-	    --arg a "$1" --arg p "${2:-}" '.nodes | any(.addr == $a and
+	nodes_json | jq -e --arg a "$1" --arg p "${2:-}" '.nodes | any(.addr == $a and
 	    .state == "online" and ($p == "" or (.port | tostring) == $p))'
 }

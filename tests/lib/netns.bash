@@ -12,7 +12,7 @@
 #                                is its address ($NET.11, .12, ...; srv: .1)
 #   in_ns NAME command...        runs command in NAME's namespace
 #   netns_server [args...]       dyndistcc-server in host srv, project "lan";
-#                                sets SERVER_URL, KEY, TOKEN
+#                                sets SERVER_URL, PROJECT, KEY, TOKEN
 #   netns_node NAME [lines...]   dcc-heartbeat in NAME's namespace (no
 #                                `source`: the server sees the connection's
 #                                address), state in $T/NAME/
@@ -58,7 +58,7 @@ netns_exit() {
 	pool_stop_server
 	for ns in "${NETNS_ALL[@]}"; do
 		pids=$(ip netns pids "$ns" 2>/dev/null)
-		[ -n "$pids" ] && kill -KILL $pids 2>/dev/null
+		[ -n "$pids" ] && xargs kill -KILL <<<"$pids" 2>/dev/null
 	done
 	for ns in "${NETNS_ALL[@]}"; do
 		ip netns del "$ns" 2>/dev/null
@@ -66,55 +66,34 @@ netns_exit() {
 }
 
 netns_server() {
-	TOKEN=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	TOKEN=$(new_token)
 	SERVER_URL=http://${HOST[srv]}:33333
 	spawn server ip netns exec "$NETNS_P-srv" "$BIN/dyndistcc-server" -f /dev/null \
 	    -l "${HOST[srv]}" -p 33333 --db "$T/dyndistcc.db" --admin-token "$TOKEN" "$@"
+	# shellcheck disable=SC2034	# pool.bash's pool_stop_server stops it
 	SERVER_PID=$SPAWNED_PID
 	local any
 	for any in "${!HOST[@]}"; do [ "$any" != srv ] && break; done
 	wait_until 10 in_ns "$any" curl -fsS "$SERVER_URL/healthz" ||
 		fail "the server in $NETNS_P-srv does not answer at $SERVER_URL"
-	in_ns "$any" curl -fsS -H "Authorization: Bearer $TOKEN" \
-	    -H 'Content-Type: application/json' --data '{"name":"lan"}' \
-	    "$SERVER_URL/api/v1/projects" >"$T/project.json" ||
-		fail "creating the project failed"
-	KEY=$(jq -r .key "$T/project.json")
+	API_NS=$NETNS_P-$any ADMIN_TOKEN=$TOKEN create_project lan
 }
 
 netns_node() {
 	local name=$1 dir=$T/$1
 	shift
-	mkdir -p "$dir/state" "$dir/cache" "$dir/distcc" "$dir/masq"
-	chmod 0711 "$T"
-	ln -sf "$BIN/dcc" "$dir/masq/gcc"
-	ln -sf "$BIN/dcc" "$dir/masq/cc"	# CC=dcc compiles are cc's
-	# pool_sleepcc's compiler, when there is one
-	[ -z "${SLEEPCC:-}" ] || ln -sf "$BIN/dcc" "$dir/masq/$SLEEPCC"
-	{
-		echo "server $SERVER_URL"
-		echo "project lan"
-		echo "key $KEY"
-		echo "cores 2"
-		echo "state_dir $dir/state"
-		echo "masquerade_dir $dir/masq"
-		echo "owner $name"
-		echo "job_memory 0"
-		echo "jobs_memory_max none"
-		printf '%s\n' "$@"
-	} >"$dir/client.conf"
-	spawn "$name" ip netns exec "$NETNS_P-$name" "$BIN/dcc-heartbeat" -d -v \
-	    -f "$dir/client.conf"
-	POOL_PID[$name]=$SPAWNED_PID
-	POOL_ADDR[$name]=${HOST[$name]}
-	POOL_NAMES+=("$name")
+	mkdir -p "$dir/state" "$dir/cache" "$dir/distcc"
+	# CC=dcc compiles are cc's; pool_sleepcc's compiler, when there is one
+	NODE_NS=$NETNS_P-$name HEARTBEAT_OPTS=-v spawn_node "$name" "$dir" lan "$KEY" \
+	    "gcc cc ${SLEEPCC:-}" "cores 2" "state_dir $dir/state" "owner $name" \
+	    "job_memory 0" "jobs_memory_max none" "$@"
+	pool_register "$name" "${HOST[$name]}" "" "$SPAWNED_PID"
 }
 
 netns_build() {
 	local name=$1 dir=$2
 	shift 2
-	in_ns "$name" env DCC_CONFIG="$T/$name/client.conf" XDG_CACHE_HOME="$T/$name/cache" \
-	    DISTCC_DIR="$T/$name/distcc" PATH="$BIN:$PATH" \
+	pool_run "$name" in_ns "$name" \
 	    sh -c 'cd "$1" && shift && make -s clean && make -s -j"$(dcc -j)" CC=dcc "$@"' \
 	    sh "$dir" "$@"
 }
@@ -123,12 +102,7 @@ netns_move() {
 	ip -n "$NETNS_P-$1" addr del "${HOST[$1]}/24" dev eth0
 	ip -n "$NETNS_P-$1" addr add "$2/24" dev eth0
 	HOST[$1]=$2
-	POOL_ADDR[$1]=$2
-}
-
-# jobs_served NAME [FROM]: jobs NAME's job port finished ok (from FROM).
-jobs_served() {
-	grep -c "job from ${2:-[0-9a-f.:]*}: .*: ok," "$T/$1.log" 2>/dev/null || true
+	pool_register "$1" "$2" "${POOL_PORT[$1]}" "${POOL_PID[$1]}"
 }
 
 # refusals NAME: connections NAME's job port refused.
@@ -136,17 +110,7 @@ refusals() {
 	grep -c "job port: refused" "$T/$1.log" 2>/dev/null || true
 }
 
-# fallbacks LOG: jobs a build's distcc ran locally because a host failed or
-# was backed off, and the hosts it backed off, from the build's output
-# (distcc's warnings) — "FALLBACKS BACKOFFS".
-fallbacks() {
-	local f b
-	f=$(grep -c 'running locally instead\|failed to distribute' "$1" || true)
-	b=$(grep -c 'backoff\|backed off' "$1" || true)
-	echo "$f $b"
-}
-
 # backoff_files NAME: hosts NAME's distcc has backed off now.
 backoff_files() {
-	ls "$T/$1/distcc/lock/" 2>/dev/null | grep -c '^backoff' || true
+	find "$T/$1/distcc/lock" -maxdepth 1 -name 'backoff*' 2>/dev/null | wc -l
 }

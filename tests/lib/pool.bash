@@ -9,7 +9,8 @@
 #   pool_wait_settled SECONDS NAME...   every node lists every other, job ports up
 #   pool_hosts NAME                     the distcc hosts line NAME's heartbeat wrote
 #   pool_threads NAME                   pool_threads from that file's metadata
-#   pool_jobs NAME                      jobs NAME's job port served
+#   pool_jobs NAME [FROM]               jobs NAME's job port served (from FROM)
+#   fallbacks LOG                       a build's local fallbacks and backoffs
 #   pool_stop_nodes [NAME...]           SIGTERM (check out), wait for the exit
 #   pool_stop_server                    SIGTERM, wait (bounded) for the exit
 #   pool_client NAME PROJECT KEY CORES  a developer machine: dcc only, no node
@@ -31,36 +32,28 @@ POOL_WHITELIST=()
 pool_node() {
 	local name=$1 addr=$2 project=$3 key=$4 cores=$5
 	shift 5
-	local dir=$T/$name port c
+	local dir=$T/$name port
 	port=$(free_port "$addr")
-	mkdir -p "$dir/state" "$dir/cache" "$dir/distcc" "$dir/masq"
+	mkdir -p "$dir/state" "$dir/cache" "$dir/distcc"
 	# the compilers it serves: a job goes only to a node that reports the
-	# requester's compiler (by fingerprint)
-	for c in cc gcc c++ g++ ${SLEEPCC:-} ${POOL_COMPILERS:-}; do
-		ln -sf "$BIN/dcc" "$dir/masq/$c"
-	done
-	{
-		echo "server $SERVER_URL"
-		echo "project $project"
-		[ -n "$key" ] && [ "$key" != null ] && echo "key $key"
-		echo "cores $cores"
-		echo "nice 0"
-		echo "state_dir $dir/state"
-		echo "source $addr"
-		echo "distccd_listen $addr"
-		echo "distccd_port $port"
-		echo "owner $name"
-		echo "masquerade_dir $dir/masq"
-		# every core is lent whatever memory the test machine has free
-		echo "job_memory 0"
-		echo "jobs_memory_max none"
-		printf '%s\n' "$@"
-	} >"$dir/client.conf"
-	spawn "$name" "$BIN/dcc-heartbeat" -d -f "$dir/client.conf"
-	POOL_ADDR[$name]=$addr
-	POOL_PORT[$name]=$port
-	POOL_PID[$name]=$SPAWNED_PID
-	POOL_NAMES+=("$name")
+	# requester's compiler (by fingerprint); every core is lent whatever
+	# memory the test machine has free
+	spawn_node "$name" "$dir" "$project" "$key" \
+	    "cc gcc c++ g++ ${SLEEPCC:-} ${POOL_COMPILERS:-}" "cores $cores" \
+	    "nice 0" "state_dir $dir/state" "source $addr" "distccd_listen $addr" \
+	    "distccd_port $port" "owner $name" "job_memory 0" \
+	    "jobs_memory_max none" "$@"
+	pool_register "$name" "$addr" "$port" "$SPAWNED_PID"
+}
+
+# pool_register NAME ADDR PORT PID: node NAME (its heartbeat PID, its job
+# port ADDR:PORT) is one of the pool's: pool_stop_nodes stops it, the
+# helpers below find it.
+pool_register() {
+	[ -n "${POOL_PID[$1]:-}" ] || POOL_NAMES+=("$1")
+	POOL_ADDR[$1]=$2
+	POOL_PORT[$1]=$3
+	POOL_PID[$1]=$4
 }
 
 # pool_hosts NAME: the hosts line (without the metadata comment), or nothing.
@@ -73,9 +66,20 @@ pool_threads() {
 	sed -n '1s/.* pool_threads=\([0-9]*\).*/\1/p' "$T/$1/state/hosts" 2>/dev/null
 }
 
-# pool_jobs NAME: how many jobs NAME's job port served (compiled ok).
+# pool_jobs NAME [FROM]: how many jobs NAME's job port served (compiled
+# ok), of those from address FROM.
 pool_jobs() {
-	grep -c 'job from .*: ok, ' "$T/$1.log" 2>/dev/null || true
+	grep -c "job from ${2:-[^ ]*}: .*: ok, " "$T/$1.log" 2>/dev/null || true
+}
+
+# fallbacks LOG: jobs a build's distcc ran locally because a host failed or
+# was backed off, and the hosts it backed off, from the build's output
+# (distcc's warnings) or its DISTCC_LOG — "FALLBACKS BACKOFFS".
+fallbacks() {
+	local f b
+	f=$(grep -c 'running locally instead\|failed to distribute' "$1" || true)
+	b=$(grep -c 'backoff\|backed off' "$1" || true)
+	echo "$f $b"
 }
 
 # pool_listening ADDR PORT: something listens there (asked of the kernel,
@@ -104,16 +108,6 @@ pool_settled() {
 		pool_lists_all "$n" "$@" || return 1
 		pool_listening "${POOL_ADDR[$n]}" "${POOL_PORT[$n]}" || return 1
 	done
-}
-
-# pool_job_port NAME: NAME's heartbeat runs a job port (it admits members
-# as they come; its distccd is a private one, not listening on NAME's
-# address), rather than a distccd with an --allow list of the members.
-pool_job_port() {
-	local pid
-	pid=$(cat "$T/$1/state/distccd.pid" 2>/dev/null) || return 1
-	[ -r "/proc/$pid/cmdline" ] || return 1
-	! tr '\0' '\n' <"/proc/$pid/cmdline" | grep -qx "${POOL_ADDR[$1]}"
 }
 
 pool_wait_settled() {
@@ -159,13 +153,7 @@ pool_stop_server() {
 pool_client() {
 	local dir=$T/$1
 	mkdir -p "$dir/state" "$dir/cache" "$dir/distcc"
-	{
-		echo "server $SERVER_URL"
-		echo "project $2"
-		[ -n "$3" ] && [ "$3" != null ] && echo "key $3"
-		echo "cores $4"
-		echo "state_dir $dir/state"
-	} >"$dir/client.conf"
+	client_conf "$dir/client.conf" "$2" "$3" "cores $4" "state_dir $dir/state"
 }
 
 # pool_run NAME command...: runs command as NAME's user of dcc.
@@ -192,7 +180,7 @@ pool_sources() {
 		for i in $(seq "$n"); do echo "int ${prefix}_$i(int x);"; done
 		echo 'int main(void) { long s = 0;'
 		for i in $(seq "$n"); do echo "s += ${prefix}_$i(3);"; done
-		echo 'printf("%ld\n", s); return 0; }'
+		printf '%s\n' 'printf("%ld\n", s); return 0; }'
 	} >"$dir/${prefix}_main.c"
 	cat >"$dir/Makefile" <<EOF
 OBJ = \$(patsubst %.c,%.o,\$(sort \$(wildcard *.c)))
@@ -224,7 +212,8 @@ pool_sleepcc() {
 	need_root "whitelisting the test compiler for distccd in /usr/lib/distcc"
 	SLEEPCC=dyndistcc-sleepcc-$$
 	chmod 711 "$T"
-	mkdir -p -m 755 "$T/bin"
+	mkdir -p "$T/bin"
+	chmod 755 "$T/bin"
 	cat >"$T/bin/$SLEEPCC" <<EOF
 #!/bin/sh
 # dyndistcc test compiler: $1 s per compile (-c); preprocessing (-E) and

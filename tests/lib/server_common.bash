@@ -1,48 +1,7 @@
 # server_common.bash — helpers for the server_*.sh scenarios (sourced after
-# lib.sh): projects, check-in bodies, database checks, a network namespace
-# for non-loopback peers.
-
-# call METHOD PATH [BODY] [KEY]: like api, but sets `out` (the body) and
-# STATUS in the calling shell instead of printing.
-call() {
-	api "$@" >/dev/null
-	out=$(cat "$T/api.body")
-}
-
-# node_id N: a 32-hex-digit node id made from the number N.
-node_id() { printf '%032x' "$1"; }
-
-# create_project NAME [open]: creates a project over the admin API (from
-# loopback); sets KEY to its join key ("" for an open project).
-create_project() {
-	local body="{\"name\":\"$1\"}"
-	[ "${2:-}" = open ] && body="{\"name\":\"$1\",\"key\":false}"
-	API_OPTS=${ADMIN_OPTS:-} call POST /api/v1/projects "$body"
-	assert_eq "$STATUS" 201 "create project $1 ($out)"
-	KEY=$(jq -r '.key // ""' <<<"$out")
-}
-
-# checkin_json PROJECT NODE CORES [EXTRA]: a check-in body; EXTRA is more
-# JSON members (e.g. '"port":3700,"load":[1,1,1]'), winning over these. The
-# node runs a live job port (admission "live"): it is listed at once; a
-# 1.0 node ("admission":"allow") only once it can have learnt a member.
-checkin_json() {
-	printf '{"project":"%s","node":"%s","cores":%s,"hostname":"h-%s","owner":"t","version":"1.0.0","admission":"live"}' \
-	    "$1" "$2" "$3" "${2: -6}" | jq -c --argjson e "{${4:-}}" '. + $e'
-}
-
-# checkin PROJECT NODE CORES KEY [EXTRA]: posts a check-in; sets out, STATUS.
-checkin() {
-	call POST /api/v1/checkin "$(checkin_json "$1" "$2" "$3" "${5:-}")" "$4"
-}
-
-# from ADDR COMMAND...: runs an api/call/checkin helper with the request
-# sent from ADDR (a loopback address: 127.0.0.0/8 is all this machine's),
-# the connection address a node is listed at.
-from() {
-	local addr=$1; shift
-	API_OPTS="${API_OPTS:-} --interface $addr" "$@"
-}
+# lib.sh, which creates projects and writes check-in bodies): node lists,
+# database checks, a network namespace for non-loopback peers, bulk
+# check-ins.
 
 # node_count [PROJECT [KEY]]: how many nodes the server reports (a keyed
 # project's only with its key).
