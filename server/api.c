@@ -55,8 +55,9 @@ reply_hosts(struct req *r, const struct hosts_reply *h, const struct host_lists 
 	left = left > b.len ? left - b.len : 0;
 	for (i = 0; i < nfps; i++) {
 		fp_line(h, l, fps[i], left / (size_t)(nfps - i), &fl);
-		buf_printf(&b, "%s\"%s\":{\"hosts\":\"%s\",\"threads\":%d}",
-		    i ? "," : "", fps[i], fl.line.s, fl.threads);
+		buf_printf(&b, "%s\"%s\":{\"hosts\":\"", i ? "," : "", fps[i]);
+		buf_add(&b, fl.line.s, fl.line.len);
+		buf_printf(&b, "\",\"threads\":%d}", fl.threads);
 		left = left > fl.line.len + 64 ? left - fl.line.len - 64 : 0;
 		buf_free(&fl.line);
 	}

@@ -309,10 +309,10 @@ has_fp(const struct hostset *s, const struct host_entry *e, long fp)
 	return 0;
 }
 
-/* Writes a hosts line to l: "localhost/<cores>", then the ordered entries
- * (every one when fp is -1, else those with fingerprint fp) that fit in
- * maxlen bytes (at most WIRE_HOSTS_MAX - 1) and WIRE_POOL_MAX slots in all.
- * Fills the line's slot total and the jobs running on its hosts. */
+/* Appends a hosts line to l->line: "localhost/<cores>", then the ordered
+ * entries (every one when fp is -1, else those with fingerprint fp) that
+ * fit in maxlen bytes (at most WIRE_HOSTS_MAX - 1) and WIRE_POOL_MAX slots
+ * in all. Fills the line's slot total and the jobs running on its hosts. */
 void
 hosts_line(const struct hostset *s, const struct host_req *r,
     const uint32_t *order, size_t n, long fp, size_t maxlen,
@@ -324,7 +324,9 @@ hosts_line(const struct hostset *s, const struct host_req *r,
 
 	if (maxlen > WIRE_HOSTS_MAX - 1)
 		maxlen = WIRE_HOSTS_MAX - 1;
-	out = xmalloc(maxlen + sizeof(s->v->tok) + 32);
+	/* written in place: a whole token slot past the end fits */
+	buf_reserve(&l->line, maxlen + sizeof(s->v->tok) + 32);
+	out = l->line.s + l->line.len;
 	len = (size_t)snprintf(out, 32, "localhost/%d", r->cores);
 	l->threads = r->cores;
 	l->busy = 0;
@@ -340,8 +342,8 @@ hosts_line(const struct hostset *s, const struct host_req *r,
 		l->threads += e->slots;
 		l->busy += e->running;
 	}
-	buf_add(&l->line, out, len);
-	free(out);
+	out[len] = '\0';
+	l->line.len += len;
 }
 
 static int

@@ -35,6 +35,7 @@ struct buf {
 };
 void	buf_init(struct buf *);
 void	buf_free(struct buf *);
+void	buf_reserve(struct buf *, size_t);
 void	buf_add(struct buf *, const char *, size_t);
 void	buf_puts(struct buf *, const char *);
 void	buf_printf(struct buf *, const char *, ...) ATTR_PRINTF(2, 3);
