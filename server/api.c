@@ -40,6 +40,9 @@ reply_hosts(struct req *r, const struct hosts_reply *h, const struct host_lists 
 	int i;
 
 	buf_init(&b);
+	/* room for the common reply (one fp) at once: no copies as it grows */
+	buf_reserve(&b, REPLY_FIXED + members->len +
+	    (nfps > 0 ? 2 : 1) * l->all.line.len);
 	buf_puts(&b, "{\"project\":");
 	buf_json_str(&b, h->project);
 	buf_printf(&b, ",\"heartbeat\":%d,\"refresh_after\":%d,\"ttl\":%d,"

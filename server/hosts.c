@@ -138,6 +138,7 @@ hostset_build(struct host_cand *c, size_t n, int max_cores)
 	struct host_entry *e;
 	unsigned *tab;
 	size_t i, j, k, nf = 0, nh = 16;
+	double w;
 	int len;
 
 	atomic_init(&s->refs, 1);
@@ -170,9 +171,8 @@ hostset_build(struct host_cand *c, size_t n, int max_cores)
 		e->hash = p[i]->hash;
 		e->slots = p[i]->slots < max_cores ? p[i]->slots : max_cores;
 		e->running = p[i]->running;
-		e->weight = (double)e->slots - p[i]->busy;
-		if (e->weight < HOSTS_EPSILON)
-			e->weight = HOSTS_EPSILON;
+		w = (double)e->slots - p[i]->busy;
+		e->inv_weight = 1 / (w < HOSTS_EPSILON ? HOSTS_EPSILON : w);
 		e->confirmed = p[i]->confirmed;
 		e->loopback = wire_addr_is_loopback(p[i]->addr);
 		len = snprintf(e->tok, sizeof(e->tok),
@@ -237,30 +237,44 @@ hostset_fp(const struct hostset *s, const char *fp)
 
 /* Sorts v[0..n) ascending by their top 32 bits (LSD radix, 8 bits a
  * pass); tmp has room for n. Linear: a qsort of a 1000-host project per
- * request cost more than the rest of the request. */
+ * request cost more than the rest of the request. One read counts every
+ * digit, and a digit all keys share needs no pass. */
 static void
 radix_sort32(uint64_t *v, uint64_t *tmp, size_t n)
 {
-	size_t count[256], i, sum, c;
-	uint64_t *src = v, *dst = tmp, *t;
-	int shift;
+	uint32_t count[4][256], *c, sum, k;
+	uint64_t *src = v, *dst = tmp, *t, x;
+	size_t i;
+	int d, shift;
 
-	for (shift = 32; shift < 64; shift += 8) {
-		memset(count, 0, sizeof(count));
-		for (i = 0; i < n; i++)
-			count[(src[i] >> shift) & 0xff]++;
+	if (n < 2)
+		return;
+	memset(count, 0, sizeof(count));
+	for (i = 0; i < n; i++) {
+		x = v[i] >> 32;
+		count[0][x & 0xff]++;
+		count[1][(x >> 8) & 0xff]++;
+		count[2][(x >> 16) & 0xff]++;
+		count[3][x >> 24]++;
+	}
+	for (d = 0; d < 4; d++) {
+		c = count[d];
+		shift = 32 + 8 * d;
+		if (c[(src[0] >> shift) & 0xff] == n)
+			continue;
 		for (i = 0, sum = 0; i < 256; i++) {
-			c = count[i];
-			count[i] = sum;
-			sum += c;
+			k = c[i];
+			c[i] = sum;
+			sum += k;
 		}
 		for (i = 0; i < n; i++)
-			dst[count[(src[i] >> shift) & 0xff]++] = src[i];
+			dst[c[(src[i] >> shift) & 0xff]++] = src[i];
 		t = src;
 		src = dst;
 		dst = t;
 	}
-	/* four passes: the sorted run is back in v */
+	if (src != v)
+		memcpy(v, src, n * sizeof(*v));
 }
 
 /* Orders the entries of s that r may be handed, best first, into order
@@ -284,7 +298,7 @@ hosts_order(const struct hostset *s, const struct host_req *r, uint32_t *order)
 		/* u in (0, 1) from 53 bits of the hash */
 		u = ((double)(mix64(r->who ^ e->hash) >> 11) + 0.5) *
 		    (1.0 / 9007199254740992.0);
-		key = -fast_ln(u) / e->weight;
+		key = -fast_ln(u) * e->inv_weight;
 		/* a positive double's bits sort as the double does; its top
 		 * 32 bits (20 of mantissa) are precision enough for an order
 		 * that is random anyway; the index rides in the low 32 */

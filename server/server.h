@@ -168,7 +168,8 @@ struct host_cand {			/* an online node, for hostset_build */
 };
 struct host_entry {			/* one listable addr:port */
 	uint64_t hash;			/* of the node id */
-	double	 weight;		/* spare slots, at least an epsilon */
+	double	 inv_weight;		/* 1 / spare slots (at least an
+					 * epsilon): keys multiply by it */
 	double	 confirmed;		/* `allow` node: its latest check-in at
 					 * least ALLOW_GRACE old; `live`: +inf */
 	int	 slots;			/* the /N: slots capped by max_cores */
