@@ -191,6 +191,8 @@ hostset_build(struct host_cand *c, size_t n, int max_cores)
 			p[k]->entry = (long)s->n;
 		s->n++;
 	}
+	/* room was made for every candidate's fps; few are distinct */
+	s->fps = xreallocarray(s->fps, s->nfps ? s->nfps : 1, sizeof(*s->fps));
 	s->fpcount = xcalloc(s->nfps ? s->nfps : 1, sizeof(*s->fpcount));
 	for (i = 0; i < s->nfpidx; i++)
 		s->fpcount[s->fpidx[i]]++;

@@ -337,6 +337,14 @@ void	hosts_reply_free(struct hosts_reply *);
 /* store.c — the registry's internals, for view.c and sweep.c. Use them
  * only between store_lock() and store_unlock(). */
 struct project;
+struct compset {			/* a node's compilers, shared by every
+					 * node that reports the same ones */
+	struct compset *next;		/* hash chain */
+	int	 refs;
+	char	*json;			/* the compilers array, as stored */
+	char	(*fps)[WIRE_FP_LEN + 1];	/* distinct, from json */
+	int	 nfps;
+};
 struct node {
 	struct project *proj;
 	struct node *hnext;		/* hash chain */
@@ -351,11 +359,10 @@ struct node {
 	double	 served;		/* jobs.served as last reported */
 	double	 served_base;		/* served by earlier heartbeat runs */
 	double	 load[3];
-	char	*hostname, *owner, *version, *compilers, *reason;
+	char	*hostname, *owner, *version, *reason;
+	struct compset *comp;		/* a reference */
 	struct sender *senders;
 	int	 nsenders;
-	char	(*fps)[WIRE_FP_LEN + 1];	/* distinct, from compilers */
-	int	 nfps;
 	int64_t	 first_seen, last_seen;	/* wall clock, seconds */
 	double	 seen;			/* monotonic; < 0: not since start */
 	double	 held;			/* holds addr:port since (monotonic) */

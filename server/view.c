@@ -59,7 +59,7 @@ node_json(struct buf *b, const struct node *n, double now, int64_t wall)
 	buf_printf(b, "},\"jobs\":{\"running\":%d,\"served\":%.0f},"
 	    "\"compilers\":%s,\"legacy\":%s,\"state\":\"%s\","
 	    "\"last_seen\":%lld,\"age\":%lld}", n->running,
-	    n->served_base + n->served, n->compilers,
+	    n->served_base + n->served, n->comp->json,
 	    n->legacy ? "true" : "false",
 	    store_node_online(n, now) ? "online" : "offline", (long long)n->last_seen,
 	    (long long)(wall - n->last_seen < 0 ? 0 : wall - n->last_seen));
@@ -249,7 +249,7 @@ activity_compilers(const struct project *p, double now, struct buf *b)
 	for (i = 0; i < p->n; i++) {
 		if (!store_node_online(p->nodes[i], now))
 			continue;
-		if ((parsed[np] = cJSON_Parse(p->nodes[i]->compilers)) == NULL)
+		if ((parsed[np] = cJSON_Parse(p->nodes[i]->comp->json)) == NULL)
 			continue;
 		cJSON_ArrayForEach(it, parsed[np]) {
 			v = xreallocarray(v, nv + 1, sizeof(*v));
