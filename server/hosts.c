@@ -142,6 +142,7 @@ hostset_build(struct host_cand *c, size_t n, int max_cores)
 	int len;
 
 	atomic_init(&s->refs, 1);
+	pthread_mutex_init(&s->memo_lock, NULL);
 	buf_init(&s->members[0]);
 	buf_init(&s->members[1]);
 	for (i = 0; i < n; i++) {
@@ -214,8 +215,15 @@ hostset_ref(struct hostset *s)
 void
 hostset_unref(struct hostset *s)
 {
+	size_t i;
+
 	if (s == NULL || atomic_fetch_sub(&s->refs, 1) != 1)
 		return;
+	for (i = 0; i < HOSTSET_MEMO; i++) {
+		free(s->memo[i].query);
+		free(s->memo[i].body);
+	}
+	pthread_mutex_destroy(&s->memo_lock);
 	buf_free(&s->members[0]);
 	buf_free(&s->members[1]);
 	free(s->v);
@@ -416,4 +424,62 @@ host_lists_free(struct host_lists *l)
 {
 	free(l->order);
 	buf_free(&l->all.line);
+}
+
+static int
+memo_match(const struct host_memo *m, const struct host_req *r, int text,
+    const char *query)
+{
+	return m->body != NULL && m->text == text && m->req.who == r->who &&
+	    m->req.self == r->self && m->req.since == r->since &&
+	    m->req.cores == r->cores && m->req.loopback_ok == r->loopback_ok &&
+	    strcmp(m->query, query) == 0;
+}
+
+/* Appends to out the reply rendered from s for the same request (who
+ * asks, text or JSON, its ?fp= value), if s remembers one: a requester
+ * asking again before the hostset changes gets the same bytes without
+ * ordering and rendering anew. False when s has none. */
+int
+hostset_memo_get(struct hostset *s, const struct host_req *r, int text,
+    const char *query, struct buf *out)
+{
+	int i, found = 0;
+
+	pthread_mutex_lock(&s->memo_lock);
+	for (i = 0; i < HOSTSET_MEMO && !found; i++)
+		if (memo_match(&s->memo[i], r, text, query)) {
+			buf_add(out, s->memo[i].body, s->memo[i].len);
+			found = 1;
+		}
+	pthread_mutex_unlock(&s->memo_lock);
+	return found;
+}
+
+/* Remembers a reply of len bytes rendered from s for a request (see
+ * hostset_memo_get), in place of the oldest; not one larger than
+ * HOSTSET_MEMO_MAX. */
+void
+hostset_memo_put(struct hostset *s, const struct host_req *r, int text,
+    const char *query, const char *body, size_t len)
+{
+	struct host_memo *m;
+	char *q, *b;
+
+	if (len > HOSTSET_MEMO_MAX)
+		return;
+	q = xstrdup(query);
+	b = xmalloc(len + 1);
+	memcpy(b, body, len);
+	b[len] = '\0';
+	pthread_mutex_lock(&s->memo_lock);
+	m = &s->memo[s->memo_next++ % HOSTSET_MEMO];
+	free(m->query);
+	free(m->body);
+	m->req = *r;
+	m->text = text;
+	m->query = q;
+	m->body = b;
+	m->len = len;
+	pthread_mutex_unlock(&s->memo_lock);
 }
