@@ -12,7 +12,9 @@
  * hash of requester, host and time bucket, w the host's spare slots) and
  * copies tokens in that order into each line it needs, keeping the best
  * entries that fit WIRE_HOSTS_MAX bytes and WIRE_POOL_MAX slots.
- * O(n log n) per request, however many lines it returns.
+ * Linear per request, however many lines it returns. A hostset remembers
+ * its last few host-list replies: a requester asking again before the set
+ * changes gets the same bytes copied.
  */
 #include <stdlib.h>
 #include <string.h>
