@@ -40,6 +40,9 @@ reply_hosts(struct req *r, const struct hosts_reply *h, const struct host_lists 
 	int i;
 
 	buf_init(&b);
+	/* room for the common reply (one fp) at once: no copies as it grows */
+	buf_reserve(&b, REPLY_FIXED + members->len +
+	    (nfps > 0 ? 2 : 1) * l->all.line.len);
 	buf_puts(&b, "{\"project\":");
 	buf_json_str(&b, h->project);
 	buf_printf(&b, ",\"heartbeat\":%d,\"refresh_after\":%d,\"ttl\":%d,"
@@ -55,8 +58,9 @@ reply_hosts(struct req *r, const struct hosts_reply *h, const struct host_lists 
 	left = left > b.len ? left - b.len : 0;
 	for (i = 0; i < nfps; i++) {
 		fp_line(h, l, fps[i], left / (size_t)(nfps - i), &fl);
-		buf_printf(&b, "%s\"%s\":{\"hosts\":\"%s\",\"threads\":%d}",
-		    i ? "," : "", fps[i], fl.line.s, fl.threads);
+		buf_printf(&b, "%s\"%s\":{\"hosts\":\"", i ? "," : "", fps[i]);
+		buf_add(&b, fl.line.s, fl.line.len);
+		buf_printf(&b, "\",\"threads\":%d}", fl.threads);
 		left = left > fl.line.len + 64 ? left - fl.line.len - 64 : 0;
 		buf_free(&fl.line);
 	}
@@ -198,6 +202,25 @@ hosts_list_reply(struct req *r, const struct hosts_reply *h,
 	free(top);
 }
 
+/* Replies what the hostset rendered for the same request before, if it
+ * remembers it (query: the ?fp= value); false when it does not. */
+static int
+memo_reply(struct req *r, const struct hosts_reply *h, const char *query)
+{
+	int text = wants_text(r);
+	struct buf b;
+
+	buf_init(&b);
+	if (!hostset_memo_get(h->set, &h->req, text, query, &b))
+		return 0;
+	if (text) {
+		reply_text(r, 200, b.s);
+		buf_free(&b);
+	} else
+		reply_json(r, 200, &b);
+	return 1;
+}
+
 /* GET /api/v1/projects/{name}/hosts?node=ID&cores=N&fp=A,B */
 void
 api_hosts(struct req *r)
@@ -252,10 +275,12 @@ api_hosts(struct req *r)
 	metrics_hosts(metrics_result(res));
 	if (res != ST_OK)
 		reply_store_error(r, res, err);
-	else {
+	else if (!memo_reply(r, &h, fps != NULL ? fp_s : "")) {
 		host_lists_make(h.set, &h.req, &l);
 		hosts_list_reply(r, &h, &l, fps, nfps);
 		host_lists_free(&l);
+		hostset_memo_put(h.set, &h.req, wants_text(r),
+		    fps != NULL ? fp_s : "", r->out.s, r->out.len);
 	}
 	free(fps);
 	hosts_reply_free(&h);

@@ -24,7 +24,8 @@ buf_free(struct buf *b)
 	buf_init(b);
 }
 
-static void
+/* Makes room for more bytes (and the NUL) after the current ones. */
+void
 buf_reserve(struct buf *b, size_t more)
 {
 	size_t want = b->len + more + 1;
@@ -82,11 +83,16 @@ void
 buf_json_str(struct buf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
-	const unsigned char *p;
+	const unsigned char *p, *run;
 	char esc[6];
 
 	buf_add(b, "\"", 1);
-	for (p = (const unsigned char *)s; *p; p++) {
+	for (p = run = (const unsigned char *)s; *p; p++) {
+		if (*p >= 0x20 && *p != 0x7f && *p != '"' && *p != '\\' &&
+		    *p != '<' && *p != '>' && *p != '&')
+			continue;	/* copied with its run */
+		buf_add(b, (const char *)run, (size_t)(p - run));
+		run = p + 1;
 		switch (*p) {
 		case '"':  buf_add(b, "\\\"", 2); continue;
 		case '\\': buf_add(b, "\\\\", 2); continue;
@@ -95,15 +101,12 @@ buf_json_str(struct buf *b, const char *s)
 		case '\r': buf_add(b, "\\r", 2); continue;
 		default: break;
 		}
-		if (*p < 0x20 || *p == 0x7f || *p == '<' || *p == '>' ||
-		    *p == '&') {
-			memcpy(esc, "\\u00", 4);
-			esc[4] = hex[*p >> 4];
-			esc[5] = hex[*p & 15];
-			buf_add(b, esc, 6);
-		} else
-			buf_add(b, (const char *)p, 1);
+		memcpy(esc, "\\u00", 4);
+		esc[4] = hex[*p >> 4];
+		esc[5] = hex[*p & 15];
+		buf_add(b, esc, 6);
 	}
+	buf_add(b, (const char *)run, (size_t)(p - run));
 	buf_add(b, "\"", 1);
 }
 

@@ -12,7 +12,9 @@
  * hash of requester, host and time bucket, w the host's spare slots) and
  * copies tokens in that order into each line it needs, keeping the best
  * entries that fit WIRE_HOSTS_MAX bytes and WIRE_POOL_MAX slots.
- * O(n log n) per request, however many lines it returns.
+ * Linear per request, however many lines it returns. A hostset remembers
+ * its last few host-list replies: a requester asking again before the set
+ * changes gets the same bytes copied.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -138,9 +140,11 @@ hostset_build(struct host_cand *c, size_t n, int max_cores)
 	struct host_entry *e;
 	unsigned *tab;
 	size_t i, j, k, nf = 0, nh = 16;
+	double w;
 	int len;
 
 	atomic_init(&s->refs, 1);
+	pthread_mutex_init(&s->memo_lock, NULL);
 	buf_init(&s->members[0]);
 	buf_init(&s->members[1]);
 	for (i = 0; i < n; i++) {
@@ -170,9 +174,8 @@ hostset_build(struct host_cand *c, size_t n, int max_cores)
 		e->hash = p[i]->hash;
 		e->slots = p[i]->slots < max_cores ? p[i]->slots : max_cores;
 		e->running = p[i]->running;
-		e->weight = (double)e->slots - p[i]->busy;
-		if (e->weight < HOSTS_EPSILON)
-			e->weight = HOSTS_EPSILON;
+		w = (double)e->slots - p[i]->busy;
+		e->inv_weight = 1 / (w < HOSTS_EPSILON ? HOSTS_EPSILON : w);
 		e->confirmed = p[i]->confirmed;
 		e->loopback = wire_addr_is_loopback(p[i]->addr);
 		len = snprintf(e->tok, sizeof(e->tok),
@@ -191,6 +194,8 @@ hostset_build(struct host_cand *c, size_t n, int max_cores)
 			p[k]->entry = (long)s->n;
 		s->n++;
 	}
+	/* room was made for every candidate's fps; few are distinct */
+	s->fps = xreallocarray(s->fps, s->nfps ? s->nfps : 1, sizeof(*s->fps));
 	s->fpcount = xcalloc(s->nfps ? s->nfps : 1, sizeof(*s->fpcount));
 	for (i = 0; i < s->nfpidx; i++)
 		s->fpcount[s->fpidx[i]]++;
@@ -212,8 +217,15 @@ hostset_ref(struct hostset *s)
 void
 hostset_unref(struct hostset *s)
 {
+	size_t i;
+
 	if (s == NULL || atomic_fetch_sub(&s->refs, 1) != 1)
 		return;
+	for (i = 0; i < HOSTSET_MEMO; i++) {
+		free(s->memo[i].query);
+		free(s->memo[i].body);
+	}
+	pthread_mutex_destroy(&s->memo_lock);
 	buf_free(&s->members[0]);
 	buf_free(&s->members[1]);
 	free(s->v);
@@ -237,30 +249,44 @@ hostset_fp(const struct hostset *s, const char *fp)
 
 /* Sorts v[0..n) ascending by their top 32 bits (LSD radix, 8 bits a
  * pass); tmp has room for n. Linear: a qsort of a 1000-host project per
- * request cost more than the rest of the request. */
+ * request cost more than the rest of the request. One read counts every
+ * digit, and a digit all keys share needs no pass. */
 static void
 radix_sort32(uint64_t *v, uint64_t *tmp, size_t n)
 {
-	size_t count[256], i, sum, c;
-	uint64_t *src = v, *dst = tmp, *t;
-	int shift;
+	uint32_t count[4][256], *c, sum, k;
+	uint64_t *src = v, *dst = tmp, *t, x;
+	size_t i;
+	int d, shift;
 
-	for (shift = 32; shift < 64; shift += 8) {
-		memset(count, 0, sizeof(count));
-		for (i = 0; i < n; i++)
-			count[(src[i] >> shift) & 0xff]++;
+	if (n < 2)
+		return;
+	memset(count, 0, sizeof(count));
+	for (i = 0; i < n; i++) {
+		x = v[i] >> 32;
+		count[0][x & 0xff]++;
+		count[1][(x >> 8) & 0xff]++;
+		count[2][(x >> 16) & 0xff]++;
+		count[3][x >> 24]++;
+	}
+	for (d = 0; d < 4; d++) {
+		c = count[d];
+		shift = 32 + 8 * d;
+		if (c[(src[0] >> shift) & 0xff] == n)
+			continue;
 		for (i = 0, sum = 0; i < 256; i++) {
-			c = count[i];
-			count[i] = sum;
-			sum += c;
+			k = c[i];
+			c[i] = sum;
+			sum += k;
 		}
 		for (i = 0; i < n; i++)
-			dst[count[(src[i] >> shift) & 0xff]++] = src[i];
+			dst[c[(src[i] >> shift) & 0xff]++] = src[i];
 		t = src;
 		src = dst;
 		dst = t;
 	}
-	/* four passes: the sorted run is back in v */
+	if (src != v)
+		memcpy(v, src, n * sizeof(*v));
 }
 
 /* Orders the entries of s that r may be handed, best first, into order
@@ -284,7 +310,7 @@ hosts_order(const struct hostset *s, const struct host_req *r, uint32_t *order)
 		/* u in (0, 1) from 53 bits of the hash */
 		u = ((double)(mix64(r->who ^ e->hash) >> 11) + 0.5) *
 		    (1.0 / 9007199254740992.0);
-		key = -fast_ln(u) / e->weight;
+		key = -fast_ln(u) * e->inv_weight;
 		/* a positive double's bits sort as the double does; its top
 		 * 32 bits (20 of mantissa) are precision enough for an order
 		 * that is random anyway; the index rides in the low 32 */
@@ -309,10 +335,10 @@ has_fp(const struct hostset *s, const struct host_entry *e, long fp)
 	return 0;
 }
 
-/* Writes a hosts line to l: "localhost/<cores>", then the ordered entries
- * (every one when fp is -1, else those with fingerprint fp) that fit in
- * maxlen bytes (at most WIRE_HOSTS_MAX - 1) and WIRE_POOL_MAX slots in all.
- * Fills the line's slot total and the jobs running on its hosts. */
+/* Appends a hosts line to l->line: "localhost/<cores>", then the ordered
+ * entries (every one when fp is -1, else those with fingerprint fp) that
+ * fit in maxlen bytes (at most WIRE_HOSTS_MAX - 1) and WIRE_POOL_MAX slots
+ * in all. Fills the line's slot total and the jobs running on its hosts. */
 void
 hosts_line(const struct hostset *s, const struct host_req *r,
     const uint32_t *order, size_t n, long fp, size_t maxlen,
@@ -324,7 +350,9 @@ hosts_line(const struct hostset *s, const struct host_req *r,
 
 	if (maxlen > WIRE_HOSTS_MAX - 1)
 		maxlen = WIRE_HOSTS_MAX - 1;
-	out = xmalloc(maxlen + sizeof(s->v->tok) + 32);
+	/* written in place: a whole token slot past the end fits */
+	buf_reserve(&l->line, maxlen + sizeof(s->v->tok) + 32);
+	out = l->line.s + l->line.len;
 	len = (size_t)snprintf(out, 32, "localhost/%d", r->cores);
 	l->threads = r->cores;
 	l->busy = 0;
@@ -340,8 +368,8 @@ hosts_line(const struct hostset *s, const struct host_req *r,
 		l->threads += e->slots;
 		l->busy += e->running;
 	}
-	buf_add(&l->line, out, len);
-	free(out);
+	out[len] = '\0';
+	l->line.len += len;
 }
 
 static int
@@ -398,4 +426,62 @@ host_lists_free(struct host_lists *l)
 {
 	free(l->order);
 	buf_free(&l->all.line);
+}
+
+static int
+memo_match(const struct host_memo *m, const struct host_req *r, int text,
+    const char *query)
+{
+	return m->body != NULL && m->text == text && m->req.who == r->who &&
+	    m->req.self == r->self && m->req.since == r->since &&
+	    m->req.cores == r->cores && m->req.loopback_ok == r->loopback_ok &&
+	    strcmp(m->query, query) == 0;
+}
+
+/* Appends to out the reply rendered from s for the same request (who
+ * asks, text or JSON, its ?fp= value), if s remembers one: a requester
+ * asking again before the hostset changes gets the same bytes without
+ * ordering and rendering anew. False when s has none. */
+int
+hostset_memo_get(struct hostset *s, const struct host_req *r, int text,
+    const char *query, struct buf *out)
+{
+	int i, found = 0;
+
+	pthread_mutex_lock(&s->memo_lock);
+	for (i = 0; i < HOSTSET_MEMO && !found; i++)
+		if (memo_match(&s->memo[i], r, text, query)) {
+			buf_add(out, s->memo[i].body, s->memo[i].len);
+			found = 1;
+		}
+	pthread_mutex_unlock(&s->memo_lock);
+	return found;
+}
+
+/* Remembers a reply of len bytes rendered from s for a request (see
+ * hostset_memo_get), in place of the oldest; not one larger than
+ * HOSTSET_MEMO_MAX. */
+void
+hostset_memo_put(struct hostset *s, const struct host_req *r, int text,
+    const char *query, const char *body, size_t len)
+{
+	struct host_memo *m;
+	char *q, *b;
+
+	if (len > HOSTSET_MEMO_MAX)
+		return;
+	q = xstrdup(query);
+	b = xmalloc(len + 1);
+	memcpy(b, body, len);
+	b[len] = '\0';
+	pthread_mutex_lock(&s->memo_lock);
+	m = &s->memo[s->memo_next++ % HOSTSET_MEMO];
+	free(m->query);
+	free(m->body);
+	m->req = *r;
+	m->text = text;
+	m->query = q;
+	m->body = b;
+	m->len = len;
+	pthread_mutex_unlock(&s->memo_lock);
 }

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -303,6 +304,17 @@ serve(struct server_config *c, const struct opts *o)
 		ready_fd = daemonize();
 	metrics_init();
 	raise_nofile(c);
+#ifdef M_MMAP_THRESHOLD
+	/* A large reply (the node list of a big registry is megabytes) goes
+	 * back to the system when it is sent. glibc would otherwise raise its
+	 * mmap threshold to the largest block freed, and the next such reply
+	 * would stay in the heap: 5 MB more resident with 10,000 nodes. The
+	 * few hundred KiB a request of a 1000-node project takes and gives
+	 * back do stay: handing them back after each request and faulting
+	 * them in at the next cost a tenth of a check-in. */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
+#endif
 	log_sys("dyndistcc-server %s starting", DYNDISTCC_VERSION);
 	if (tls_load(c, &tls, err) == -1) {
 		log_error("%s", err);

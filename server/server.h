@@ -9,6 +9,7 @@
 #ifndef DYNDISTCC_SERVER_H
 #define DYNDISTCC_SERVER_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -35,6 +36,7 @@ struct buf {
 };
 void	buf_init(struct buf *);
 void	buf_free(struct buf *);
+void	buf_reserve(struct buf *, size_t);
 void	buf_add(struct buf *, const char *, size_t);
 void	buf_puts(struct buf *, const char *);
 void	buf_printf(struct buf *, const char *, ...) ATTR_PRINTF(2, 3);
@@ -167,7 +169,8 @@ struct host_cand {			/* an online node, for hostset_build */
 };
 struct host_entry {			/* one listable addr:port */
 	uint64_t hash;			/* of the node id */
-	double	 weight;		/* spare slots, at least an epsilon */
+	double	 inv_weight;		/* 1 / spare slots (at least an
+					 * epsilon): keys multiply by it */
 	double	 confirmed;		/* `allow` node: its latest check-in at
 					 * least ALLOW_GRACE old; `live`: +inf */
 	int	 slots;			/* the /N: slots capped by max_cores */
@@ -177,7 +180,25 @@ struct host_entry {			/* one listable addr:port */
 	unsigned char toklen;
 	char	 tok[64];		/* " ADDR[:PORT]/N" */
 };
-struct hostset {			/* immutable once built */
+#define HOSTSET_MEMO	8		/* replies a hostset remembers */
+#define HOSTSET_MEMO_MAX (64 * 1024)	/* the largest one it remembers */
+struct host_req {			/* who asks */
+	long	 self;			/* entry of its own addr:port, or -1 */
+	double	 since;			/* its address online since (monotonic):
+					 * `allow` hosts confirmed before that
+					 * are left out */
+	uint64_t who;			/* hash of identity and time bucket */
+	int	 cores;			/* localhost/N */
+	int	 loopback_ok;		/* may be handed loopback hosts */
+};
+struct host_memo {			/* a host-list reply rendered earlier */
+	struct host_req req;
+	int	 text;			/* Accept: text/plain */
+	char	*query;			/* its ?fp= value ("" for none) */
+	char	*body;			/* NULL: an empty slot */
+	size_t	 len;
+};
+struct hostset {			/* immutable once built, but for memo */
 	atomic_int refs;
 	struct host_entry *v;
 	size_t	 n;
@@ -189,15 +210,9 @@ struct hostset {			/* immutable once built */
 	size_t	 shadowed;		/* claimants of a held addr:port */
 	int	 members_cut;		/* members did not fit a reply */
 	struct buf members[2];		/* JSON strings: [0] no loopback */
-};
-struct host_req {			/* who asks */
-	long	 self;			/* entry of its own addr:port, or -1 */
-	double	 since;			/* its address online since (monotonic):
-					 * `allow` hosts confirmed before that
-					 * are left out */
-	uint64_t who;			/* hash of identity and time bucket */
-	int	 cores;			/* localhost/N */
-	int	 loopback_ok;		/* may be handed loopback hosts */
+	pthread_mutex_t memo_lock;	/* guards memo, memo_next */
+	struct host_memo memo[HOSTSET_MEMO];
+	unsigned memo_next;		/* the slot to fill next */
 };
 struct host_line {
 	struct buf line;
@@ -222,6 +237,10 @@ size_t	hosts_top_fps(const struct hostset *, const uint32_t *, size_t, size_t,
 void	host_lists_make(const struct hostset *, const struct host_req *,
 	    struct host_lists *);
 void	host_lists_free(struct host_lists *);
+int	hostset_memo_get(struct hostset *, const struct host_req *, int,
+	    const char *, struct buf *);
+void	hostset_memo_put(struct hostset *, const struct host_req *, int,
+	    const char *, const char *, size_t);
 
 /* history.c — pool size samples per project for the panel's chart. */
 #define HISTORY_WINDOW	3600
@@ -335,6 +354,14 @@ void	hosts_reply_free(struct hosts_reply *);
 /* store.c — the registry's internals, for view.c and sweep.c. Use them
  * only between store_lock() and store_unlock(). */
 struct project;
+struct compset {			/* a node's compilers, shared by every
+					 * node that reports the same ones */
+	struct compset *next;		/* hash chain */
+	int	 refs;
+	char	*json;			/* the compilers array, as stored */
+	char	(*fps)[WIRE_FP_LEN + 1];	/* distinct, from json */
+	int	 nfps;
+};
 struct node {
 	struct project *proj;
 	struct node *hnext;		/* hash chain */
@@ -349,11 +376,10 @@ struct node {
 	double	 served;		/* jobs.served as last reported */
 	double	 served_base;		/* served by earlier heartbeat runs */
 	double	 load[3];
-	char	*hostname, *owner, *version, *compilers, *reason;
+	char	*hostname, *owner, *version, *reason;
+	struct compset *comp;		/* a reference */
 	struct sender *senders;
 	int	 nsenders;
-	char	(*fps)[WIRE_FP_LEN + 1];	/* distinct, from compilers */
-	int	 nfps;
 	int64_t	 first_seen, last_seen;	/* wall clock, seconds */
 	double	 seen;			/* monotonic; < 0: not since start */
 	double	 held;			/* holds addr:port since (monotonic) */

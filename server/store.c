@@ -23,6 +23,10 @@
 #define LONG_AGO	(-1e18)	/* monotonic time before this process */
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+/* "" of a node's text fields: most are empty (reason) or alike, and an
+ * allocation per empty string costs more than the string */
+static char empty[1];
+static struct compset *compsets[256];	/* hash of the shared compiler sets */
 static const struct server_config *cfg;
 static struct project *projects;
 static size_t nprojects;
@@ -145,6 +149,77 @@ tab_rehash(struct project *p, size_t size)
 	p->tabsize = size;
 }
 
+/* Sets a node's text field to src (a copy; "" is not allocated). */
+static void
+set_str(char **dst, const char *src)
+{
+	if (strcmp(*dst, src) == 0)
+		return;
+	if (*dst != empty)
+		free(*dst);
+	*dst = src[0] != '\0' ? xstrdup(src) : empty;
+}
+
+static void
+str_free(char *s)
+{
+	if (s != empty)
+		free(s);
+}
+
+/* The shared compiler set of json, one more reference to it; made when
+ * new, its fingerprints the distinct ones of c's compilers (NULL: none). */
+static struct compset *
+compset_get(const char *json, const struct checkin *c)
+{
+	struct compset **head = &compsets[id_hash(json) & (NELEM(compsets) - 1)];
+	struct compset *s;
+	int i, j;
+
+	for (s = *head; s != NULL; s = s->next)
+		if (strcmp(s->json, json) == 0) {
+			s->refs++;
+			return s;
+		}
+	s = xcalloc(1, sizeof(*s));
+	s->refs = 1;
+	s->json = xstrdup(json);
+	for (i = 0; c != NULL && i < c->ncompilers; i++) {
+		if (c->compilers[i].fp[0] == '\0')
+			continue;
+		for (j = 0; j < s->nfps; j++)
+			if (strcmp(s->fps[j], c->compilers[i].fp) == 0)
+				break;
+		if (j < s->nfps)
+			continue;
+		s->fps = xreallocarray(s->fps, (size_t)s->nfps + 1,
+		    sizeof(*s->fps));
+		memcpy(s->fps[s->nfps++], c->compilers[i].fp, WIRE_FP_LEN + 1);
+	}
+	s->next = *head;
+	*head = s;
+	return s;
+}
+
+/* Drops a reference to a compiler set; the last one frees it. */
+static void
+compset_put(struct compset *s)
+{
+	struct compset **sp;
+
+	if (s == NULL || --s->refs > 0)
+		return;
+	for (sp = &compsets[id_hash(s->json) & (NELEM(compsets) - 1)]; *sp;
+	    sp = &(*sp)->next)
+		if (*sp == s) {
+			*sp = s->next;
+			break;
+		}
+	free(s->json);
+	free(s->fps);
+	free(s);
+}
+
 static struct node *
 node_add(struct project *p, const char *id)
 {
@@ -157,11 +232,8 @@ node_add(struct project *p, const char *id)
 	n->entry = -1;
 	n->healthy = 1;
 	n->confirmed = LONG_AGO;
-	n->hostname = xstrdup("");
-	n->owner = xstrdup("");
-	n->version = xstrdup("");
-	n->compilers = xstrdup("[]");
-	n->reason = xstrdup("");
+	n->hostname = n->owner = n->version = n->reason = empty;
+	n->comp = compset_get("[]", NULL);
 	if (p->n == p->cap) {
 		p->cap = p->cap ? p->cap * 2 : 8;
 		p->nodes = xreallocarray(p->nodes, p->cap, sizeof(*p->nodes));
@@ -181,13 +253,12 @@ node_add(struct project *p, const char *id)
 static void
 node_free(struct node *n)
 {
-	free(n->hostname);
-	free(n->owner);
-	free(n->version);
-	free(n->compilers);
-	free(n->reason);
+	str_free(n->hostname);
+	str_free(n->owner);
+	str_free(n->version);
+	str_free(n->reason);
+	compset_put(n->comp);
 	free(n->senders);
-	free(n->fps);
 	free(n);
 }
 
@@ -364,8 +435,8 @@ set_update(struct project *p, double now)
 		/* the predecessor's clients never change their distccd */
 		k->confirmed = n->live || n->legacy ? INFINITY :
 		    node_confirmed(n, now);
-		k->fps = n->fps;
-		k->nfps = n->nfps;
+		k->fps = n->comp->fps;
+		k->nfps = n->comp->nfps;
 	}
 	hostset_unref(p->set);
 	p->set = hostset_build(c, total, cfg->max_cores);
@@ -516,15 +587,6 @@ store_db_check(void)
 	db_lost = !ok;
 }
 
-static void
-set_str(char **dst, const char *src)
-{
-	if (strcmp(*dst, src) != 0) {
-		free(*dst);
-		*dst = xstrdup(src);
-	}
-}
-
 /* Does a client of this version keep the secret it is handed? 1.1 and
  * later do; a 1.0 heartbeat would drop it and be refused at its next
  * check-in, so its node stays unbound (as every node was in 1.0). */
@@ -539,29 +601,6 @@ speaks_secrets(const char *version)
 		return 0;
 	minor = strtol(end + 1, &end, 10);
 	return major > 1 || (major == 1 && minor >= 1);
-}
-
-/* The distinct fingerprints of a check-in's compilers into n. */
-static void
-node_set_fps(struct node *n, const struct checkin *c)
-{
-	int i, j;
-
-	free(n->fps);
-	n->fps = NULL;
-	n->nfps = 0;
-	for (i = 0; i < c->ncompilers; i++) {
-		if (c->compilers[i].fp[0] == '\0')
-			continue;
-		for (j = 0; j < n->nfps; j++)
-			if (strcmp(n->fps[j], c->compilers[i].fp) == 0)
-				break;
-		if (j < n->nfps)
-			continue;
-		n->fps = xreallocarray(n->fps, (size_t)n->nfps + 1,
-		    sizeof(*n->fps));
-		memcpy(n->fps[n->nfps++], c->compilers[i].fp, WIRE_FP_LEN + 1);
-	}
 }
 
 /* The reported soft state: slots, scheduling, admission, health, jobs. */
@@ -665,7 +704,7 @@ checkin_locked(struct project *p, const struct checkin *c, const char *peer,
 	    n->legacy != legacy || strcmp(n->hostname, c->hostname) != 0 ||
 	    strcmp(n->owner, c->owner) != 0 ||
 	    strcmp(n->version, c->version) != 0 ||
-	    strcmp(n->compilers, comp) != 0;
+	    strcmp(n->comp->json, comp) != 0;
 	if (changed) {
 		if (!store_db_usable(now, err)) {
 			free(comp);
@@ -729,9 +768,9 @@ checkin_locked(struct project *p, const struct checkin *c, const char *peer,
 		set_str(&n->hostname, c->hostname);
 		set_str(&n->owner, c->owner);
 		set_str(&n->version, c->version);
-		if (strcmp(n->compilers, comp) != 0) {
-			set_str(&n->compilers, comp);
-			node_set_fps(n, c);
+		if (strcmp(n->comp->json, comp) != 0) {
+			compset_put(n->comp);
+			n->comp = compset_get(comp, c);
 			p->set_valid = 0;
 		}
 	}
@@ -753,8 +792,8 @@ checkin_locked(struct project *p, const struct checkin *c, const char *peer,
 	hosts_for(p, n, n->cores, loopback_ok, peer, now, r);
 	if (bind)
 		memcpy(r->secret, secret, sizeof(r->secret));
-	for (r->nfps = 0; r->nfps < n->nfps; r->nfps++)
-		memcpy(r->fps[r->nfps], n->fps[r->nfps], WIRE_FP_LEN + 1);
+	for (r->nfps = 0; r->nfps < n->comp->nfps; r->nfps++)
+		memcpy(r->fps[r->nfps], n->comp->fps[r->nfps], WIRE_FP_LEN + 1);
 	return ST_OK;
 }
 
@@ -1056,10 +1095,11 @@ load_project(const struct db_project *dp, void *arg)
 	project_add(dp->id, dp->name, dp->key, dp->created, dp->advertise);
 }
 
-/* The fingerprints of a stored compilers array into n (invalid ones are
- * left out: the node re-sends its own at its next check-in). */
+/* The compiler set of a stored compilers array (json, parsed: comp) for
+ * n; invalid fingerprints are left out (the node re-sends its own at its
+ * next check-in). */
 static void
-load_fps(struct node *n, const cJSON *comp)
+load_comp(struct node *n, const char *json, const cJSON *comp)
 {
 	struct checkin *c = xcalloc(1, sizeof(*c));
 	const cJSON *it, *fp;
@@ -1071,7 +1111,8 @@ load_fps(struct node *n, const cJSON *comp)
 			memcpy(c->compilers[c->ncompilers++].fp, fp->valuestring,
 			    WIRE_FP_LEN + 1);
 	}
-	node_set_fps(n, c);
+	compset_put(n->comp);
+	n->comp = compset_get(json, c);
 	free(c);
 }
 
@@ -1103,7 +1144,7 @@ load_node(const struct db_node *dn, void *arg)
 		return;
 	}
 	n = node_add(p, dn->id);
-	load_fps(n, comp);
+	load_comp(n, dn->compilers, comp);
 	cJSON_Delete(comp);
 	memcpy(n->addr, addr, sizeof(n->addr));
 	memcpy(n->conn, conn, sizeof(n->conn));
@@ -1116,7 +1157,6 @@ load_node(const struct db_node *dn, void *arg)
 	set_str(&n->hostname, dn->hostname);
 	set_str(&n->owner, dn->owner);
 	set_str(&n->version, dn->version);
-	set_str(&n->compilers, dn->compilers);
 	n->first_seen = dn->first_seen;
 	n->last_seen = dn->last_seen;
 	/* keep the node's age across a restart, so a clean restart does not

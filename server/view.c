@@ -59,7 +59,7 @@ node_json(struct buf *b, const struct node *n, double now, int64_t wall)
 	buf_printf(b, "},\"jobs\":{\"running\":%d,\"served\":%.0f},"
 	    "\"compilers\":%s,\"legacy\":%s,\"state\":\"%s\","
 	    "\"last_seen\":%lld,\"age\":%lld}", n->running,
-	    n->served_base + n->served, n->compilers,
+	    n->served_base + n->served, n->comp->json,
 	    n->legacy ? "true" : "false",
 	    store_node_online(n, now) ? "online" : "offline", (long long)n->last_seen,
 	    (long long)(wall - n->last_seen < 0 ? 0 : wall - n->last_seen));
@@ -173,7 +173,8 @@ activity_building(const struct project *p, double now, struct buf *b)
 		}
 	}
 	/* sum per address */
-	qsort(v, nv, sizeof(*v), addr_cmp);
+	if (nv > 0)		/* v is NULL when empty, which qsort may not get */
+		qsort(v, nv, sizeof(*v), addr_cmp);
 	for (i = 0, k = 0; i < nv; i++) {
 		if (k > 0 && strcmp(v[k - 1].addr, v[i].addr) == 0)
 			v[k - 1].jobs += v[i].jobs;
@@ -181,13 +182,15 @@ activity_building(const struct project *p, double now, struct buf *b)
 			v[k++] = v[i];
 	}
 	nv = k;
-	qsort(m, nm, sizeof(*m), addr_cmp);
+	if (nm > 0)
+		qsort(m, nm, sizeof(*m), addr_cmp);
 	for (i = 0; i < nv; i++) {
 		key.addr = v[i].addr;
 		if ((hit = bsearch(&key, m, nm, sizeof(*m), addr_cmp)) != NULL)
 			v[i].node = hit->node;
 	}
-	qsort(v, nv, sizeof(*v), building_cmp);
+	if (nv > 0)
+		qsort(v, nv, sizeof(*v), building_cmp);
 	buf_puts(b, "\"building\":[");
 	for (i = 0; i < nv; i++) {
 		n = v[i].node;
@@ -249,7 +252,7 @@ activity_compilers(const struct project *p, double now, struct buf *b)
 	for (i = 0; i < p->n; i++) {
 		if (!store_node_online(p->nodes[i], now))
 			continue;
-		if ((parsed[np] = cJSON_Parse(p->nodes[i]->compilers)) == NULL)
+		if ((parsed[np] = cJSON_Parse(p->nodes[i]->comp->json)) == NULL)
 			continue;
 		cJSON_ArrayForEach(it, parsed[np]) {
 			v = xreallocarray(v, nv + 1, sizeof(*v));
@@ -262,7 +265,8 @@ activity_compilers(const struct project *p, double now, struct buf *b)
 		}
 		np++;
 	}
-	qsort(v, nv, sizeof(*v), comp_cmp);
+	if (nv > 0)
+		qsort(v, nv, sizeof(*v), comp_cmp);
 	buf_puts(b, "\"compilers\":[");
 	for (i = 0; i < nv; i++) {
 		r = &v[i];

@@ -313,6 +313,50 @@ TEST(references)
 	hostset_unref(NULL);
 }
 
+TEST(memo)
+{
+	struct host_cand c = cand("x", "10.0.5.1", 3632, 1, 0);
+	struct hostset *s = hostset_build(&c, 1, 256);
+	struct host_req r = req(-1, 2, 0), other = r;
+	char *big = calloc(1, HOSTSET_MEMO_MAX + 2);
+	struct buf b;
+	int i;
+
+	buf_init(&b);
+	CHECK(!hostset_memo_get(s, &r, 0, "", &b));
+	hostset_memo_put(s, &r, 0, "", "{\"a\":1}", 7);
+	CHECK(hostset_memo_get(s, &r, 0, "", &b));
+	CHECK_STR(b.s, "{\"a\":1}");
+	/* another request, another reply */
+	CHECK(!hostset_memo_get(s, &r, 1, "", &b));
+	CHECK(!hostset_memo_get(s, &r, 0, fpa, &b));
+	other.who++;
+	CHECK(!hostset_memo_get(s, &other, 0, "", &b));
+	other = r;
+	other.since = 1;
+	CHECK(!hostset_memo_get(s, &other, 0, "", &b));
+	other = r;
+	other.cores = 3;
+	CHECK(!hostset_memo_get(s, &other, 0, "", &b));
+	other = r;
+	other.self = 0;
+	CHECK(!hostset_memo_get(s, &other, 0, "", &b));
+	/* the oldest gives way; a reply too large is not kept */
+	for (i = 0; i < HOSTSET_MEMO; i++) {
+		other.who = r.who + 1 + (uint64_t)i;
+		hostset_memo_put(s, &other, 0, "", "x", 1);
+	}
+	CHECK(!hostset_memo_get(s, &r, 0, "", &b));
+	CHECK(hostset_memo_get(s, &other, 0, "", &b));
+	memset(big, 'y', HOSTSET_MEMO_MAX + 1);
+	hostset_memo_put(s, &r, 1, "", big, HOSTSET_MEMO_MAX + 1);
+	CHECK(!hostset_memo_get(s, &r, 1, "", &b));
+	CHECK_STR(b.s, "{\"a\":1}x");
+	buf_free(&b);
+	free(big);
+	hostset_unref(s);
+}
+
 int
 main(void)
 {
@@ -323,5 +367,6 @@ main(void)
 	RUN(fits);
 	RUN(fingerprints);
 	RUN(references);
+	RUN(memo);
 	return test_summary();
 }
