@@ -67,9 +67,11 @@ pool_threads() {
 }
 
 # pool_jobs NAME [FROM]: how many jobs NAME's job port served (compiled
-# ok), of those from address FROM.
+# ok; not its own health checks), of those from address FROM.
 pool_jobs() {
-	grep -c "job from ${2:-[^ ]*}: .*: ok, " "$T/$1.log" 2>/dev/null || true
+	# canary.c: the heartbeat's own health check through its job port
+	grep "job from ${2:-[^ ]*}: .*: ok, " "$T/$1.log" 2>/dev/null |
+	    grep -vc ' canary\.c: ' || true
 }
 
 # fallbacks LOG: jobs a build's distcc ran locally because a host failed or
