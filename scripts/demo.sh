@@ -108,6 +108,9 @@ t0=$(date +%s.%N)
 make -C "$T/src" -s -j"$POOL" >"$T/build.log" 2>&1 ||
 	{ cat "$T/build.log"; fail "the build failed"; }
 t1=$(date +%s.%N)
+# The jobs of the build, counted before the self-test compiles its own.
+declare -A JOBS
+for n in "${NODES[@]}"; do JOBS[$n]=$(pool_jobs "$n"); done
 make -C "$T/src" -s check >>"$T/build.log" 2>&1 ||
 	{ cat "$T/build.log"; fail "the program's self-test failed"; }
 objects=$(find "$T/src" -maxdepth 1 -name '*.o' | wc -l)
@@ -121,7 +124,7 @@ printf '  %-22s %s\n' "pool size (dcc -j):" \
 printf '  %-22s %d objects in %.1f s, self-test passed\n' "built:" "$objects" \
     "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')"
 for n in "${NODES[@]}"; do
-	j=$(pool_jobs "$n")
+	j=${JOBS[$n]}
 	remote=$((remote + j))
 	printf '  %-22s %d jobs (distccd on %s:%s)\n' "$n:" "$j" "${POOL_ADDR[$n]}" "${POOL_PORT[$n]}"
 done

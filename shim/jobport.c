@@ -431,7 +431,9 @@ jobport_request(const char *req, size_t len, char *compiler, size_t csize,
     char *file, size_t fsize)
 {
 	static const char *const with_value[] = { "-o", "-MF", "-MT", "-MQ",
-	    "-x", "-include", "-I", "-D", "-U", "-isystem", "-iquote" };
+	    "-x", "-include", "-I", "-D", "-U", "-isystem", "-iquote",
+	    "-target", "-arch", "-Xclang", "-Xassembler", "-Xlinker",
+	    "-Xpreprocessor", "-imacros", "-idirafter", "-iprefix" };
 	const char *p = req, *end = req + len;
 	long argc, i, n;
 	int value = 0;
