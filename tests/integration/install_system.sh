@@ -59,8 +59,8 @@ kill "$SPAWNED_PID"
 wait "$SPAWNED_PID" 2>/dev/null || true
 
 say "install-client.sh for real"
-"$TOP/scripts/install-client.sh" --build "$BIN" --server "$SERVER_URL" --project fw --key "$KEY" --nice 3 \
-    --cross arm-none-eabi-gcc --yes >"$T/client-install.log" 2>&1 ||
+printf '%s\n' "$KEY" | "$TOP/scripts/install-client.sh" --build "$BIN" --server "$SERVER_URL" --project fw \
+    --key-file - --nice 3 --owner alice --cross arm-none-eabi-gcc --yes >"$T/client-install.log" 2>&1 ||
     { cat "$T/client-install.log"; fail "install-client.sh"; }
 log=$(cat "$T/client-install.log")
 assert_contains "$log" "Checked in" "client installer output"
@@ -68,7 +68,7 @@ assert_contains "$log" 'export PATH=/usr/lib/dyndistcc:$PATH' "client installer 
 assert_contains "$log" 'make -j$(dcc -j)' "client installer output"
 assert_eq "$(stat -c '%a %U:%G' /etc/dyndistcc/client.conf)" "640 root:root" "client.conf"
 assert_eq "$(grep -v '^#' /etc/dyndistcc/client.conf | xargs)" \
-    "server $SERVER_URL project fw key $KEY nice 3" "client.conf"
+    "server $SERVER_URL project fw key $KEY nice 3 owner alice" "client.conf"
 assert_eq "$(readlink /usr/lib/dyndistcc/gcc)" ../../local/bin/dcc "gcc link"
 f=/usr/lib/distcc/arm-none-eabi-gcc
 [ -f "$f" ] && [ ! -L "$f" ] && [ -x "$f" ] || fail "no whitelist entry $f"
