@@ -43,6 +43,13 @@ sent_after() {
 	END { print n + 0 }' "$1"
 }
 
+# (wait_until runs these again each time; a "$(...)" in its arguments would
+# be worked out once, before the wait)
+sent_to_b_after_c_left() {
+	[ "$(sent_after "$log" "= c left 1 s ago" "${POOL_ADDR[b]}:")" -gt 0 ]
+}
+c_healthy() { [ "$(node_health c)" = ok ]; }
+
 # start_build: a's build from scratch in the background ($build), its
 # distcc log in $log, its output in $T/build-$fault.log.
 start_build() {
@@ -96,12 +103,12 @@ for fault in compiler tmp port; do
 		assert_contains "$st" "unhealthy: $reason" "$fault: dcc --status on a"
 	fi
 	# the build goes on without c for a while, then c is repaired
-	wait_until 30 test "$(sent_after "$log" "= c left 1 s ago" "${POOL_ADDR[b]}:")" -gt 0 ||
+	wait_until 30 sent_to_b_after_c_left ||
 		fail "$fault: no job went to b after c left: the test proves nothing"
 	echo "= repair" >>"$log"
 	health_repair $fault
 	wait_until "$BOUND" health_back c ${only:+"$only"} || fail "$fault: c did not return to every list"
-	wait_until $BOUND test "$(node_health c)" = ok || fail "$fault: c is not healthy again"
+	wait_until $BOUND c_healthy || fail "$fault: c is not healthy again"
 	wait "$build" || { tail -n 20 "$T/build-$fault.log"; fail "$fault: the build failed"; }
 	(cd "$T/src" && pool_run a make -s check CC="dcc $SLEEPCC") ||
 		fail "$fault: the program built gives the wrong answer"

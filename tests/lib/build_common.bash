@@ -59,8 +59,9 @@ build_remote_jobs() {
 # build_check_remote BEFORE WHAT: some jobs ran on the nodes since BEFORE
 # (distccd logs a job after its client has the object: wait for the line);
 # prints how many.
+build_more_jobs_than() { [ "$(build_remote_jobs)" -gt "$1" ]; }
 build_check_remote() {
-	wait_until 5 test "$(build_remote_jobs)" -gt "$1" || fail "$2: no job ran on a node"
+	wait_until 5 build_more_jobs_than "$1" || fail "$2: no job ran on a node"
 	echo "$2: $(( $(build_remote_jobs) - $1 )) jobs ran on the nodes"
 }
 

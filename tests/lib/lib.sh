@@ -55,7 +55,11 @@ cleanup() {
 			tail -n 30 "$f"
 		done
 	fi
-	rm -rf "$T"
+	if [ -n "${KEEP_TEST_DIR:-}" ] && [ $rc -ne 0 ]; then
+		echo "kept $T (KEEP_TEST_DIR)"
+	else
+		rm -rf "$T"
+	fi
 	exit $rc
 }
 # sanitizer_reports: prints the sanitizers' reports (ASan, LSan, UBSan,
