@@ -12,13 +12,15 @@
 #             ratio to the heartbeat (reported at once: aim well under 1);
 #             owner stops -> slots back, as a ratio to lend_idle_after
 #             (aim about 1: it waits that long on purpose).
-# Knobs: ROUNDS (3), OWNER_WORK (awk loop iterations per process, 20000000),
+# Knobs: ROUNDS (3), OWNER_WORK (awk loop iterations per process, 150000000:
+# a few seconds; with well under a second the owner's start-up and wake-ups,
+# not its share of the CPUs, decide the ratio),
 # OWNER_PROCS (the CPUs), SLOTS (twice the CPUs), HEARTBEAT (10),
 # LEND_AFTER (5), LEND_CPU (25).
 . "$(dirname "$0")/../lib/lib.sh"
 . "$(dirname "$0")/../lib/heartbeat_common.bash"
 rounds=${ROUNDS:-3}
-work=${OWNER_WORK:-20000000}
+work=${OWNER_WORK:-150000000}
 procs=${OWNER_PROCS:-$(nproc)}
 slots=${SLOTS:-$(( 2 * $(nproc) ))}
 heartbeat=${HEARTBEAT:-10}
