@@ -4,6 +4,7 @@
 # same size (measured in the same run), and resident memory with 10,000
 # nodes in 100 projects. Figures are printed with their ratios.
 . "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/wrk.bash"
 
 LUA=$TOP/tests/bench/checkin.lua
 DUR=${BENCH_SECONDS:-5}
@@ -11,22 +12,8 @@ WRK=(wrk -t2 -c32 "-d${DUR}s" --latency)
 command -v wrk >/dev/null || fail "wrk is not installed (scripts/deps.sh bench)"
 command -v nginx >/dev/null || fail "nginx is not installed (scripts/deps.sh bench)"
 
-# parse FILE: "RPS P50 P99" from wrk --latency output (latencies in ms).
-parse() {
-	awk '
-	function ms(v) {
-		if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0
-		if (v ~ /s$/) return v * 1000; return v
-	}
-	/Requests\/sec/ { rps = $2 }
-	$1 == "50%" { p50 = ms($2) }
-	$1 == "99%" { p99 = ms($2) }
-	/Non-2xx/ { bad = $NF }
-	END { printf "%d %.2f %.2f %d\n", rps, p50, p99, bad }' "$1"
-}
-
 report() {	# report WHAT FILE
-	read -r rps p50 p99 bad < <(parse "$2")
+	read -r rps p50 p99 bad _ < <(wrk_parse "$2")
 	printf '  %-44s %8d req/s   p50 %7.2f ms   p99 %7.2f ms%s\n' "$1" "$rps" "$p50" "$p99" \
 	    "$([ "$bad" -gt 0 ] && echo "   ($bad non-2xx!)")"
 	RPS=$rps P99=$p99

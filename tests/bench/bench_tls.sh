@@ -16,28 +16,13 @@
 #
 # BENCH_SECONDS (default 5) is each wrk run's length.
 . "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/wrk.bash"
 
 LUA=$TOP/tests/bench/checkin.lua
 DUR=${BENCH_SECONDS:-5}
 CURLS=${BENCH_CURL:-200}
 NODES=1000
 command -v wrk >/dev/null || fail "wrk is not installed (scripts/deps.sh bench)"
-
-# parse FILE: "RPS P50 P99 NON2XX ERRORS" from wrk --latency output
-# (latencies in ms).
-parse() {
-	awk '
-	function ms(v) {
-		if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0
-		if (v ~ /s$/) return v * 1000; return v
-	}
-	/Requests\/sec/ { rps = $2 }
-	$1 == "50%" { p50 = ms($2) }
-	$1 == "99%" { p99 = ms($2) }
-	/Non-2xx/ { bad = $NF }
-	/Socket errors/ { gsub(/,/, ""); err = $4 + $6 + $8 + $10 }
-	END { printf "%d %.2f %.2f %d %d\n", rps, p50, p99, bad, err }' "$1"
-}
 
 cd "$T"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server.key \
@@ -87,7 +72,7 @@ run() {
 	[ "$mode" = close ] && hdr=(-H "Connection: close")
 	BENCH_PROJECT=big BENCH_KEY=${KEY[$url]} BENCH_NODES=$NODES \
 	    wrk -t2 -c32 "-d${DUR}s" --latency "${hdr[@]}" -s "$LUA" "$url" >"$T/wrk.out"
-	read -r rps p50 p99 bad err < <(parse "$T/wrk.out")
+	read -r rps p50 p99 bad err < <(wrk_parse "$T/wrk.out")
 	[ "$bad" -eq 0 ] || { cat "$T/wrk.out"; fail "$mode $url: $bad check-ins failed"; }
 	[ "$err" -eq 0 ] || echo "   ($mode $url: $err socket errors)"
 	SUM_RPS[$mode$url]=$(awk -v a="${SUM_RPS[$mode$url]:-0}" -v b="$rps" 'BEGIN { print a + b }')
