@@ -1,5 +1,7 @@
-# The predecessor's defects (reference/predecessor.md), each tried the way it
-# was found; every check fails if the defect comes back. D2, D3 (races) are
+# The defects of the predecessor (dyndistcc 0.0.6, the server this one
+# replaces; its API is the README's "Legacy API"), numbered D1-D15 and each
+# named in its `say` line below, tried the way it was found; every check
+# fails if the defect comes back. D2, D3 (races) are
 # in server_races.sh, D4 in server_startup.sh, D5 in server_dblock.sh, D10
 # and D13 in server_validation.sh, D14 in server_api.sh.
 . "$(dirname "$0")/../lib/lib.sh"
