@@ -40,6 +40,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			printable(m[i].addr);
 			printable(m[i].state);
 			printable(m[i].version);
+			printable(m[i].reason);	/* dcc --status prints it */
 			if (m[i].port < 0 || m[i].port > WIRE_PORT_MAX ||
 			    m[i].ncompilers > WIRE_COMPILERS_MAX)
 				abort();

@@ -20,6 +20,20 @@ request(char *buf, size_t size, const char *const *argv, int argc)
 	return len;
 }
 
+static char compiler[64], file[64];
+
+/* What the job port logs of a request of argv, cut to len bytes (0: all):
+ * into compiler and file. */
+static void
+logged(const char *const *argv, int argc, size_t len)
+{
+	char buf[512];
+	size_t all = request(buf, sizeof(buf), argv, argc);
+
+	jobport_request(buf, len ? len : all, compiler, sizeof(compiler), file,
+	    sizeof(file));
+}
+
 /* The file is the last argument that is neither an option nor the value of
  * one: clang's -target TRIPLE is a value (the canary's log once named the
  * triple as its file). */
@@ -30,23 +44,16 @@ TEST(compiler_and_file)
 	static const char *const clang[] = { "clang", "-c", "canary.c",
 	    "-target", "x86_64-pc-linux-gnu", "-o", "canary.o" };
 	static const char *const none[] = { "cc", "-c", "-o", "x.o" };
-	char buf[512], compiler[64], file[64];
-	size_t len;
 
-	len = request(buf, sizeof(buf), gcc, 6);
-	jobport_request(buf, len, compiler, sizeof(compiler), file, sizeof(file));
+	logged(gcc, 6, 0);
 	CHECK_STR(compiler, "x86_64-linux-gnu-gcc");
 	CHECK_STR(file, "parser.c");
-	len = request(buf, sizeof(buf), clang, 7);
-	jobport_request(buf, len, compiler, sizeof(compiler), file, sizeof(file));
+	logged(clang, 7, 0);
 	CHECK_STR(compiler, "clang");
 	CHECK_STR(file, "canary.c");
-	len = request(buf, sizeof(buf), none, 4);
-	jobport_request(buf, len, compiler, sizeof(compiler), file, sizeof(file));
+	logged(none, 4, 0);
 	CHECK_STR(file, "?");
-	/* cut short: what is there, "?" for the rest */
-	len = request(buf, sizeof(buf), gcc, 6);
-	jobport_request(buf, 30, compiler, sizeof(compiler), file, sizeof(file));
+	logged(gcc, 6, 30);	/* cut short: what is there, "?" for the rest */
 	CHECK_STR(file, "?");
 	jobport_request(NULL, 0, compiler, sizeof(compiler), file, sizeof(file));
 	CHECK_STR(compiler, "?");
@@ -56,11 +63,8 @@ TEST(compiler_and_file)
 TEST(printable)
 {
 	static const char *const evil[] = { "gcc\033[2J", "-c", "a\nb.c" };
-	char buf[256], compiler[64], file[64];
-	size_t len;
 
-	len = request(buf, sizeof(buf), evil, 3);
-	jobport_request(buf, len, compiler, sizeof(compiler), file, sizeof(file));
+	logged(evil, 3, 0);
 	CHECK_STR(compiler, "gcc?[2J");
 	CHECK_STR(file, "a?b.c");
 }
